@@ -1,0 +1,324 @@
+/*
+ * descent.h — the public contract of libdescent.
+ *
+ * descent provides deep-learning optimizers (the torch.optim family) as a
+ * plain scalar reference that reads like PyTorch's documented pseudocode,
+ * plus fast SIMD/OpenMP variants chosen at run time.  Link with -ldescent
+ * (and -lm, plus the OpenMP/SLEEF flags that `pkg-config --libs descent`
+ * prints).
+ *
+ * Conventions
+ *  - Every parameter, gradient and state array is fp32 and holds n elements.
+ *  - Steps are 1-based: the first call of a step function uses t = 1.
+ *  - Functions that can fail return a descent_status; on failure
+ *    descent_last_error() holds a one-line message for the calling thread.
+ */
+#ifndef DESCENT_H
+#define DESCENT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DESCENT_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------ errors */
+
+typedef enum descent_status {
+    DESCENT_OK = 0,
+    DESCENT_ERR_INVALID = 1,   /* invalid argument or hyperparameter        */
+    DESCENT_ERR_NOMEM = 2,     /* allocation failed                         */
+    DESCENT_ERR_ISA = 3,       /* variant not built in, or CPU lacks it      */
+    DESCENT_ERR_NONFINITE = 4, /* NaN/Inf gradient rejected by a check       */
+    DESCENT_ERR_IO = 5,        /* file could not be opened / read / written  */
+    DESCENT_ERR_FORMAT = 6     /* file is malformed, truncated or corrupt    */
+} descent_status;
+
+/* Short name of a status code, e.g. "invalid argument". */
+const char *descent_status_string(descent_status status);
+/* Message of the last failure on this thread ("" if none). */
+const char *descent_last_error(void);
+
+/* -------------------------------------------------------------- optimizers */
+
+typedef enum descent_optim_kind {
+    DESCENT_SGD,      /* gradient descent / SGD, momentum, Nesterov */
+    DESCENT_ADAM,     /* Adam, AMSGrad                              */
+    DESCENT_ADAMW,    /* Adam with decoupled weight decay           */
+    DESCENT_RMSPROP,  /* RMSprop, centered, momentum                */
+    DESCENT_ADAGRAD,
+    DESCENT_ADADELTA,
+    DESCENT_ADAMAX,
+    DESCENT_NADAM,
+    DESCENT_RADAM,
+    DESCENT_OPTIM_COUNT
+} descent_optim_kind;
+
+/* "sgd", "adam", ... as torch.optim spells them in lower case. */
+const char *descent_optim_name(descent_optim_kind kind);
+/* Inverse of descent_optim_name; DESCENT_ERR_INVALID for an unknown name. */
+descent_status descent_optim_from_name(const char *name, descent_optim_kind *kind);
+
+/*
+ * Hyperparameters of every optimizer, named as torch.optim's constructor
+ * arguments (betas split into beta1/beta2).  Each optimizer reads only the
+ * fields it has; descent_hparams_default() fills PyTorch's defaults.
+ */
+typedef struct descent_hparams {
+    double lr;
+    double weight_decay;              /* L2 (added to g), decoupled for AdamW */
+    double momentum;                  /* sgd, rmsprop */
+    double dampening;                 /* sgd */
+    int nesterov;                     /* sgd */
+    double beta1, beta2;              /* adam, adamw, adamax, nadam, radam */
+    double eps;
+    int amsgrad;                      /* adam, adamw */
+    double alpha;                     /* rmsprop smoothing constant */
+    int centered;                     /* rmsprop */
+    double lr_decay;                  /* adagrad */
+    double initial_accumulator_value; /* adagrad */
+    double rho;                       /* adadelta */
+    double momentum_decay;            /* nadam */
+} descent_hparams;
+
+/* PyTorch's defaults for `kind` (SGD, which has no default lr in
+ * torch.optim 1.13, gets lr = 1e-3 as in PyTorch 2.x). */
+void descent_hparams_default(descent_optim_kind kind, descent_hparams *h);
+
+/* Rejects what torch.optim rejects (negative lr, eps or weight decay, betas
+ * outside [0,1), Nesterov without momentum or with dampening, ...) and NaN.
+ * Returns DESCENT_ERR_INVALID with a message naming the value. */
+descent_status descent_hparams_validate(descent_optim_kind kind,
+                                        const descent_hparams *h);
+
+/* Number of fp32 state arrays of `kind` (0..3) and the name of each, as
+ * torch.optim names its state ("exp_avg", "momentum_buffer", ...). */
+int descent_optim_state_count(descent_optim_kind kind);
+const char *descent_optim_state_name(descent_optim_kind kind, int index);
+
+/* ---------------------------------------------------------- instruction sets */
+
+typedef enum descent_isa {
+    DESCENT_ISA_SCALAR, /* the reference: plain C                 */
+    DESCENT_ISA_AVX2,   /* x86-64 AVX2 + FMA, 8 floats per vector  */
+    DESCENT_ISA_AVX512, /* x86-64 AVX-512 F/BW/DQ/VL, 16 floats    */
+    DESCENT_ISA_NEON,   /* aarch64 Advanced SIMD, 4 floats          */
+    DESCENT_ISA_COUNT,
+    DESCENT_ISA_BEST = -1 /* the best variant this CPU runs          */
+} descent_isa;
+
+const char *descent_isa_name(descent_isa isa); /* "scalar", "avx2", ... */
+/* Accepts the names above and "best". */
+descent_status descent_isa_from_name(const char *name, descent_isa *isa);
+/* 1 if the variant was compiled into this library. */
+int descent_isa_compiled(descent_isa isa);
+/* 1 if compiled in and this CPU can run it. */
+int descent_isa_supported(descent_isa isa);
+/* Turns a request into a runnable variant.  DESCENT_ISA_BEST honours the
+ * environment variable DESCENT_ISA when set, else picks the fastest
+ * supported variant.  An unknown, missing or unsupported variant is
+ * DESCENT_ERR_ISA with a message saying why. */
+descent_status descent_isa_resolve(descent_isa requested, descent_isa *chosen);
+
+/* ------------------------------------------------ reference step functions
+ *
+ * One function per algorithm, the specification every fast variant is
+ * tested against.  Each performs step t (1-based) in place on n elements.
+ * The state arrays start at zero (Adagrad's `sum` at
+ * initial_accumulator_value); an array the chosen options do not use may
+ * be NULL (e.g. max_exp_avg_sq without amsgrad, momentum_buffer when
+ * momentum = 0, grad_avg when not centered).  Hyperparameters are not
+ * validated here: call descent_hparams_validate() first.
+ */
+void descent_ref_sgd(const descent_hparams *h, long t, size_t n, float *param,
+                     const float *grad, float *momentum_buffer);
+void descent_ref_adam(const descent_hparams *h, long t, size_t n, float *param,
+                      const float *grad, float *exp_avg, float *exp_avg_sq,
+                      float *max_exp_avg_sq);
+void descent_ref_adamw(const descent_hparams *h, long t, size_t n, float *param,
+                       const float *grad, float *exp_avg, float *exp_avg_sq,
+                       float *max_exp_avg_sq);
+void descent_ref_rmsprop(const descent_hparams *h, long t, size_t n,
+                         float *param, const float *grad, float *square_avg,
+                         float *momentum_buffer, float *grad_avg);
+void descent_ref_adagrad(const descent_hparams *h, long t, size_t n,
+                         float *param, const float *grad, float *sum);
+void descent_ref_adadelta(const descent_hparams *h, long t, size_t n,
+                          float *param, const float *grad, float *square_avg,
+                          float *acc_delta);
+void descent_ref_adamax(const descent_hparams *h, long t, size_t n,
+                        float *param, const float *grad, float *exp_avg,
+                        float *exp_inf);
+/* NAdam carries the running product of its momentum coefficients,
+ * mu_1 * ... * mu_t; start it at 1.0 and pass the same variable each step. */
+/* NAdam's momentum coefficient mu_t = beta1*(1 - 0.5*0.96^(t*momentum_decay)). */
+double descent_nadam_momentum(const descent_hparams *h, long t);
+void descent_ref_nadam(const descent_hparams *h, long t, double *mu_product,
+                       size_t n, float *param, const float *grad,
+                       float *exp_avg, float *exp_avg_sq);
+void descent_ref_radam(const descent_hparams *h, long t, size_t n, float *param,
+                       const float *grad, float *exp_avg, float *exp_avg_sq);
+
+/* ------------------------------------------------------ optimizer objects
+ *
+ * An optimizer owns its state for n parameters and steps them in place with
+ * the chosen variant (the best one by default) on the chosen number of
+ * threads (OMP_NUM_THREADS or all cores by default).
+ *
+ *     descent_hparams h;
+ *     descent_hparams_default(DESCENT_ADAM, &h);
+ *     h.lr = 1e-3;
+ *     descent_optimizer *opt;
+ *     if (descent_optimizer_create(DESCENT_ADAM, &h, n, &opt) != DESCENT_OK)
+ *         fprintf(stderr, "%s\n", descent_last_error());
+ *     for (...) { compute grad; descent_optimizer_step(opt, param, grad); }
+ *     descent_optimizer_free(opt);
+ */
+typedef struct descent_optimizer descent_optimizer;
+
+descent_status descent_optimizer_create(descent_optim_kind kind,
+                                        const descent_hparams *h, size_t n,
+                                        descent_optimizer **out);
+void descent_optimizer_free(descent_optimizer *opt);
+/* Back to a freshly created state: step count 0, state arrays reset. */
+void descent_optimizer_reset(descent_optimizer *opt);
+/* Chooses the variant; DESCENT_ISA_BEST re-resolves (and reads DESCENT_ISA). */
+descent_status descent_optimizer_set_isa(descent_optimizer *opt, descent_isa isa);
+descent_isa descent_optimizer_isa(const descent_optimizer *opt);
+/* Threads used by step (>= 1; 0 means the OpenMP default). */
+descent_status descent_optimizer_set_threads(descent_optimizer *opt, int threads);
+/* Changes the learning rate between steps (for schedules); must be >= 0. */
+descent_status descent_optimizer_set_lr(descent_optimizer *opt, double lr);
+const descent_hparams *descent_optimizer_hparams(const descent_optimizer *opt);
+/* One step in place: param[i] is updated from grad[i], i < n. */
+descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
+                                      const float *grad);
+long descent_optimizer_step_count(const descent_optimizer *opt);
+size_t descent_optimizer_size(const descent_optimizer *opt);
+/* Read access to state array `index` (see descent_optim_state_name), or
+ * NULL if that array is unused by the chosen options. */
+const float *descent_optimizer_state(const descent_optimizer *opt, int index);
+
+/* ---------------------------------------------------- multilayer perceptron
+ *
+ * A multilayer perceptron of L linear layers (torch.nn.Linear) with the same
+ * activation after every hidden layer and none after the last.  Layer l
+ * computes z_l = a_{l-1} W_l^T + b_l with a_0 = x.  The last layer's output
+ * z_L is the logits for softmax cross-entropy (averaged over the batch) or
+ * the prediction for mean squared error (averaged over all batch x outputs
+ * elements).  ReLU'(0) is taken as 0.
+ *
+ * All parameters live in ONE flat fp32 vector, layer after layer:
+ *     W1, b1, W2, b2, ..., WL, bL
+ * where W_l is [sizes[l]][sizes[l-1]] row-major (nn.Linear's layout:
+ * element (out, in) at out*sizes[l-1] + in) and b_l has sizes[l] elements.
+ * Gradients use the same layout, so one descent_optimizer of
+ * descent_mlp_param_count() elements steps the whole model:
+ *
+ *     descent_mlp_shape s = {.layers = 2, .sizes = {784, 128, 10},
+ *                            .activation = DESCENT_RELU,
+ *                            .loss = DESCENT_CROSS_ENTROPY};
+ *     size_t n = descent_mlp_param_count(&s);
+ *     ... params, grad: n floats; descent_mlp_init_params(&s, params, seed);
+ *     descent_mlp_create(&s, batch, &mlp);
+ *     descent_optimizer_create(DESCENT_ADAM, &h, n, &opt);
+ *     for (...) {
+ *         descent_mlp_loss_grad(mlp, params, batch, x, labels, NULL, grad, &loss);
+ *         descent_optimizer_step(opt, params, grad);
+ *     }
+ *
+ * Inputs x are [batch][sizes[0]] row-major, outputs [batch][sizes[L]].
+ * Cross-entropy takes `labels` (batch class indices in [0, sizes[L])) and
+ * targets NULL; mean squared error takes `targets` ([batch][sizes[L]]) and
+ * labels NULL.
+ */
+#define DESCENT_MLP_MAX_LAYERS 16
+#define DESCENT_MLP_MAX_SIZE (1 << 24) /* largest layer width accepted */
+
+typedef enum descent_activation {
+    DESCENT_RELU,
+    DESCENT_TANH,
+    DESCENT_SIGMOID,
+    DESCENT_ACTIVATION_COUNT
+} descent_activation;
+
+typedef enum descent_loss {
+    DESCENT_CROSS_ENTROPY, /* softmax cross-entropy, mean over the batch   */
+    DESCENT_MSE,           /* mean squared error, mean over batch*outputs */
+    DESCENT_LOSS_COUNT
+} descent_loss;
+
+/* "relu", "tanh", "sigmoid"; "cross_entropy", "mse" (the oracle files'
+ * spellings), and their inverses (DESCENT_ERR_INVALID for unknown names). */
+const char *descent_activation_name(descent_activation activation);
+descent_status descent_activation_from_name(const char *name, descent_activation *activation);
+const char *descent_loss_name(descent_loss loss);
+descent_status descent_loss_from_name(const char *name, descent_loss *loss);
+
+typedef struct descent_mlp_shape {
+    int layers;                            /* L, linear layers: 1..MAX_LAYERS  */
+    int sizes[DESCENT_MLP_MAX_LAYERS + 1]; /* sizes[0] inputs .. sizes[L] outputs */
+    descent_activation activation;         /* after every hidden layer          */
+    descent_loss loss;
+} descent_mlp_shape;
+
+/* DESCENT_OK if layers is in 1..DESCENT_MLP_MAX_LAYERS, every size in
+ * 1..DESCENT_MLP_MAX_SIZE and the enums are valid; else DESCENT_ERR_INVALID
+ * naming the bad field. */
+descent_status descent_mlp_shape_validate(const descent_mlp_shape *shape);
+/* Parses layer sizes written as "784-128-10" (input first) into
+ * shape->layers and shape->sizes; activation and loss are left as they are. */
+descent_status descent_mlp_shape_parse(const char *text, descent_mlp_shape *shape);
+/* Number of floats in the flat parameter (and gradient) vector. */
+size_t descent_mlp_param_count(const descent_mlp_shape *shape);
+/* Offsets of W_l and b_l, l = 1..L, in the flat vector. */
+size_t descent_mlp_weight_offset(const descent_mlp_shape *shape, int layer);
+size_t descent_mlp_bias_offset(const descent_mlp_shape *shape, int layer);
+/* nn.Linear's default initialization, W_l and b_l ~ U(-1/sqrt(in),
+ * 1/sqrt(in)) with in = sizes[l-1], drawn from a generator seeded by `seed`:
+ * the same seed gives the same parameters on every machine. */
+descent_status descent_mlp_init_params(const descent_mlp_shape *shape, float *params,
+                                       unsigned long long seed);
+
+/* Reference forward, loss and backward: plain loops that read like the
+ * definition above (the specification the fast object is tested against);
+ * allocates its own workspace.  Writes the loss to *loss and, if grad is not
+ * NULL, the gradient of the loss with respect to every parameter (flat
+ * layout).  DESCENT_ERR_INVALID for a bad shape, batch < 1, a label out of
+ * range or a missing labels/targets array. */
+descent_status descent_ref_mlp_loss_grad(const descent_mlp_shape *shape, const float *params,
+                                         int batch, const float *x, const int *labels,
+                                         const float *targets, float *grad, float *loss);
+/* Reference forward only: out[batch][sizes[L]] = z_L (logits or prediction). */
+descent_status descent_ref_mlp_forward(const descent_mlp_shape *shape, const float *params,
+                                       int batch, const float *x, float *out);
+
+/* The fast MLP: owns the workspace for batches of up to max_batch examples
+ * and runs the chosen variant on the chosen number of threads, like
+ * descent_optimizer.  Results do not depend on the thread count. */
+typedef struct descent_mlp descent_mlp;
+
+descent_status descent_mlp_create(const descent_mlp_shape *shape, int max_batch,
+                                  descent_mlp **out);
+void descent_mlp_free(descent_mlp *mlp);
+/* DESCENT_ISA_BEST re-resolves (and reads DESCENT_ISA). */
+descent_status descent_mlp_set_isa(descent_mlp *mlp, descent_isa isa);
+descent_isa descent_mlp_isa(const descent_mlp *mlp);
+/* Threads (>= 1; 0 means the OpenMP default). */
+descent_status descent_mlp_set_threads(descent_mlp *mlp, int threads);
+const descent_mlp_shape *descent_mlp_get_shape(const descent_mlp *mlp);
+int descent_mlp_max_batch(const descent_mlp *mlp);
+/* As descent_ref_mlp_loss_grad, for 1 <= batch <= max_batch. */
+descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int batch,
+                                     const float *x, const int *labels, const float *targets,
+                                     float *grad, float *loss);
+/* As descent_ref_mlp_forward, for 1 <= batch <= max_batch. */
+descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int batch,
+                                   const float *x, float *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DESCENT_H */

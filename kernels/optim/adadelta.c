@@ -1,0 +1,29 @@
+/* Adadelta over the vector layer (reference: reference/adadelta.c).
+ * Deviation: FMA in the two running averages and the parameter update. */
+#include "coeffs.h"
+
+void VEC_FN(adadelta)(const descent_step *s, size_t n, float *param, const float *grad,
+                      float *const state[3])
+{
+    const descent_hparams *h = s->h;
+    const vf lr = vf_param(h->lr), eps = vf_param(h->eps), wd = vf_param(h->weight_decay);
+    const vf rho = vf_param(h->rho), one_minus_rho = vf_param(1.0 - h->rho);
+    float *square_avg = state[0], *acc_delta = state[1];
+
+    for (size_t i = 0; i < n; i += VEC_WIDTH) {
+        const size_t lanes = vec_lanes(n, i);
+        const vf p = vf_load_n(param + i, lanes);
+        vf g = vf_load_n(grad + i, lanes);
+        if (h->weight_decay != 0)
+            g = vf_add(g, vf_mul(wd, p)); /* unfused, see README */
+        const vf v = vf_fma(rho, vf_load_n(square_avg + i, lanes),
+                            vf_mul(one_minus_rho, vf_mul(g, g)));
+        const vf u = vf_load_n(acc_delta + i, lanes);
+        const vf std = vf_sqrt(vf_add(v, eps));
+        const vf delta = vf_mul(vf_div(vf_sqrt(vf_add(u, eps)), std), g);
+        vf_store_n(square_avg + i, v, lanes);
+        vf_store_n(acc_delta + i,
+                   vf_fma(rho, u, vf_mul(one_minus_rho, vf_mul(delta, delta))), lanes);
+        vf_store_n(param + i, vf_fnma(lr, delta, p), lanes);
+    }
+}

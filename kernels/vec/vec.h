@@ -1,0 +1,68 @@
+/*
+ * The thin vector layer that every SIMD kernel is written against.  A kernel
+ * source includes this header and is compiled once per ISA with
+ * -DDESCENT_VEC_ISA=<n> and that ISA's flags; this header then pulls in the
+ * matching layer and names the kernel's functions after the ISA, so
+ * kernels/optim/adam.c becomes descent_avx2_adam, descent_avx512_adam, ...
+ *
+ * Every layer provides, for its vector type `vf` of VEC_WIDTH floats:
+ *   vf_zero vf_set1 vf_load vf_store            (unaligned)
+ *   vf_load_partial vf_store_partial            (first `count` < VEC_WIDTH lanes,
+ *                                               never touching memory beyond them)
+ *   vf_add vf_sub vf_mul vf_div vf_sqrt vf_abs  (IEEE, correctly rounded)
+ *   vf_fma(a,b,c) = a*b+c, vf_fnma(a,b,c) = c-a*b (one rounding)
+ *   vf_max vf_min (NaN in, NaN out), vf_gt vf_lt vf_isnan -> vmask, vf_select
+ *   vf_reduce_add, vf_round, vf_pow2i
+ *   vf_exp vf_tanh (SLEEF, 1 ulp) or, without SLEEF, the portable versions
+ *   of vec_math.h.
+ * A new ISA (SVE, RVV, ...) is one more header with these functions.
+ */
+#ifndef DESCENT_VEC_H
+#define DESCENT_VEC_H
+
+#include "config.h"
+
+#define DESCENT_VEC_AVX2 1
+#define DESCENT_VEC_AVX512 2
+#define DESCENT_VEC_NEON 3
+
+#if DESCENT_VEC_ISA == DESCENT_VEC_AVX2
+#include "vec_avx2.h"
+#elif DESCENT_VEC_ISA == DESCENT_VEC_AVX512
+#include "vec_avx512.h"
+#elif DESCENT_VEC_ISA == DESCENT_VEC_NEON
+#include "vec_neon.h"
+#else
+#error "compile kernels with -DDESCENT_VEC_ISA=1 (avx2), 2 (avx512) or 3 (neon)"
+#endif
+
+#ifndef VEC_HAVE_NATIVE_MATH
+#include "vec_math.h"
+#endif
+
+/* descent_<isa>_<name>: one symbol per ISA from one source. */
+#define VEC_CONCAT_(a, b, c) a##b##_##c
+#define VEC_CONCAT(a, b, c) VEC_CONCAT_(a, b, c)
+#define VEC_FN(name) VEC_CONCAT(descent_, VEC_ISA_NAME, name)
+
+/* Lanes in the vector that starts at element i of an n-element array. */
+static inline size_t vec_lanes(size_t n, size_t i)
+{
+    return n - i < VEC_WIDTH ? n - i : VEC_WIDTH;
+}
+/* Whole-vector access in the body, partial only at the tail: the same
+ * arithmetic runs on every lane, so a tail element gets exactly the bits it
+ * would get inside the body. */
+static inline vf vf_load_n(const float *p, size_t lanes)
+{
+    return lanes == VEC_WIDTH ? vf_load(p) : vf_load_partial(p, lanes);
+}
+static inline void vf_store_n(float *p, vf v, size_t lanes)
+{
+    if (lanes == VEC_WIDTH)
+        vf_store(p, v);
+    else
+        vf_store_partial(p, v, lanes);
+}
+
+#endif

@@ -1,0 +1,33 @@
+/* Adadelta — torch.optim.Adadelta.
+ *
+ *   g <- g + wd*p
+ *   v <- rho*v + (1 - rho)*g^2
+ *   d <- sqrt(u + eps)/sqrt(v + eps) * g   (eps inside both roots; u is the old one)
+ *   u <- rho*u + (1 - rho)*d^2
+ *   p <- p - lr*d
+ */
+#include <math.h>
+
+#include "descent.h"
+
+void descent_ref_adadelta(const descent_hparams *h, long t, size_t n,
+                          float *param, const float *grad, float *square_avg,
+                          float *acc_delta)
+{
+    (void)t; /* Adadelta keeps no bias correction */
+    const float lr = (float)h->lr;
+    const float rho = (float)h->rho, one_minus_rho = (float)(1.0 - h->rho);
+    const float eps = (float)h->eps;
+    const float wd = (float)h->weight_decay;
+
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i];
+        if (h->weight_decay != 0)
+            g = g + wd * param[i];
+        square_avg[i] = rho * square_avg[i] + one_minus_rho * (g * g);
+        const float std = sqrtf(square_avg[i] + eps);
+        const float delta = sqrtf(acc_delta[i] + eps) / std * g;
+        acc_delta[i] = rho * acc_delta[i] + one_minus_rho * (delta * delta);
+        param[i] = param[i] - lr * delta;
+    }
+}

@@ -1,0 +1,27 @@
+/* Adagrad — torch.optim.Adagrad.
+ *
+ *   clr <- lr/(1 + (t - 1)*lr_decay)      (no decay on step 1)
+ *   g <- g + wd*p
+ *   s <- s + g^2                          (s starts at initial_accumulator_value)
+ *   p <- p - clr * g/(sqrt(s) + eps)
+ */
+#include <math.h>
+
+#include "descent.h"
+
+void descent_ref_adagrad(const descent_hparams *h, long t, size_t n,
+                         float *param, const float *grad, float *sum)
+{
+    const float clr = (float)(h->lr / (1.0 + (double)(t - 1) * h->lr_decay));
+    const float eps = (float)h->eps;
+    const float wd = (float)h->weight_decay;
+
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i];
+        if (h->weight_decay != 0)
+            g = g + wd * param[i];
+        sum[i] = sum[i] + g * g;
+        const float std = sqrtf(sum[i]) + eps;
+        param[i] = param[i] - clr * (g / std);
+    }
+}

@@ -1,0 +1,42 @@
+/* RMSprop — torch.optim.RMSprop.
+ *
+ *   g <- g + wd*p
+ *   v <- alpha*v + (1 - alpha)*g^2
+ *   centered: gbar <- alpha*gbar + (1 - alpha)*g;  v~ = v - gbar^2   else v~ = v
+ *   d <- g/(sqrt(v~) + eps)                       (eps outside the root)
+ *   momentum: b <- mu*b + d;  p <- p - lr*b       else p <- p - lr*d
+ */
+#include <math.h>
+
+#include "descent.h"
+
+void descent_ref_rmsprop(const descent_hparams *h, long t, size_t n,
+                         float *param, const float *grad, float *square_avg,
+                         float *momentum_buffer, float *grad_avg)
+{
+    (void)t; /* RMSprop keeps no bias correction */
+    const float lr = (float)h->lr;
+    const float alpha = (float)h->alpha, one_minus_alpha = (float)(1.0 - h->alpha);
+    const float eps = (float)h->eps;
+    const float wd = (float)h->weight_decay;
+    const float mu = (float)h->momentum;
+
+    for (size_t i = 0; i < n; i++) {
+        float g = grad[i];
+        if (h->weight_decay != 0)
+            g = g + wd * param[i];
+        square_avg[i] = alpha * square_avg[i] + one_minus_alpha * (g * g);
+        float variance = square_avg[i];
+        if (h->centered) {
+            grad_avg[i] = alpha * grad_avg[i] + one_minus_alpha * g;
+            variance = square_avg[i] - grad_avg[i] * grad_avg[i];
+        }
+        const float avg = sqrtf(variance) + eps;
+        if (h->momentum > 0) {
+            momentum_buffer[i] = mu * momentum_buffer[i] + g / avg;
+            param[i] = param[i] - lr * momentum_buffer[i];
+        } else {
+            param[i] = param[i] - lr * (g / avg);
+        }
+    }
+}

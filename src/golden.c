@@ -1,0 +1,483 @@
+/* Parser for the oracle files.  Strict: every key, count and number is
+ * checked, and any deviation is an error naming the file and line, because
+ * a silently misread oracle would make every test built on it meaningless. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "golden.h"
+#include "internal.h"
+
+/* Files larger than this are refused before reading (the public ones are a
+ * few KiB; 1 GiB leaves room for big generated ones). */
+#define GOLDEN_MAX_BYTES ((size_t)1 << 30)
+/* Bound on n, steps and layer sizes, so that a corrupt count is reported
+ * instead of attempting an absurd allocation. */
+#define GOLDEN_MAX_COUNT 100000000L
+
+typedef struct reader {
+    const char *name;
+    char *text; /* private, NUL-terminated copy */
+    char *next; /* start of the next line */
+    long lineno;
+    char *key;  /* current record */
+    char *rest; /* its values */
+} reader;
+
+static descent_status bad(const reader *r, const char *what, const char *detail)
+{
+    return descent_fail(DESCENT_ERR_FORMAT, "%s:%ld: %s%s%s", r->name, r->lineno, what,
+                        detail ? ": " : "", detail ? detail : "");
+}
+
+/* Advances to the next record, skipping comments and blank lines.
+ * Returns 0 at end of file. */
+static int next_record(reader *r)
+{
+    while (r->next && *r->next) {
+        char *line = r->next;
+        char *end = strchr(line, '\n');
+        if (end) {
+            *end = '\0';
+            r->next = end + 1;
+        } else {
+            r->next = NULL;
+        }
+        r->lineno++;
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\r')
+            line[--len] = '\0';
+        while (*line == ' ' || *line == '\t')
+            line++;
+        if (*line == '\0' || *line == '#')
+            continue;
+        r->key = line;
+        char *sp = strchr(line, ' ');
+        if (sp) {
+            *sp = '\0';
+            r->rest = sp + 1;
+        } else {
+            r->rest = line + strlen(line);
+        }
+        return 1;
+    }
+    r->lineno++;
+    r->key = NULL;
+    r->rest = NULL;
+    return 0;
+}
+
+static descent_status expect_key(reader *r, const char *key)
+{
+    if (!next_record(r)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "unexpected end of file, expected '%s'", key);
+        return bad(r, msg, NULL);
+    }
+    if (strcmp(r->key, key) != 0) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "expected '%s'", key);
+        return bad(r, msg, r->key);
+    }
+    return DESCENT_OK;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Splits off the next whitespace-separated token of *s (NULL if none). */
+static char *token(char **s)
+{
+    char *p = *s;
+    while (is_space(*p))
+        p++;
+    if (!*p)
+        return NULL;
+    char *start = p;
+    while (*p && !is_space(*p))
+        p++;
+    if (*p)
+        *p++ = '\0';
+    *s = p;
+    return start;
+}
+
+static descent_status parse_double_token(reader *r, char *tok, double *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtod(tok, &end);
+    if (end == tok || *end)
+        return bad(r, "not a number", tok);
+    return DESCENT_OK;
+}
+
+/* A record holding exactly one number. */
+static descent_status read_number(reader *r, const char *key, double *out)
+{
+    descent_status s = expect_key(r, key);
+    if (s != DESCENT_OK)
+        return s;
+    char *tok = token(&r->rest);
+    if (!tok)
+        return bad(r, "missing value", key);
+    if ((s = parse_double_token(r, tok, out)) != DESCENT_OK)
+        return s;
+    if (token(&r->rest))
+        return bad(r, "more than one value", key);
+    return DESCENT_OK;
+}
+
+static descent_status read_count(reader *r, const char *key, long lo, long *out)
+{
+    double v;
+    descent_status s = read_number(r, key, &v);
+    if (s != DESCENT_OK)
+        return s;
+    if (!(v >= (double)lo && v <= (double)GOLDEN_MAX_COUNT) || v != (double)(long)v) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "%s must be an integer in [%ld, %ld]", key, lo,
+                 GOLDEN_MAX_COUNT);
+        return bad(r, msg, NULL);
+    }
+    *out = (long)v;
+    return DESCENT_OK;
+}
+
+/* Reads exactly `count` float32 values from the rest of the current record. */
+static descent_status parse_floats(reader *r, size_t count, float *out)
+{
+    for (size_t i = 0; i < count; i++) {
+        char *tok = token(&r->rest);
+        if (!tok) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "'%s' has %zu values, expected %zu", r->key, i, count);
+            return bad(r, msg, NULL);
+        }
+        char *end;
+        out[i] = strtof(tok, &end);
+        if (end == tok || *end)
+            return bad(r, "not a number", tok);
+    }
+    if (token(&r->rest)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "'%s' has more than the expected %zu values", r->key, count);
+        return bad(r, msg, NULL);
+    }
+    return DESCENT_OK;
+}
+
+static descent_status alloc_floats(reader *r, size_t count, float **out)
+{
+    *out = malloc((count ? count : 1) * sizeof(float));
+    if (!*out)
+        return descent_fail(DESCENT_ERR_NOMEM, "%s:%ld: out of memory for %zu values", r->name,
+                            r->lineno, count);
+    return DESCENT_OK;
+}
+
+/* A record `key v1 ... v_count` into a new array. */
+static descent_status read_tensor(reader *r, const char *key, size_t count, float **out)
+{
+    descent_status s = expect_key(r, key);
+    if (s != DESCENT_OK)
+        return s;
+    if ((s = alloc_floats(r, count, out)) != DESCENT_OK)
+        return s;
+    return parse_floats(r, count, *out);
+}
+
+/* A record `key t v1 ... v_n` for step t, into row t-1 of `rows`. */
+static descent_status read_step_row(reader *r, const char *key, long t, size_t n, float *row)
+{
+    descent_status s = expect_key(r, key);
+    if (s != DESCENT_OK)
+        return s;
+    char *tok = token(&r->rest);
+    double v;
+    if (!tok)
+        return bad(r, "missing step number", key);
+    if ((s = parse_double_token(r, tok, &v)) != DESCENT_OK)
+        return s;
+    if (v != (double)t) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "expected '%s %ld'", key, t);
+        return bad(r, msg, tok);
+    }
+    return parse_floats(r, n, row);
+}
+
+/* Hyperparameter keys per optimizer, in the order FORMAT.md gives. */
+static const char *const hparam_keys[DESCENT_OPTIM_COUNT][7] = {
+    [DESCENT_SGD] = {"lr", "momentum", "dampening", "weight_decay", "nesterov"},
+    [DESCENT_ADAM] = {"lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad"},
+    [DESCENT_ADAMW] = {"lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad"},
+    [DESCENT_RMSPROP] = {"lr", "alpha", "eps", "weight_decay", "momentum", "centered"},
+    [DESCENT_ADAGRAD] = {"lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"},
+    [DESCENT_ADADELTA] = {"lr", "rho", "eps", "weight_decay"},
+    [DESCENT_ADAMAX] = {"lr", "beta1", "beta2", "eps", "weight_decay"},
+    [DESCENT_NADAM] = {"lr", "beta1", "beta2", "eps", "weight_decay", "momentum_decay"},
+    [DESCENT_RADAM] = {"lr", "beta1", "beta2", "eps", "weight_decay"},
+};
+
+static descent_status set_hparam(reader *r, descent_hparams *h, const char *key, double v)
+{
+    int is_bool = !strcmp(key, "nesterov") || !strcmp(key, "amsgrad") || !strcmp(key, "centered");
+    if (is_bool) {
+        if (v != 0.0 && v != 1.0)
+            return bad(r, "boolean must be 0 or 1", key);
+        int b = v != 0.0;
+        if (!strcmp(key, "nesterov")) h->nesterov = b;
+        else if (!strcmp(key, "amsgrad")) h->amsgrad = b;
+        else h->centered = b;
+        return DESCENT_OK;
+    }
+    static const struct { const char *key; size_t offset; } fields[] = {
+        {"lr", offsetof(descent_hparams, lr)},
+        {"weight_decay", offsetof(descent_hparams, weight_decay)},
+        {"momentum", offsetof(descent_hparams, momentum)},
+        {"dampening", offsetof(descent_hparams, dampening)},
+        {"beta1", offsetof(descent_hparams, beta1)},
+        {"beta2", offsetof(descent_hparams, beta2)},
+        {"eps", offsetof(descent_hparams, eps)},
+        {"alpha", offsetof(descent_hparams, alpha)},
+        {"lr_decay", offsetof(descent_hparams, lr_decay)},
+        {"initial_accumulator_value", offsetof(descent_hparams, initial_accumulator_value)},
+        {"rho", offsetof(descent_hparams, rho)},
+        {"momentum_decay", offsetof(descent_hparams, momentum_decay)},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (!strcmp(key, fields[i].key)) {
+            *(double *)((char *)h + fields[i].offset) = v;
+            return DESCENT_OK;
+        }
+    }
+    return bad(r, "unknown hyperparameter", key);
+}
+
+static descent_status parse_optim(reader *r, golden_optim *o)
+{
+    descent_status s;
+    char *name = token(&r->rest);
+    if (!name || descent_optim_from_name(name, &o->kind) != DESCENT_OK)
+        return bad(r, "unknown optimizer", name ? name : "(missing)");
+    descent_hparams_default(o->kind, &o->h);
+    for (int k = 0; k < 7 && hparam_keys[o->kind][k]; k++) {
+        double v;
+        if ((s = read_number(r, hparam_keys[o->kind][k], &v)) != DESCENT_OK)
+            return s;
+        if ((s = set_hparam(r, &o->h, r->key, v)) != DESCENT_OK)
+            return s;
+    }
+    if (descent_hparams_validate(o->kind, &o->h) != DESCENT_OK)
+        return bad(r, "invalid hyperparameters", descent_last_error());
+    long n, steps;
+    if ((s = read_count(r, "n", 0, &n)) != DESCENT_OK ||
+        (s = read_count(r, "steps", 1, &steps)) != DESCENT_OK)
+        return s;
+    o->n = (size_t)n;
+    o->steps = steps;
+    if ((s = read_tensor(r, "init", o->n, &o->init)) != DESCENT_OK)
+        return s;
+    /* Grow the trajectory a step at a time, so that a file claiming a huge
+     * step count but holding few lines fails on the missing line. */
+    for (long t = 1; t <= steps; t++) {
+        float *g = realloc(o->grads, (size_t)t * o->n * sizeof(float) + sizeof(float));
+        if (g)
+            o->grads = g;
+        float *p = realloc(o->params, (size_t)t * o->n * sizeof(float) + sizeof(float));
+        if (p)
+            o->params = p;
+        if (!g || !p)
+            return descent_fail(DESCENT_ERR_NOMEM, "%s:%ld: out of memory at step %ld",
+                                r->name, r->lineno, t);
+        if ((s = read_step_row(r, "grad", t, o->n, o->grads + (size_t)(t - 1) * o->n)) ||
+            (s = read_step_row(r, "param", t, o->n, o->params + (size_t)(t - 1) * o->n)))
+            return s;
+    }
+    return DESCENT_OK;
+}
+
+static descent_status parse_mlp(reader *r, golden_mlp *m)
+{
+    descent_status s;
+    char *model = token(&r->rest);
+    if (!model || strcmp(model, "mlp") != 0)
+        return bad(r, "unknown model", model ? model : "(missing)");
+    if ((s = expect_key(r, "layers")) != DESCENT_OK)
+        return s;
+    int count = 0;
+    for (char *tok; (tok = token(&r->rest));) {
+        double v;
+        if ((s = parse_double_token(r, tok, &v)) != DESCENT_OK)
+            return s;
+        if (count > GOLDEN_MAX_LAYERS)
+            return bad(r, "too many layers", NULL);
+        if (!(v >= 1 && v <= 1e6) || v != (double)(int)v)
+            return bad(r, "layer size must be an integer in [1, 1000000]", tok);
+        m->sizes[count++] = (int)v;
+    }
+    if (count < 2)
+        return bad(r, "'layers' needs at least an input and an output size", NULL);
+    m->layers = count - 1;
+
+    if ((s = expect_key(r, "activation")) != DESCENT_OK)
+        return s;
+    char *act = token(&r->rest);
+    if (!act || (strcmp(act, "relu") && strcmp(act, "tanh") && strcmp(act, "sigmoid")))
+        return bad(r, "activation must be relu, tanh or sigmoid", act);
+    snprintf(m->activation, sizeof m->activation, "%s", act);
+    if ((s = expect_key(r, "loss")) != DESCENT_OK)
+        return s;
+    char *loss = token(&r->rest);
+    if (!loss || (strcmp(loss, "cross_entropy") && strcmp(loss, "mse")))
+        return bad(r, "loss must be cross_entropy or mse", loss);
+    snprintf(m->loss, sizeof m->loss, "%s", loss);
+    long batch;
+    if ((s = read_count(r, "batch", 1, &batch)) != DESCENT_OK)
+        return s;
+    if (batch > 1000000)
+        return bad(r, "batch must be at most 1000000", NULL);
+    m->batch = (int)batch;
+
+    char key[16];
+    for (int l = 0; l < m->layers; l++) {
+        size_t in = (size_t)m->sizes[l], out = (size_t)m->sizes[l + 1];
+        snprintf(key, sizeof key, "W%d", l + 1);
+        if ((s = read_tensor(r, key, out * in, &m->W[l])) != DESCENT_OK)
+            return s;
+        snprintf(key, sizeof key, "b%d", l + 1);
+        if ((s = read_tensor(r, key, out, &m->b[l])) != DESCENT_OK)
+            return s;
+    }
+    const size_t in0 = (size_t)m->sizes[0], outL = (size_t)m->sizes[m->layers];
+    if ((s = read_tensor(r, "x", (size_t)m->batch * in0, &m->x)) != DESCENT_OK)
+        return s;
+    if (!strcmp(m->loss, "mse")) {
+        if ((s = read_tensor(r, "y", (size_t)m->batch * outL, &m->target)) != DESCENT_OK)
+            return s;
+    } else {
+        if ((s = read_tensor(r, "y", (size_t)m->batch, &m->target)) != DESCENT_OK)
+            return s;
+        m->labels = malloc((size_t)m->batch * sizeof(int));
+        if (!m->labels)
+            return descent_fail(DESCENT_ERR_NOMEM, "%s: out of memory", r->name);
+        for (int i = 0; i < m->batch; i++) {
+            float v = m->target[i];
+            if (!(v >= 0 && v < (float)outL) || v != (float)(int)v)
+                return bad(r, "label must be an integer class in [0, outputs)", NULL);
+            m->labels[i] = (int)v;
+        }
+        free(m->target);
+        m->target = NULL;
+    }
+    if ((s = read_number(r, "loss_value", &m->loss_value)) != DESCENT_OK)
+        return s;
+    for (int l = 0; l < m->layers; l++) {
+        size_t in = (size_t)m->sizes[l], out = (size_t)m->sizes[l + 1];
+        snprintf(key, sizeof key, "dW%d", l + 1);
+        if ((s = read_tensor(r, key, out * in, &m->dW[l])) != DESCENT_OK)
+            return s;
+        snprintf(key, sizeof key, "db%d", l + 1);
+        if ((s = read_tensor(r, key, out, &m->db[l])) != DESCENT_OK)
+            return s;
+    }
+    return DESCENT_OK;
+}
+
+descent_status golden_parse(const char *name, const char *text, size_t len, golden_file *out)
+{
+    memset(out, 0, sizeof *out);
+    if (memchr(text, '\0', len))
+        return descent_fail(DESCENT_ERR_FORMAT, "%s: binary data (NUL byte) in a text file",
+                            name);
+    reader r = {.name = name, .text = malloc(len + 1)};
+    if (!r.text)
+        return descent_fail(DESCENT_ERR_NOMEM, "%s: out of memory", name);
+    memcpy(r.text, text, len);
+    r.text[len] = '\0';
+    r.next = r.text;
+
+    descent_status s;
+    if (!next_record(&r)) {
+        s = bad(&r, "empty file: expected 'optimizer' or 'model'", NULL);
+    } else if (!strcmp(r.key, "optimizer")) {
+        s = parse_optim(&r, &out->optim);
+    } else if (!strcmp(r.key, "model")) {
+        out->is_mlp = 1;
+        s = parse_mlp(&r, &out->mlp);
+    } else {
+        s = bad(&r, "expected 'optimizer' or 'model'", r.key);
+    }
+    if (s == DESCENT_OK && next_record(&r))
+        s = bad(&r, "unexpected record after the last expected one", r.key);
+    free(r.text);
+    if (s != DESCENT_OK)
+        golden_free(out);
+    return s;
+}
+
+descent_status golden_load(const char *path, golden_file *out)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return descent_fail(DESCENT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len == cap) {
+            if (cap >= GOLDEN_MAX_BYTES) {
+                free(buf);
+                fclose(f);
+                return descent_fail(DESCENT_ERR_FORMAT, "%s: larger than %zu bytes", path,
+                                    GOLDEN_MAX_BYTES);
+            }
+            cap = cap ? cap * 2 : 65536;
+            char *grown = realloc(buf, cap);
+            if (!grown) {
+                free(buf);
+                fclose(f);
+                return descent_fail(DESCENT_ERR_NOMEM, "%s: out of memory reading", path);
+            }
+            buf = grown;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    int err = ferror(f) ? errno : 0;
+    fclose(f);
+    if (err) {
+        free(buf);
+        return descent_fail(DESCENT_ERR_IO, "%s: cannot read: %s", path, strerror(err));
+    }
+    descent_status s = golden_parse(path, buf ? buf : "", len, out);
+    free(buf);
+    return s;
+}
+
+void golden_free(golden_file *g)
+{
+    if (!g)
+        return;
+    free(g->optim.init);
+    free(g->optim.grads);
+    free(g->optim.params);
+    golden_mlp *m = &g->mlp;
+    for (int l = 0; l < GOLDEN_MAX_LAYERS; l++) {
+        free(m->W[l]);
+        free(m->b[l]);
+        free(m->dW[l]);
+        free(m->db[l]);
+    }
+    free(m->x);
+    free(m->labels);
+    free(m->target);
+    memset(g, 0, sizeof *g);
+}

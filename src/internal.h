@@ -1,0 +1,23 @@
+/* Declarations shared inside libdescent; not part of the public API. */
+#ifndef DESCENT_INTERNAL_H
+#define DESCENT_INTERNAL_H
+
+#include "descent.h"
+
+#if defined(__GNUC__)
+#define DESCENT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define DESCENT_PRINTF(fmt, args)
+#endif
+
+/* Records a one-line message for descent_last_error() and returns `status`,
+ * so that callers can write `return descent_fail(DESCENT_ERR_..., ...)`. */
+descent_status descent_fail(descent_status status, const char *fmt, ...)
+    DESCENT_PRINTF(2, 3);
+
+/* Allocation of float arrays aligned to a cache line (64 bytes), so that
+ * vector kernels never split a load across lines at the array start. */
+float *descent_alloc_floats(size_t n);
+void descent_free_floats(float *p);
+
+#endif

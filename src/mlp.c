@@ -1,0 +1,392 @@
+/*
+ * The fast MLP object: the reference's forward/backward (reference/mlp.c)
+ * over preallocated workspace, with every matrix product going through one
+ * gemm (kernels/mlp_kernel.h) and OpenMP over tiles of the output.
+ *
+ * Determinism: each matrix product is cut into tiles of TILE_M x TILE_N
+ * elements of its output, fixed sizes that do not depend on the thread
+ * count; a tile is computed by one thread with one gemm call, and sums over
+ * the batch (dW, db, the loss) are never split between threads.  So the
+ * results are the same bits for any number of threads.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kernels/mlp_kernel.h"
+#include "config.h"
+#include "internal.h"
+#include "mlp_internal.h"
+
+#if DESCENT_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+#define TILE_M 16
+#define TILE_N 64
+
+struct descent_mlp {
+    descent_mlp_shape shape;
+    int max_batch;
+    descent_isa isa;
+    descent_gemm_fn gemm;
+    int threads; /* 0 = OpenMP default */
+    /* out[l], l = 1..L: [max_batch][sizes[l]]; a_l = act(z_l) for hidden
+     * layers (relu'(z) = [a > 0], tanh' and sigmoid' come from a), and z_L. */
+    float *out[DESCENT_MLP_MAX_LAYERS + 1];
+    float *dz, *da;       /* [max_batch][widest layer] */
+    float *wt;            /* W_l^T for the forward product, widest in*out */
+    float *example_loss;  /* [max_batch] */
+};
+
+/* ------------------------------------------------------------------ gemm */
+
+descent_gemm_fn descent_gemm_lookup(descent_isa isa)
+{
+    /* Every ISA runs the scalar (cache-blocked) gemm for now; a vector
+     * micro-kernel per ISA plugs in here. */
+    (void)isa;
+    return descent_gemm_scalar;
+}
+
+/* C = A B (or C += A B) cut into fixed tiles shared out over threads. */
+static void parallel_gemm(const descent_mlp *mlp, int M, int N, int K, const float *A,
+                          ptrdiff_t rsa, ptrdiff_t csa, const float *B, ptrdiff_t ldb,
+                          float *C, ptrdiff_t ldc, int accumulate)
+{
+    const int tiles_m = (M + TILE_M - 1) / TILE_M, tiles_n = (N + TILE_N - 1) / TILE_N;
+    const int tiles = tiles_m * tiles_n;
+    const descent_gemm_fn gemm = mlp->gemm;
+#if DESCENT_HAVE_OPENMP
+    int threads = mlp->threads > 0 ? mlp->threads : omp_get_max_threads();
+    if (threads > tiles)
+        threads = tiles;
+    /* Small products are not worth waking the threads (64 Ki multiply-adds). */
+    if ((double)M * N * K < 65536.0)
+        threads = 1;
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+#endif
+    for (int t = 0; t < tiles; t++) {
+        const int m0 = (t / tiles_n) * TILE_M, n0 = (t % tiles_n) * TILE_N;
+        const int mt = M - m0 < TILE_M ? M - m0 : TILE_M;
+        const int nt = N - n0 < TILE_N ? N - n0 : TILE_N;
+        gemm(mt, nt, K, A + m0 * rsa, rsa, csa, B + n0, ldb, C + m0 * ldc + n0, ldc,
+             accumulate);
+    }
+}
+
+/* --------------------------------------------------------- elementwise */
+
+static float activate(descent_activation act, float z)
+{
+    switch (act) {
+    case DESCENT_RELU: return z > 0.0f ? z : 0.0f;
+    case DESCENT_TANH: return tanhf(z);
+    case DESCENT_SIGMOID: return 1.0f / (1.0f + expf(-z));
+    default: return z;
+    }
+}
+
+/* act'(z) from a = act(z): relu' = [a > 0] = [z > 0] (0 at 0). */
+static float derivative_from_output(descent_activation act, float a)
+{
+    switch (act) {
+    case DESCENT_RELU: return a > 0.0f ? 1.0f : 0.0f;
+    case DESCENT_TANH: return 1.0f - a * a;
+    case DESCENT_SIGMOID: return a * (1.0f - a);
+    default: return 1.0f;
+    }
+}
+
+static int threads_for_rows(const descent_mlp *mlp, int rows, int cols)
+{
+#if DESCENT_HAVE_OPENMP
+    int threads = mlp->threads > 0 ? mlp->threads : omp_get_max_threads();
+    if ((double)rows * cols < 32768.0)
+        return 1;
+    return threads < rows ? threads : rows;
+#else
+    (void)mlp, (void)rows, (void)cols;
+    return 1;
+#endif
+}
+
+/* z += bias, then the activation (hidden layers) in place. */
+static void bias_activation(const descent_mlp *mlp, int batch, int out, const float *bias,
+                            float *z, int hidden)
+{
+    const descent_activation act = mlp->shape.activation;
+    const int threads = threads_for_rows(mlp, batch, out);
+    (void)threads;
+#if DESCENT_HAVE_OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+#endif
+    for (int b = 0; b < batch; b++) {
+        float *row = z + (size_t)b * out;
+        for (int o = 0; o < out; o++) {
+            const float v = row[o] + bias[o];
+            row[o] = hidden ? activate(act, v) : v;
+        }
+    }
+}
+
+/* ---------------------------------------------------------- the object */
+
+void descent_mlp_free(descent_mlp *mlp)
+{
+    if (!mlp)
+        return;
+    for (int l = 0; l <= DESCENT_MLP_MAX_LAYERS; l++)
+        descent_free_floats(mlp->out[l]);
+    descent_free_floats(mlp->dz);
+    descent_free_floats(mlp->da);
+    descent_free_floats(mlp->wt);
+    descent_free_floats(mlp->example_loss);
+    free(mlp);
+}
+
+descent_status descent_mlp_create(const descent_mlp_shape *shape, int max_batch,
+                                  descent_mlp **out)
+{
+    if (!out)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_mlp_create: out is NULL");
+    *out = NULL;
+    descent_status s = descent_mlp_shape_validate(shape);
+    if (s != DESCENT_OK)
+        return s;
+    if (max_batch < 1)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_mlp_create: max_batch %d, expected >= 1",
+                            max_batch);
+    descent_mlp *mlp = calloc(1, sizeof *mlp);
+    if (!mlp)
+        return descent_fail(DESCENT_ERR_NOMEM, "out of memory creating an MLP");
+    mlp->shape = *shape;
+    mlp->max_batch = max_batch;
+    const int L = shape->layers;
+    size_t widest = 0, widest_weights = 0;
+    int failed = 0;
+    for (int l = 0; l <= L; l++) {
+        const size_t size = (size_t)shape->sizes[l];
+        widest = size > widest ? size : widest;
+        if (l >= 1) {
+            const size_t weights = (size_t)shape->sizes[l - 1] * size;
+            widest_weights = weights > widest_weights ? weights : widest_weights;
+            mlp->out[l] = descent_alloc_floats((size_t)max_batch * size);
+            failed |= !mlp->out[l];
+        }
+    }
+    /* size_t products: max_batch and sizes are at most 2^31 and 2^24. */
+    mlp->dz = descent_alloc_floats((size_t)max_batch * widest);
+    mlp->da = descent_alloc_floats((size_t)max_batch * widest);
+    mlp->wt = descent_alloc_floats(widest_weights);
+    mlp->example_loss = descent_alloc_floats((size_t)max_batch);
+    if (failed || !mlp->dz || !mlp->da || !mlp->wt || !mlp->example_loss) {
+        descent_mlp_free(mlp);
+        return descent_fail(DESCENT_ERR_NOMEM, "out of memory: MLP workspace for batch %d",
+                            max_batch);
+    }
+    s = descent_mlp_set_isa(mlp, DESCENT_ISA_BEST);
+    if (s != DESCENT_OK) {
+        descent_mlp_free(mlp);
+        return s;
+    }
+    *out = mlp;
+    return DESCENT_OK;
+}
+
+descent_status descent_mlp_set_isa(descent_mlp *mlp, descent_isa isa)
+{
+    if (!mlp)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_mlp_set_isa: mlp is NULL");
+    descent_isa chosen;
+    descent_status s = descent_isa_resolve(isa, &chosen);
+    if (s != DESCENT_OK)
+        return s;
+    mlp->isa = chosen;
+    mlp->gemm = descent_gemm_lookup(chosen);
+    return DESCENT_OK;
+}
+
+descent_isa descent_mlp_isa(const descent_mlp *mlp)
+{
+    return mlp->isa;
+}
+
+descent_status descent_mlp_set_threads(descent_mlp *mlp, int threads)
+{
+    if (!mlp)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_mlp_set_threads: mlp is NULL");
+    if (threads < 0)
+        return descent_fail(DESCENT_ERR_INVALID, "invalid thread count %d", threads);
+    mlp->threads = threads;
+    return DESCENT_OK;
+}
+
+const descent_mlp_shape *descent_mlp_get_shape(const descent_mlp *mlp)
+{
+    return &mlp->shape;
+}
+
+int descent_mlp_max_batch(const descent_mlp *mlp)
+{
+    return mlp->max_batch;
+}
+
+/* ------------------------------------------------------ forward/backward */
+
+static void transpose(const float *W, int out, int in, float *wt)
+{
+    for (int o = 0; o < out; o++)
+        for (int i = 0; i < in; i++)
+            wt[(size_t)i * out + o] = W[(size_t)o * in + i];
+}
+
+static void run_forward(descent_mlp *mlp, const float *params, int batch, const float *x)
+{
+    const descent_mlp_shape *s = &mlp->shape;
+    const float *a_prev = x;
+    for (int l = 1; l <= s->layers; l++) {
+        const int in = s->sizes[l - 1], out = s->sizes[l];
+        transpose(params + descent_mlp_weight_offset(s, l), out, in, mlp->wt);
+        parallel_gemm(mlp, batch, out, in, a_prev, in, 1, mlp->wt, out, mlp->out[l], out, 0);
+        bias_activation(mlp, batch, out, params + descent_mlp_bias_offset(s, l), mlp->out[l],
+                        l < s->layers);
+        a_prev = mlp->out[l];
+    }
+}
+
+static descent_status check(const char *fn, descent_mlp *mlp, int batch)
+{
+    if (!mlp)
+        return descent_fail(DESCENT_ERR_INVALID, "%s: mlp is NULL", fn);
+    if (batch > mlp->max_batch)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "%s: batch %d is larger than this MLP's max_batch %d", fn, batch,
+                            mlp->max_batch);
+    return DESCENT_OK;
+}
+
+descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int batch,
+                                   const float *x, float *out)
+{
+    descent_status s = check("descent_mlp_forward", mlp, batch);
+    if (s == DESCENT_OK)
+        s = descent_mlp_check_call("descent_mlp_forward", &mlp->shape, params, batch, x, 0,
+                                   NULL, NULL, out);
+    if (s != DESCENT_OK)
+        return s;
+    run_forward(mlp, params, batch, x);
+    const int L = mlp->shape.layers;
+    memcpy(out, mlp->out[L], (size_t)batch * (size_t)mlp->shape.sizes[L] * sizeof(float));
+    return DESCENT_OK;
+}
+
+/* Per example: dloss/dz_L into dz and, for cross-entropy, the example's
+ * loss into example_loss[b] (the reference's formulas, operation for
+ * operation; the MSE total is summed by the caller). */
+static void loss_and_output_gradient(descent_mlp *mlp, int batch, const int *labels,
+                                     const float *targets)
+{
+    const descent_mlp_shape *s = &mlp->shape;
+    const int outputs = s->sizes[s->layers];
+    const float *logits = mlp->out[s->layers];
+    const int threads = threads_for_rows(mlp, batch, outputs * 8);
+    (void)threads;
+#if DESCENT_HAVE_OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+#endif
+    for (int b = 0; b < batch; b++) {
+        const float *z = logits + (size_t)b * outputs;
+        float *g = mlp->dz + (size_t)b * outputs;
+        if (s->loss == DESCENT_CROSS_ENTROPY) {
+            float max = z[0];
+            for (int o = 1; o < outputs; o++)
+                max = z[o] > max ? z[o] : max;
+            float sum = 0.0f;
+            for (int o = 0; o < outputs; o++)
+                sum += expf(z[o] - max);
+            const float logsumexp = max + logf(sum);
+            mlp->example_loss[b] = logsumexp - z[labels[b]];
+            for (int o = 0; o < outputs; o++) {
+                const float softmax = expf(z[o] - max) / sum;
+                g[o] = (softmax - (o == labels[b] ? 1.0f : 0.0f)) / (float)batch;
+            }
+        } else {
+            const float *t = targets + (size_t)b * outputs;
+            const float n = (float)batch * (float)outputs;
+            for (int o = 0; o < outputs; o++) {
+                const float diff = z[o] - t[o];
+                g[o] = 2.0f * diff / n;
+            }
+        }
+    }
+}
+
+descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int batch,
+                                     const float *x, const int *labels, const float *targets,
+                                     float *grad, float *loss)
+{
+    descent_status st = check("descent_mlp_loss_grad", mlp, batch);
+    if (st == DESCENT_OK)
+        st = descent_mlp_check_call("descent_mlp_loss_grad", &mlp->shape, params, batch, x, 1,
+                                    labels, targets, loss);
+    if (st != DESCENT_OK)
+        return st;
+    const descent_mlp_shape *s = &mlp->shape;
+    const int L = s->layers, outputs = s->sizes[L];
+    run_forward(mlp, params, batch, x);
+    loss_and_output_gradient(mlp, batch, labels, targets);
+
+    /* The batch loss: a sequential sum in double, as the reference. */
+    double total = 0.0;
+    if (s->loss == DESCENT_CROSS_ENTROPY) {
+        for (int b = 0; b < batch; b++)
+            total += (double)mlp->example_loss[b];
+        *loss = (float)(total / batch);
+    } else {
+        const float *z = mlp->out[L];
+        for (size_t k = 0; k < (size_t)batch * outputs; k++) {
+            const float diff = z[k] - targets[k];
+            total += (double)(diff * diff);
+        }
+        *loss = (float)(total / ((double)batch * outputs));
+    }
+    if (!grad)
+        return DESCENT_OK;
+
+    float *dz = mlp->dz, *da = mlp->da;
+    for (int l = L; l >= 1; l--) {
+        const int in = s->sizes[l - 1], out = s->sizes[l];
+        const float *a_prev = l > 1 ? mlp->out[l - 1] : x;
+        const float *W = params + descent_mlp_weight_offset(s, l);
+        float *dW = grad + descent_mlp_weight_offset(s, l);
+        float *db = grad + descent_mlp_bias_offset(s, l);
+        /* dW = dZ^T A_prev: A(m = o, k = b) = dz[b*out + o] */
+        parallel_gemm(mlp, out, in, batch, dz, 1, out, a_prev, in, dW, in, 0);
+        /* db = column sums of dZ, over b in order */
+        for (int o = 0; o < out; o++)
+            db[o] = 0.0f;
+        for (int b = 0; b < batch; b++)
+            for (int o = 0; o < out; o++)
+                db[o] += dz[(size_t)b * out + o];
+        if (l == 1)
+            break;
+        /* dA = dZ W, then times act'(z_{l-1}) */
+        parallel_gemm(mlp, batch, in, out, dz, out, 1, W, in, da, in, 0);
+        const descent_activation act = s->activation;
+        const int threads = threads_for_rows(mlp, batch, in);
+        (void)threads;
+#if DESCENT_HAVE_OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+#endif
+        for (int b = 0; b < batch; b++) {
+            float *row = da + (size_t)b * in;
+            const float *a = a_prev + (size_t)b * in;
+            for (int i = 0; i < in; i++)
+                row[i] = row[i] * derivative_from_output(act, a[i]);
+        }
+        float *swap = dz;
+        dz = da, da = swap;
+    }
+    return DESCENT_OK;
+}

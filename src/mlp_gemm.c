@@ -1,0 +1,79 @@
+/*
+ * The scalar gemm of the fast MLP (contract: kernels/mlp_kernel.h).
+ *
+ * Blocking: K is cut into panels of KC so that the panel of B being swept
+ * stays in L2, and C into MR x NR register tiles whose MR*NR sums are
+ * independent (the compiler may keep them in vector registers).  Every C
+ * element still adds its products in increasing k order, one rounding per
+ * multiply and per add (the build forbids contraction to FMA), so the result
+ * is the same bits as the plain triple loop whatever the blocking.
+ */
+#include "../kernels/mlp_kernel.h"
+
+#define MR 4
+#define NR 8
+#define KC 256
+
+/* One full MR x NR tile over kc values of k. */
+static void tile_full(int kc, const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
+                      ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate)
+{
+    float c[MR][NR];
+    for (int i = 0; i < MR; i++)
+        for (int j = 0; j < NR; j++)
+            c[i][j] = accumulate ? C[i * ldc + j] : 0.0f;
+    for (int k = 0; k < kc; k++) {
+        const float *b = B + k * ldb;
+        for (int i = 0; i < MR; i++) {
+            const float a = A[i * rsa + k * csa];
+            for (int j = 0; j < NR; j++)
+                c[i][j] += a * b[j];
+        }
+    }
+    for (int i = 0; i < MR; i++)
+        for (int j = 0; j < NR; j++)
+            C[i * ldc + j] = c[i][j];
+}
+
+/* A partial tile (mr <= MR, nr <= NR) at the right or bottom edge. */
+static void tile_edge(int mr, int nr, int kc, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+                      const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate)
+{
+    for (int i = 0; i < mr; i++) {
+        for (int j = 0; j < nr; j++) {
+            float sum = accumulate ? C[i * ldc + j] : 0.0f;
+            for (int k = 0; k < kc; k++)
+                sum += A[i * rsa + k * csa] * B[k * ldb + j];
+            C[i * ldc + j] = sum;
+        }
+    }
+}
+
+void descent_gemm_scalar(int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+                         const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate)
+{
+    if (K == 0 && !accumulate) {
+        for (int m = 0; m < M; m++)
+            for (int n = 0; n < N; n++)
+                C[m * ldc + n] = 0.0f;
+        return;
+    }
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        const int kc = K - k0 < KC ? K - k0 : KC;
+        const int acc = accumulate || k0 > 0; /* later panels add to the sums so far */
+        const float *Ak = A + k0 * csa;
+        const float *Bk = B + k0 * ldb;
+        for (int m0 = 0; m0 < M; m0 += MR) {
+            const int mr = M - m0 < MR ? M - m0 : MR;
+            for (int n0 = 0; n0 < N; n0 += NR) {
+                const int nr = N - n0 < NR ? N - n0 : NR;
+                const float *a = Ak + m0 * rsa;
+                float *c = C + m0 * ldc + n0;
+                if (mr == MR && nr == NR)
+                    tile_full(kc, a, rsa, csa, Bk + n0, ldb, c, ldc, acc);
+                else
+                    tile_edge(mr, nr, kc, a, rsa, csa, Bk + n0, ldb, c, ldc, acc);
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+/* The MLP's description: activation and loss names, the shape, the layout
+ * of the flat parameter vector, and nn.Linear's default initialization. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "mlp_internal.h"
+#include "rng.h"
+
+static const char *const activation_names[DESCENT_ACTIVATION_COUNT] = {"relu", "tanh",
+                                                                        "sigmoid"};
+static const char *const loss_names[DESCENT_LOSS_COUNT] = {"cross_entropy", "mse"};
+
+const char *descent_activation_name(descent_activation activation)
+{
+    if ((unsigned)activation >= DESCENT_ACTIVATION_COUNT)
+        return "unknown";
+    return activation_names[activation];
+}
+
+descent_status descent_activation_from_name(const char *name, descent_activation *activation)
+{
+    for (int i = 0; i < DESCENT_ACTIVATION_COUNT; i++) {
+        if (name && strcmp(name, activation_names[i]) == 0) {
+            *activation = (descent_activation)i;
+            return DESCENT_OK;
+        }
+    }
+    return descent_fail(DESCENT_ERR_INVALID,
+                        "unknown activation '%s' (expected relu, tanh or sigmoid)",
+                        name ? name : "(null)");
+}
+
+const char *descent_loss_name(descent_loss loss)
+{
+    if ((unsigned)loss >= DESCENT_LOSS_COUNT)
+        return "unknown";
+    return loss_names[loss];
+}
+
+descent_status descent_loss_from_name(const char *name, descent_loss *loss)
+{
+    for (int i = 0; i < DESCENT_LOSS_COUNT; i++) {
+        if (name && strcmp(name, loss_names[i]) == 0) {
+            *loss = (descent_loss)i;
+            return DESCENT_OK;
+        }
+    }
+    return descent_fail(DESCENT_ERR_INVALID, "unknown loss '%s' (expected cross_entropy or mse)",
+                        name ? name : "(null)");
+}
+
+descent_status descent_mlp_shape_validate(const descent_mlp_shape *shape)
+{
+    if (!shape)
+        return descent_fail(DESCENT_ERR_INVALID, "MLP shape is NULL");
+    if (shape->layers < 1 || shape->layers > DESCENT_MLP_MAX_LAYERS)
+        return descent_fail(DESCENT_ERR_INVALID, "MLP: %d layers, expected 1 to %d",
+                            shape->layers, DESCENT_MLP_MAX_LAYERS);
+    for (int l = 0; l <= shape->layers; l++) {
+        if (shape->sizes[l] < 1 || shape->sizes[l] > DESCENT_MLP_MAX_SIZE)
+            return descent_fail(DESCENT_ERR_INVALID, "MLP: size %d (sizes[%d]) is not in 1..%d",
+                                shape->sizes[l], l, DESCENT_MLP_MAX_SIZE);
+    }
+    /* The parameter count must fit in memory terms: each layer has at most
+     * 2^48 weights, and 16 of them cannot overflow a 64-bit size_t; on a
+     * 32-bit size_t check explicitly. */
+    double count = 0;
+    for (int l = 1; l <= shape->layers; l++)
+        count += ((double)shape->sizes[l - 1] + 1.0) * shape->sizes[l];
+    if (count > (double)((size_t)-1 / sizeof(float)))
+        return descent_fail(DESCENT_ERR_INVALID, "MLP: %.0f parameters do not fit in memory",
+                            count);
+    if ((unsigned)shape->activation >= DESCENT_ACTIVATION_COUNT)
+        return descent_fail(DESCENT_ERR_INVALID, "MLP: invalid activation %d",
+                            (int)shape->activation);
+    if ((unsigned)shape->loss >= DESCENT_LOSS_COUNT)
+        return descent_fail(DESCENT_ERR_INVALID, "MLP: invalid loss %d", (int)shape->loss);
+    return DESCENT_OK;
+}
+
+descent_status descent_mlp_shape_parse(const char *text, descent_mlp_shape *shape)
+{
+    if (!text || !shape)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_mlp_shape_parse: NULL argument");
+    int sizes[DESCENT_MLP_MAX_LAYERS + 1];
+    int count = 0;
+    const char *p = text;
+    for (;;) {
+        /* Digits only: strtol alone would accept "+5", " 5" and "-5". */
+        if (*p < '0' || *p > '9')
+            return descent_fail(DESCENT_ERR_INVALID,
+                                "model '%s': expected layer sizes like 784-128-10", text);
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (errno == ERANGE || v < 1 || v > DESCENT_MLP_MAX_SIZE)
+            return descent_fail(DESCENT_ERR_INVALID, "model '%s': layer size %.*s is not in 1..%d",
+                                text, (int)(end - p), p, DESCENT_MLP_MAX_SIZE);
+        if (count == DESCENT_MLP_MAX_LAYERS + 1)
+            return descent_fail(DESCENT_ERR_INVALID, "model '%s': more than %d linear layers",
+                                text, DESCENT_MLP_MAX_LAYERS);
+        sizes[count++] = (int)v;
+        if (*end == '\0')
+            break;
+        if (*end != '-')
+            return descent_fail(DESCENT_ERR_INVALID,
+                                "model '%s': expected layer sizes like 784-128-10", text);
+        p = end + 1;
+    }
+    if (count < 2)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "model '%s': needs at least two sizes (inputs-outputs)", text);
+    shape->layers = count - 1;
+    memset(shape->sizes, 0, sizeof shape->sizes);
+    memcpy(shape->sizes, sizes, (size_t)count * sizeof sizes[0]);
+    return DESCENT_OK;
+}
+
+size_t descent_mlp_param_count(const descent_mlp_shape *shape)
+{
+    return descent_mlp_weight_offset(shape, shape->layers + 1);
+}
+
+size_t descent_mlp_weight_offset(const descent_mlp_shape *shape, int layer)
+{
+    size_t offset = 0;
+    for (int l = 1; l < layer && l <= shape->layers; l++)
+        offset += ((size_t)shape->sizes[l - 1] + 1) * (size_t)shape->sizes[l];
+    return offset;
+}
+
+size_t descent_mlp_bias_offset(const descent_mlp_shape *shape, int layer)
+{
+    return descent_mlp_weight_offset(shape, layer) +
+           (size_t)shape->sizes[layer - 1] * (size_t)shape->sizes[layer];
+}
+
+descent_status descent_mlp_init_params(const descent_mlp_shape *shape, float *params,
+                                       unsigned long long seed)
+{
+    descent_status s = descent_mlp_shape_validate(shape);
+    if (s != DESCENT_OK)
+        return s;
+    if (!params)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_mlp_init_params: params is NULL");
+    descent_rng rng;
+    descent_rng_seed(&rng, seed);
+    float *p = params;
+    for (int l = 1; l <= shape->layers; l++) {
+        const size_t in = (size_t)shape->sizes[l - 1], out = (size_t)shape->sizes[l];
+        const float bound = (float)(1.0 / sqrt((double)in));
+        /* W_l then b_l, each element bound * (2u - 1) with u uniform in [0, 1) */
+        for (size_t i = 0; i < (in + 1) * out; i++)
+            *p++ = bound * (2.0f * descent_rng_uniform(&rng) - 1.0f);
+    }
+    return DESCENT_OK;
+}
+
+descent_status descent_mlp_check_call(const char *fn, const descent_mlp_shape *shape,
+                                      const float *params, int batch, const float *x,
+                                      int want_loss, const int *labels, const float *targets,
+                                      const float *loss_out_or_out)
+{
+    descent_status s = descent_mlp_shape_validate(shape);
+    if (s != DESCENT_OK)
+        return descent_fail(s, "%s: %s", fn, descent_last_error());
+    if (batch < 1)
+        return descent_fail(DESCENT_ERR_INVALID, "%s: batch %d, expected >= 1", fn, batch);
+    if (!params || !x || !loss_out_or_out)
+        return descent_fail(DESCENT_ERR_INVALID, "%s: NULL argument", fn);
+    if (!want_loss)
+        return DESCENT_OK;
+    const int outputs = shape->sizes[shape->layers];
+    if (shape->loss == DESCENT_CROSS_ENTROPY) {
+        if (!labels)
+            return descent_fail(DESCENT_ERR_INVALID, "%s: cross_entropy needs labels", fn);
+        for (int b = 0; b < batch; b++) {
+            if (labels[b] < 0 || labels[b] >= outputs)
+                return descent_fail(DESCENT_ERR_INVALID,
+                                    "%s: label %d of example %d is not in [0, %d)", fn,
+                                    labels[b], b, outputs);
+        }
+    } else if (!targets) {
+        return descent_fail(DESCENT_ERR_INVALID, "%s: mse needs targets", fn);
+    }
+    return DESCENT_OK;
+}

@@ -1,0 +1,64 @@
+/*
+ * A minimal test harness: each test is a function, RUN() executes it and
+ * prints "ok N - name" or "not ok N - name" (TAP style; tests/run.sh counts
+ * them), EXPECT* record failures with file and line and go on, so one run
+ * shows every broken check.  The program's exit status is non-zero if any
+ * test failed.
+ */
+#ifndef DESCENT_CHECK_H
+#define DESCENT_CHECK_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int check_tests_run, check_tests_failed, check_current_failed;
+
+static void check_failf(const char *file, int line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#include <stdarg.h>
+static void check_failf(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("#   %s:%d: ", file, line);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    check_current_failed = 1;
+}
+
+#define EXPECT(cond, ...)                                      \
+    do {                                                       \
+        if (!(cond))                                           \
+            check_failf(__FILE__, __LINE__, __VA_ARGS__);      \
+    } while (0)
+
+/* |got - want| <= tol, printing both with full float precision. */
+#define EXPECT_NEAR(got, want, tol)                                                     \
+    do {                                                                                \
+        double got_ = (got), want_ = (want), tol_ = (tol);                              \
+        if (!(fabs(got_ - want_) <= tol_))                                              \
+            check_failf(__FILE__, __LINE__, "%s = %.9g, want %.9g (tolerance %.3g)",    \
+                        #got, got_, want_, tol_);                                       \
+    } while (0)
+
+#define RUN(test_fn)                                                                    \
+    do {                                                                                \
+        check_current_failed = 0;                                                       \
+        test_fn();                                                                      \
+        check_tests_run++;                                                              \
+        if (check_current_failed)                                                       \
+            check_tests_failed++;                                                       \
+        printf("%sok %d - %s\n", check_current_failed ? "not " : "", check_tests_run,   \
+               #test_fn);                                                               \
+        fflush(stdout);                                                                 \
+    } while (0)
+
+#define CHECK_EXIT_STATUS() (check_tests_failed ? 1 : 0)
+
+#endif

@@ -1,0 +1,91 @@
+#!/bin/sh
+# Runs every test of descent and ends with one line "N passed, M failed".
+#
+# Each test program prints TAP-style lines ("ok 3 - name", "not ok 4 - name")
+# and the oracle runner prints PASS/FAIL/SKIP/ERROR per file; this script
+# shows their output, counts those lines, counts a program that crashes or
+# exits non-zero without reporting a failure as one failure, and exits
+# non-zero if anything failed.
+set -u
+BUILDDIR=${BUILDDIR:-build}
+GOLDEN_DIR=${GOLDEN_DIR:-../shared/golden}
+export BUILDDIR GOLDEN_DIR
+
+passed=0 failed=0 skipped=0
+log=$(mktemp) || exit 1
+trap 'rm -f "$log"' EXIT
+
+# run_suite TITLE COMMAND...: runs one suite and adds up its results.
+run_suite() {
+    title=$1
+    shift
+    echo "== $title"
+    "$@" >"$log" 2>&1
+    status=$?
+    cat "$log"
+    p=$(grep -c -E '^(ok [0-9]|PASS )' "$log")
+    f=$(grep -c -E '^(not ok [0-9]|FAIL |ERROR )' "$log")
+    s=$(grep -c -E '^(SKIP |ok [0-9]+ .*# SKIP)' "$log")
+    p=$((p - $(grep -c -E '^ok [0-9]+ .*# SKIP' "$log")))
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "not ok - $title exited with status $status without reporting a failure"
+        f=1
+    fi
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
+        echo "not ok - $title ran no check"
+        f=1
+    fi
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+for t in "$BUILDDIR"/tests/test_*; do
+    [ -x "$t" ] || continue
+    run_suite "$(basename "$t")" "$t"
+done
+
+# The reference and every variant this machine runs against the public
+# oracle vectors.
+if [ -d "$GOLDEN_DIR/optim" ]; then
+    for isa in scalar avx2 avx512; do
+        if [ "$isa" != scalar ] && ! "$BUILDDIR/descent" info | grep -q "^variants:.* $isa\( \|$\)"; then
+            continue
+        fi
+        run_suite "golden ($isa)" "$BUILDDIR/descent" golden --isa "$isa" \
+            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt
+    done
+else
+    echo "== golden"
+    echo "not ok - oracle directory $GOLDEN_DIR/optim not found (set GOLDEN_DIR)"
+    failed=$((failed + 1))
+fi
+
+# NEON: the cross-compiled kernel tests and the oracle files under qemu.
+A64=$BUILDDIR/aarch64
+if [ "${HAVE_NEON_CROSS:-0}" = 1 ] && [ -n "${QEMU_AARCH64:-}" ] && [ -x "$A64/descent" ]; then
+    for t in "$A64"/tests/test_*; do
+        [ -x "$t" ] || continue
+        # shellcheck disable=SC2086  # QEMU_AARCH64 may carry options (-L ...)
+        run_suite "$(basename "$t") (aarch64, qemu)" $QEMU_AARCH64 "$t"
+    done
+    if [ -d "$GOLDEN_DIR/optim" ]; then
+        # shellcheck disable=SC2086
+        run_suite "golden (neon, qemu)" $QEMU_AARCH64 "$A64/descent" golden --isa neon \
+            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt
+    fi
+else
+    echo "== neon"
+    echo "SKIP  NEON variants not built or not runnable (configure found no aarch64 cross compiler or qemu-aarch64)"
+    skipped=$((skipped + 1))
+fi
+
+for t in tests/cli_*.sh; do
+    run_suite "$(basename "$t")" sh "$t"
+done
+
+echo
+if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+else
+    echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,337 @@
+/*
+ * Every compiled-in variant that this CPU runs, for every optimizer and
+ * option branch, against the reference (the scalar variant), step by step.
+ *
+ * Data: parameters N(0,1); gradients N(0,1) times a per-element magnitude
+ * 10^u, u uniform in [-6, 3] (tiny to large), with an all-zero gradient at
+ * one step.  Sizes 0..65537 around the vector widths, with pointer offsets
+ * that break the alignment of every array, over STEPS steps.
+ *
+ * Metric: after every step, |got_i - want_i| <= rtol * S_i, where
+ *  - for the parameters, S_i is the largest |want_i| so far (its initial
+ *    value included) plus the sum over the steps of |change of want_i|.
+ *    Each step can add a few ulp of the values it combines, which are at
+ *    most this large: a relative test per element that stays meaningful when
+ *    a parameter crosses zero or a small one takes large steps;
+ *  - for the state arrays, S_i is the largest |want| of the whole array so
+ *    far (the S_t of ../shared/golden/README.md).  Per element, a state
+ *    cannot be held to a relative bound: where the L2 weight decay wd*p
+ *    nearly cancels g, the ~1e-7 relative difference the variants already
+ *    have in p becomes a large relative difference in g^2, legitimately.
+ *    A wrong state still shows: it moves the parameters, checked per element.
+ * rtol per optimizer is in the table below, with the reason; the worst
+ * ratio seen per optimizer and variant is printed, so the margin is visible.
+ *
+ * Also: results are bitwise identical for 1, 2 and 3 threads.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../kernels/kernel.h"
+#include "check.h"
+#include "descent.h"
+
+#define STEPS 100
+
+/* The tolerance table: one float32 ulp is 6e-8 relative; errors of a few
+ * ulp per step accumulate over the 100 steps through the state. */
+static const struct {
+    double rtol;
+    const char *why;
+} tolerance[DESCENT_OPTIM_COUNT] = {
+    [DESCENT_SGD] = {1e-6, "FMA in momentum buffer and update"},
+    [DESCENT_ADAM] = {2e-6, "FMA in moments and update; sqrt(v)*(1/sqrt(bc2)) for a divide"},
+    [DESCENT_ADAMW] = {2e-6, "as Adam"},
+    [DESCENT_RMSPROP] = {2e-6, "FMA in momentum buffer and update only"},
+    [DESCENT_ADAGRAD] = {1e-6, "FMA in accumulator and update"},
+    [DESCENT_ADADELTA] = {2e-6, "FMA in both running averages and update"},
+    [DESCENT_ADAMAX] = {1e-6, "FMA in first moment and update"},
+    /* With weight decay, g + wd*p nearly cancels for a few elements, and
+     * NAdam's step uses that instantaneous g/denom directly, so the ~1e-7
+     * difference in p grows there (worst seen 5.4e-6, at step 36). */
+    [DESCENT_NADAM] = {2e-5, "FMA; reciprocals for divides; wd feedback through g/denom"},
+    [DESCENT_RADAM] = {2e-6, "FMA; m*(1/bc1) for a divide; lr*r*sqrt(bc2) folded"},
+};
+
+typedef struct branch {
+    descent_optim_kind kind;
+    const char *name;
+    void (*set)(descent_hparams *h);
+} branch;
+
+static void none(descent_hparams *h) { (void)h; }
+static void lr_01(descent_hparams *h) { h->lr = 0.01; }
+static void sgd_momentum(descent_hparams *h) { h->lr = 0.01, h->momentum = 0.9; }
+static void sgd_dampening(descent_hparams *h) { sgd_momentum(h), h->dampening = 0.5; }
+static void sgd_nesterov(descent_hparams *h) { sgd_momentum(h), h->nesterov = 1; }
+static void sgd_wd(descent_hparams *h) { sgd_momentum(h), h->weight_decay = 0.01; }
+static void wd(descent_hparams *h) { h->lr = 0.01, h->weight_decay = 0.01; }
+static void amsgrad(descent_hparams *h) { h->lr = 0.01, h->amsgrad = 1; }
+static void rms_momentum(descent_hparams *h) { h->momentum = 0.9; }
+static void rms_centered(descent_hparams *h) { h->centered = 1; }
+static void rms_all(descent_hparams *h) { h->centered = 1, h->momentum = 0.9, h->weight_decay = 0.01; }
+static void rms_wd(descent_hparams *h) { h->weight_decay = 0.01; }
+static void adagrad_decay(descent_hparams *h) { h->lr_decay = 0.01; }
+static void adagrad_init(descent_hparams *h) { h->initial_accumulator_value = 0.1; }
+static void nadam_decay(descent_hparams *h) { h->momentum_decay = 0.1, h->lr = 0.01; }
+
+static const branch branches[] = {
+    {DESCENT_SGD, "plain", lr_01},
+    {DESCENT_SGD, "momentum", sgd_momentum},
+    {DESCENT_SGD, "dampening", sgd_dampening},
+    {DESCENT_SGD, "nesterov", sgd_nesterov},
+    {DESCENT_SGD, "weight_decay", sgd_wd},
+    {DESCENT_ADAM, "default", lr_01},
+    {DESCENT_ADAM, "weight_decay", wd},
+    {DESCENT_ADAM, "amsgrad", amsgrad},
+    {DESCENT_ADAMW, "default", lr_01},
+    {DESCENT_ADAMW, "amsgrad", amsgrad},
+    {DESCENT_RMSPROP, "default", none},
+    {DESCENT_RMSPROP, "momentum", rms_momentum},
+    {DESCENT_RMSPROP, "centered", rms_centered},
+    {DESCENT_RMSPROP, "weight_decay", rms_wd},
+    {DESCENT_RMSPROP, "centered_momentum_wd", rms_all},
+    {DESCENT_ADAGRAD, "default", none},
+    {DESCENT_ADAGRAD, "lr_decay", adagrad_decay},
+    {DESCENT_ADAGRAD, "initial_accumulator_value", adagrad_init},
+    {DESCENT_ADAGRAD, "weight_decay", wd},
+    {DESCENT_ADADELTA, "default", none},
+    {DESCENT_ADADELTA, "weight_decay", wd},
+    {DESCENT_ADAMAX, "default", lr_01},
+    {DESCENT_ADAMAX, "weight_decay", wd},
+    {DESCENT_NADAM, "default", lr_01},
+    {DESCENT_NADAM, "momentum_decay", nadam_decay},
+    {DESCENT_NADAM, "weight_decay", wd},
+    {DESCENT_RADAM, "default", lr_01},
+    {DESCENT_RADAM, "weight_decay", wd},
+};
+#define N_BRANCHES (sizeof branches / sizeof branches[0])
+
+static const size_t sizes[] = {0, 1, 3, 7, 8, 15, 16, 17, 31, 33, 1000, 65537};
+#define N_SIZES (sizeof sizes / sizeof sizes[0])
+
+/* ---------------------------------------------------------- random data */
+
+static uint64_t rng_state;
+static uint64_t next_u64(void)
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static double uniform(void) { return (double)(next_u64() >> 11) * 0x1.0p-53; }
+static double normal(void)
+{
+    double u = uniform(), v = uniform();
+    return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
+}
+
+/* ------------------------------------------------------------ one case */
+
+typedef struct arrays {
+    float *param, *state[3]; /* each offset from its allocation */
+    void *blocks[4];
+} arrays;
+
+static void arrays_init(arrays *a, size_t n, size_t offset, const descent_hparams *h,
+                        descent_optim_kind kind, const float *init)
+{
+    for (int k = 0; k < 4; k++) {
+        a->blocks[k] = malloc((n + offset + 1) * sizeof(float));
+        float *base = (float *)a->blocks[k] + offset;
+        const float fill = (k > 0 && kind == DESCENT_ADAGRAD) ? (float)h->initial_accumulator_value : 0.0f;
+        for (size_t i = 0; i < n; i++)
+            base[i] = k == 0 ? init[i] : fill;
+        if (k == 0)
+            a->param = base;
+        else
+            a->state[k - 1] = base;
+    }
+}
+
+static void arrays_free(arrays *a)
+{
+    for (int k = 0; k < 4; k++)
+        free(a->blocks[k]);
+}
+
+static double worst[DESCENT_ISA_COUNT][DESCENT_OPTIM_COUNT];
+
+/* Runs one branch at one size on `isa` and the reference side by side. */
+static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
+{
+    descent_hparams h;
+    descent_hparams_default(b->kind, &h);
+    b->set(&h);
+    descent_kernel_fn fast = descent_kernel_lookup(isa, b->kind);
+    descent_kernel_fn ref = descent_kernel_lookup(DESCENT_ISA_SCALAR, b->kind);
+    EXPECT(fast && ref, "%s %s: no kernel", descent_isa_name(isa), descent_optim_name(b->kind));
+    if (!fast || !ref)
+        return;
+
+    float *init = malloc((n + 1) * sizeof(float));
+    float *magnitude = malloc((n + 1) * sizeof(float));
+    float *grad_block = malloc((n + offset + 1) * sizeof(float));
+    float *grad = grad_block + offset;
+    /* Per element and array: [0] largest |value|, [1] sum of |changes|, [2] previous value. */
+    double *track = calloc(4 * 3 * (n + 1), sizeof(double));
+    for (size_t i = 0; i < n; i++) {
+        init[i] = (float)normal();
+        magnitude[i] = (float)pow(10.0, -6.0 + 9.0 * uniform());
+    }
+    arrays got, want;
+    arrays_init(&got, n, offset, &h, b->kind, init);
+    arrays_init(&want, n, offset, &h, b->kind, init);
+    const int states = descent_optim_state_count(b->kind);
+    for (int k = 0; k <= states; k++) {
+        const float *w = k == 0 ? want.param : want.state[k - 1];
+        for (size_t i = 0; i < n; i++) {
+            double *tr = &track[((size_t)k * (n + 1) + i) * 3];
+            tr[0] = fabs(w[i]);
+            tr[2] = w[i];
+        }
+    }
+    const double rtol = tolerance[b->kind].rtol;
+    double worst_here = 0;
+    long bad_step = 0;
+    size_t bad_index = 0;
+    int bad_array = 0;
+    float bad_got = 0, bad_want = 0;
+    double mu_product = 1.0;
+    double array_max[4] = {0, 0, 0, 0};
+
+    for (long t = 1; t <= STEPS; t++) {
+        for (size_t i = 0; i < n; i++)
+            grad[i] = (t == STEPS / 2) ? 0.0f : (float)(normal() * magnitude[i]);
+        const descent_step step = {b->kind, &h, t, mu_product};
+        fast(&step, n, got.param, grad, got.state);
+        ref(&step, n, want.param, grad, want.state);
+        mu_product *= descent_nadam_momentum(&h, t);
+        for (int k = 0; k <= states; k++) {
+            const float *g = k == 0 ? got.param : got.state[k - 1];
+            const float *w = k == 0 ? want.param : want.state[k - 1];
+            for (size_t i = 0; i < n; i++) {
+                double *tr = &track[((size_t)k * (n + 1) + i) * 3];
+                tr[0] = fmax(tr[0], fabs(w[i]));
+                tr[1] += fabs((double)w[i] - tr[2]);
+                tr[2] = w[i];
+                array_max[k] = fmax(array_max[k], tr[0]);
+            }
+            for (size_t i = 0; i < n; i++) {
+                const double *tr = &track[((size_t)k * (n + 1) + i) * 3];
+                const double scale = k == 0 ? tr[0] + tr[1] : array_max[k];
+                const double err = fabs((double)g[i] - (double)w[i]);
+                double ratio = scale > 0 ? err / scale : (err > 0 ? INFINITY : 0);
+                if (isnan(err))
+                    ratio = (isnan(g[i]) && isnan(w[i])) ? 0 : INFINITY;
+                if (ratio > worst_here) {
+                    worst_here = ratio, bad_step = t, bad_index = i, bad_array = k;
+                    bad_got = g[i], bad_want = w[i];
+                }
+            }
+        }
+    }
+    if (worst_here > worst[isa][b->kind])
+        worst[isa][b->kind] = worst_here;
+    EXPECT(worst_here <= rtol,
+           "%s %s/%s n=%zu offset=%zu: %s[%zu] at step %ld: got %.9g want %.9g "
+           "(error %.3g of its scale > rtol %.1g)",
+           descent_isa_name(isa), descent_optim_name(b->kind), b->name, n, offset,
+           bad_array == 0 ? "param" : descent_optim_state_name(b->kind, bad_array - 1),
+           bad_index, bad_step, bad_got, bad_want, worst_here, rtol);
+    arrays_free(&got);
+    arrays_free(&want);
+    free(init);
+    free(magnitude);
+    free(grad_block);
+    free(track);
+}
+
+static descent_isa current_isa;
+
+static void test_variant_agrees_with_reference(void)
+{
+    rng_state = 42;
+    for (size_t b = 0; b < N_BRANCHES; b++)
+        for (size_t s = 0; s < N_SIZES; s++)
+            agree(current_isa, &branches[b], sizes[s], s % 4); /* offsets 0..3 floats */
+}
+
+/* Threads split the arrays into blocks; every element must come out the
+ * same whatever the split. */
+static void test_threads_bitwise_identical(void)
+{
+    const size_t n = 3 * 16384 + 1000; /* more blocks than threads, a ragged end */
+    for (size_t b = 0; b < N_BRANCHES; b++) {
+        descent_hparams h;
+        descent_hparams_default(branches[b].kind, &h);
+        branches[b].set(&h);
+        descent_kernel_fn fast = descent_kernel_lookup(current_isa, branches[b].kind);
+        float *runs[3];
+        rng_state = 7;
+        float *init = malloc(n * sizeof(float)), *grad = malloc(n * sizeof(float));
+        for (size_t i = 0; i < n; i++)
+            init[i] = (float)normal();
+        for (int r = 0; r < 3; r++) {
+            arrays a;
+            arrays_init(&a, n, 0, &h, branches[b].kind, init);
+            double mu_product = 1.0;
+            rng_state = 11;
+            for (long t = 1; t <= 5; t++) {
+                for (size_t i = 0; i < n; i++)
+                    grad[i] = (float)normal();
+                const descent_step step = {branches[b].kind, &h, t, mu_product};
+                descent_parallel_step(fast, &step, n, a.param, grad, a.state, r + 1);
+                mu_product *= descent_nadam_momentum(&h, t);
+            }
+            runs[r] = malloc(n * sizeof(float));
+            memcpy(runs[r], a.param, n * sizeof(float));
+            arrays_free(&a);
+        }
+        EXPECT(!memcmp(runs[0], runs[1], n * sizeof(float)) &&
+                   !memcmp(runs[0], runs[2], n * sizeof(float)),
+               "%s %s/%s: results differ between 1, 2 and 3 threads",
+               descent_isa_name(current_isa), descent_optim_name(branches[b].kind),
+               branches[b].name);
+        for (int r = 0; r < 3; r++)
+            free(runs[r]);
+        free(init);
+        free(grad);
+    }
+}
+
+int main(void)
+{
+    int ran = 0;
+    for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
+        current_isa = (descent_isa)isa;
+        if (isa == DESCENT_ISA_SCALAR || !descent_isa_compiled(current_isa))
+            continue;
+        if (!descent_isa_supported(current_isa)) {
+            printf("ok %d - %s # SKIP this CPU lacks it\n", ++check_tests_run,
+                   descent_isa_name(current_isa));
+            continue;
+        }
+        printf("# variant %s\n", descent_isa_name(current_isa));
+        RUN(test_variant_agrees_with_reference);
+        RUN(test_threads_bitwise_identical);
+        ran++;
+    }
+    /* The scalar variant through the threading layer must be bitwise too. */
+    current_isa = DESCENT_ISA_SCALAR;
+    RUN(test_threads_bitwise_identical);
+
+    printf("# worst error, as a fraction of each element's running max |value|, per kernel:\n");
+    printf("# %-9s %-8s %-10s %s\n", "optimizer", "variant", "worst", "tolerance (why)");
+    for (int k = 0; k < DESCENT_OPTIM_COUNT; k++)
+        for (int isa = 1; isa < DESCENT_ISA_COUNT; isa++)
+            if (descent_isa_supported((descent_isa)isa))
+                printf("# %-9s %-8s %-10.2e %.0e (%s)\n", descent_optim_name((descent_optim_kind)k),
+                       descent_isa_name((descent_isa)isa), worst[isa][k], tolerance[k].rtol,
+                       tolerance[k].why);
+    if (!ran)
+        printf("# no SIMD variant compiled in or supported: only the threading check ran\n");
+    return CHECK_EXIT_STATUS();
+}

@@ -654,6 +654,8 @@ static int run_selected(const bench_options *opt, const char *prog, const char *
         }
         return 0;
     }
+    /* GB's message and exit status 0; an output file still gets a valid,
+     * empty report. */
     if (nselected == 0)
         fprintf(stderr, "Failed to match any benchmarks against regex: %s\n",
                 opt->filter != NULL ? opt->filter : "");

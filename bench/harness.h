@@ -116,10 +116,12 @@ typedef enum bench_counter_flags {
 /* ------------------------------------------------------------ registration */
 
 /* Registers one benchmark instance; `args` may be NULL (no arguments).
- * Returns 0, or -1 with a message on stderr for an empty or non-printable
- * name, a '/' inside a variant, more arguments than BENCH_MAX_ARGS, or a
- * full name that is already registered; bench_main() then refuses to run
- * (exit status 1). */
+ * Names, variants and argument names are printable ASCII without blanks
+ * (they end up in a console column, CSV, JSON and --benchmark_filter);
+ * they are copied.  Returns 0, or -1 with a message on stderr for a bad
+ * name, a '/' inside a variant, nargs outside 0..BENCH_MAX_ARGS, a
+ * negative count, or a full name already registered; bench_main() then
+ * refuses to run (exit status 1). */
 int bench_register(const char *name, bench_fn fn, const bench_args *args);
 
 /* Parses Google Benchmark's flags, runs the registered benchmarks that

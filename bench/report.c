@@ -155,26 +155,36 @@ static int same_counter_names(const bench_run *a, const bench_run *b)
     return 1;
 }
 
+static void print_dashes(FILE *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fputc('-', f);
+    fputc('\n', f);
+}
+
+/* GB's header between two rules as long as it. */
 static void console_header(bench_reporter *r, const bench_run *run)
 {
-    char line[4096];
-    int len = snprintf(line, sizeof line, "%-*s %13s %15s %12s", (int)r->name_width,
-                       "Benchmark", "Time", "CPU", "Iterations");
-    if (run->ncounters > 0 && !r->tabular)
-        len += snprintf(line + len, sizeof line - (size_t)len, " UserCounters...");
-    for (size_t i = 0; r->tabular && i < run->ncounters && len < (int)sizeof line; i++) {
-        const char *name = run->counters[i].name;
-        len += snprintf(line + len, sizeof line - (size_t)len, " %*s",
-                        (int)counter_column_width(name), name);
+    size_t len = r->name_width + 1 + 13 + 1 + 15 + 1 + 12;
+    if (r->tabular) {
+        for (size_t i = 0; i < run->ncounters; i++)
+            len += 1 + counter_column_width(run->counters[i].name);
+    } else if (run->ncounters > 0) {
+        len += strlen(" UserCounters...");
     }
-    if (len >= (int)sizeof line)
-        len = (int)sizeof line - 1;
-    for (int i = 0; i < len; i++)
-        fputc('-', r->out);
-    fprintf(r->out, "\n%s\n", line);
-    for (int i = 0; i < len; i++)
-        fputc('-', r->out);
+    print_dashes(r->out, len);
+    fprintf(r->out, "%-*s %13s %15s %12s", (int)r->name_width, "Benchmark", "Time", "CPU",
+            "Iterations");
+    if (r->tabular) {
+        for (size_t i = 0; i < run->ncounters; i++) {
+            const char *name = run->counters[i].name;
+            fprintf(r->out, " %*s", (int)counter_column_width(name), name);
+        }
+    } else if (run->ncounters > 0) {
+        fputs(" UserCounters...", r->out);
+    }
     fputc('\n', r->out);
+    print_dashes(r->out, len);
 }
 
 static void console_counter(bench_reporter *r, const bench_run *run, const bench_counter *c)

@@ -41,12 +41,29 @@ struct descent_mlp {
 
 /* ------------------------------------------------------------------ gemm */
 
+/* The vector gemm of each compiled ISA (kernels/mlp/gemm.c). */
+#define DECLARE_GEMM(isa)                                                                  \
+    void descent_##isa##_gemm(int M, int N, int K, const float *A, ptrdiff_t rsa,          \
+                              ptrdiff_t csa, const float *B, ptrdiff_t ldb, float *C,      \
+                              ptrdiff_t ldc, int accumulate);
+DECLARE_GEMM(avx2)
+DECLARE_GEMM(avx512)
+DECLARE_GEMM(neon)
+
 descent_gemm_fn descent_gemm_lookup(descent_isa isa)
 {
-    /* Every ISA runs the scalar (cache-blocked) gemm for now; a vector
-     * micro-kernel per ISA plugs in here. */
-    (void)isa;
-    return descent_gemm_scalar;
+    switch (isa) {
+#if DESCENT_BUILD_AVX2
+    case DESCENT_ISA_AVX2: return descent_avx2_gemm;
+#endif
+#if DESCENT_BUILD_AVX512
+    case DESCENT_ISA_AVX512: return descent_avx512_gemm;
+#endif
+#if DESCENT_BUILD_NEON
+    case DESCENT_ISA_NEON: return descent_neon_gemm;
+#endif
+    default: return descent_gemm_scalar;
+    }
 }
 
 /* C = A B (or C += A B) cut into fixed tiles shared out over threads. */

@@ -323,7 +323,7 @@ int main(void)
     current_isa = DESCENT_ISA_SCALAR;
     RUN(test_threads_bitwise_identical);
 
-    printf("# worst error, as a fraction of each element's running max |value|, per kernel:\n");
+    printf("# worst error per kernel, as a fraction of the scale S_i defined above:\n");
     printf("# %-9s %-8s %-10s %s\n", "optimizer", "variant", "worst", "tolerance (why)");
     for (int k = 0; k < DESCENT_OPTIM_COUNT; k++)
         for (int isa = 1; isa < DESCENT_ISA_COUNT; isa++)

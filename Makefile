@@ -2,6 +2,8 @@
 #
 #   make            configure (first time), build build/libdescent.a and build/descent
 #   make test       build and run every test; ends with "N passed, M failed"
+#   make test SANITIZE=1   the same with ASan+UBSan, in build/sanitize
+#   make fuzz [FUZZ_TIME=60]   run the libFuzzer targets of fuzz/ (needs clang)
 #   make bench      the benchmark suite (see bench/)
 #   make install PREFIX=/usr/local
 #   make clean
@@ -11,12 +13,32 @@
 
 BUILDDIR := build
 .DEFAULT_GOAL := all
+
+# make test SANITIZE=1: everything (library, CLI, tests, benchmark programs)
+# built with ASan+UBSan into $(BUILDDIR)/sanitize, beside the normal build,
+# from the normal build's configuration (the cross-compiled NEON part is
+# left out), and the whole suite run on it (see tests/run.sh and
+# tests/lsan.supp).
+SANITIZE ?=
+SANITIZE_PARENT := $(BUILDDIR)
+ifeq ($(SANITIZE),1)
+override BUILDDIR := $(SANITIZE_PARENT)/sanitize
+endif
 CONFIG_MK := $(BUILDDIR)/config.mk
 
 # Run configure if its output is missing; make then restarts with it.
 # (Not for `make clean`, which must work on a tree that was never built.)
+ifeq ($(SANITIZE),1)
+$(CONFIG_MK): $(SANITIZE_PARENT)/config.mk
+	@mkdir -p $(@D)
+	sed -e 's|^BUILDDIR := .*|BUILDDIR := $(BUILDDIR)|' -e 's|^HAVE_NEON_CROSS := .*|HAVE_NEON_CROSS := 0|' \
+	    $< >$@.tmp && cp $(SANITIZE_PARENT)/config.h $(BUILDDIR)/config.h && mv -f $@.tmp $@
+$(SANITIZE_PARENT)/config.mk: configure
+	./configure $(or $(CONFIGURE_FLAGS),$(CONFIGURE_ARGS))
+else
 $(CONFIG_MK): configure
 	./configure $(or $(CONFIGURE_FLAGS),$(CONFIGURE_ARGS))
+endif
 ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
 include $(CONFIG_MK)
 endif
@@ -36,6 +58,11 @@ BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g $(WARN) \
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 LIBS := -lm $(SLEEF_LIBS) $(ZLIB_LIBS)
 LDFLAGS_ALL = $(OPENMP_CFLAGS) $(LDFLAGS)
+ifeq ($(SANITIZE),1)
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+BASE_CFLAGS += $(SANITIZE_FLAGS)
+LDFLAGS_ALL += $(SANITIZE_FLAGS)
+endif
 
 # ---------------------------------------------------------------- library
 LIB := $(BUILDDIR)/libdescent.a
@@ -72,7 +99,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILDDIR)/tests/%)
 
-.PHONY: all test check bench install uninstall clean distclean
+.PHONY: all test check bench plots install uninstall clean distclean
 all: $(LIB) $(CLI)
 
 $(BUILDDIR)/obj/%.o: %.c $(CONFIG_MK) $(wildcard include/*.h src/*.h kernels/*.h cli/*.h reference/*.h)
@@ -146,11 +173,94 @@ $(A64)/tests/%: tests/%.c tests/check.h $(A64)/libdescent.a
 # the closing "N passed, M failed".
 test check: all $(TEST_BINS) $(A64_ALL) $(BENCH_SELFTEST)
 	@BUILDDIR=$(BUILDDIR) GOLDEN_DIR=$(GOLDEN_DIR) QEMU_AARCH64="$(QEMU_AARCH64)" \
-	 HAVE_NEON_CROSS=$(HAVE_NEON_CROSS) sh tests/run.sh
+	 HAVE_NEON_CROSS=$(HAVE_NEON_CROSS) SANITIZE=$(SANITIZE) VALGRIND="$(VALGRIND)" \
+	 FUZZ_TARGETS="$(if $(FUZZ_CC),$(if $(filter 1,$(SANITIZE)),,$(FUZZ_TARGETS)))" sh tests/run.sh
 
-bench: all
-	@echo "make bench: the benchmark harness is not written yet (it is tracked as its own issue);"
-	@echo "nothing was measured.  Meanwhile 'make test' checks correctness."
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer targets (fuzz/*.c, built with clang when configure found
+# libFuzzer: FUZZ_CC).  The library is rebuilt for them with clang, the
+# scalar variant only and no OpenMP, instrumented for coverage, ASan and
+# UBSan.  `make test` runs each for a few seconds (tests/fuzz_run.sh);
+#   make fuzz [FUZZ_TIME=60] [FUZZ=golden_parse ...]
+# runs each for FUZZ_TIME seconds, growing $(BUILDDIR)/fuzz/corpus/<target>
+# from the seeds in fuzz/corpus/<target>.
+FUZZ_TARGETS := golden_parse cli_args bench_flags idx_read
+FUZZ_TIME ?= 60
+FUZZ ?= $(FUZZ_TARGETS)
+FUZZ_DIR := $(BUILDDIR)/fuzz
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -ffp-contract=off -fno-math-errno \
+               -Iinclude -I$(FUZZ_DIR) -DDESCENT_BUILD_AVX2=0 -DDESCENT_BUILD_AVX512=0 \
+               -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_CLI_OBJS := $(filter-out $(FUZZ_DIR)/obj/cli/main.o,$(CLI_SRCS:%.c=$(FUZZ_DIR)/obj/%.o))
+$(FUZZ_DIR)/config.h: $(CONFIG_MK)
+	@mkdir -p $(@D)
+	sed -e 's/\(DESCENT_HAVE_OPENMP\) .*/\1 0/' -e 's/\(DESCENT_HAVE_OPENBLAS\) .*/\1 0/' \
+	    $(BUILDDIR)/config.h >$@
+$(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_DIR)/config.h $(wildcard include/*.h src/*.h kernels/*.h cli/*.h reference/*.h bench/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+# cli_args links main.c renamed, so that the target can call its main().
+$(FUZZ_DIR)/obj/cli/main_fuzz.o: cli/main.c $(FUZZ_DIR)/config.h cli/cli.h include/descent.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Dmain=descent_cli_main -c $< -o $@
+FUZZ_LINK = $(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ -lm $(ZLIB_LIBS)
+$(FUZZ_DIR)/golden_parse: $(FUZZ_DIR)/obj/fuzz/golden_parse.o $(FUZZ_LIB_OBJS)
+	$(FUZZ_LINK)
+$(FUZZ_DIR)/idx_read: $(FUZZ_DIR)/obj/fuzz/idx_read.o $(FUZZ_LIB_OBJS)
+	$(FUZZ_LINK)
+$(FUZZ_DIR)/cli_args: $(FUZZ_DIR)/obj/fuzz/cli_args.o $(FUZZ_DIR)/obj/cli/main_fuzz.o \
+                      $(FUZZ_CLI_OBJS) $(FUZZ_LIB_OBJS)
+	$(FUZZ_LINK)
+$(FUZZ_DIR)/bench_flags: $(FUZZ_DIR)/obj/fuzz/bench_flags.o $(BENCH_HARNESS_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+	$(FUZZ_LINK)
+
+ifneq ($(FUZZ_CC),)
+ifneq ($(SANITIZE),1)
+test check: $(FUZZ_BINS)
+endif
+endif
+
+.PHONY: fuzz
+fuzz: $(if $(FUZZ_CC),$(FUZZ_BINS))
+	@BUILDDIR=$(BUILDDIR) FUZZ_TARGETS="$(if $(FUZZ_CC),$(FUZZ))" FUZZ_TIME=$(FUZZ_TIME) \
+	 FUZZ_LONG=1 sh tests/fuzz_run.sh
+
+# ---------------------------------------------------------------- benchmarks
+# build/descent-bench: throughput, ceilings, FMA peak and MLP rows on the
+# harness (bench/bench_main.c); build/descent-converge: time-to-result runs
+# (bench/converge.c).  bench/ceiling.c is compiled once per ISA like kernels/.
+#   make bench [BENCH=quick|full|<regex>]   run the suite into results/, plots/
+#   make plots                              re-render plots/*.png from results/
+BENCH ?=
+RESULTS ?= results
+PLOTS ?= plots
+BENCH_PROG := $(BUILDDIR)/descent-bench
+BENCH_CONVERGE := $(BUILDDIR)/descent-converge
+BENCH_PROG_OBJS := $(BUILDDIR)/obj/bench/bench_main.o $(BUILDDIR)/obj/bench/bench_mlp.o
+BENCH_CEIL_ISAS := scalar $(if $(filter 1,$(HAVE_AVX2)),avx2) $(if $(filter 1,$(HAVE_AVX512)),avx512)
+BENCH_CEIL_OBJS := $(BENCH_CEIL_ISAS:%=$(BUILDDIR)/obj/bench/ceiling_%.o)
+BENCH_CEIL_FLAGS_avx2 := $(AVX2_CFLAGS)
+BENCH_CEIL_FLAGS_avx512 := $(AVX512_CFLAGS)
+$(BENCH_PROG_OBJS) $(BUILDDIR)/obj/bench/converge.o: bench/bench.h bench/harness.h
+$(BUILDDIR)/obj/bench/ceiling_%.o: bench/ceiling.c bench/bench.h $(CONFIG_MK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -O3 -ffp-contract=fast $(BENCH_CEIL_FLAGS_$*) -DBENCH_ISA=$* -c $< -o $@
+$(BENCH_PROG): $(BENCH_PROG_OBJS) $(BENCH_CEIL_OBJS) $(BENCH_HARNESS_OBJS) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_PROG_OBJS) $(BENCH_CEIL_OBJS) $(BENCH_HARNESS_OBJS) \
+	    $(LIB) $(LIBS) $(if $(filter 1,$(HAVE_OPENBLAS)),$(OPENBLAS_LIBS))
+$(BENCH_CONVERGE): $(BUILDDIR)/obj/bench/converge.o $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS)
+test check: $(BENCH_PROG) $(BENCH_CONVERGE)
+
+bench: all $(BENCH_PROG) $(BENCH_CONVERGE)
+	@BUILDDIR=$(BUILDDIR) BENCH='$(BENCH)' RESULTS='$(RESULTS)' PLOTS='$(PLOTS)' \
+	 GNUPLOT='$(GNUPLOT)' GNUPLOT_TERM='$(GNUPLOT_TERM)' DATA_DIR='$(DATA_DIR)' sh bench/run_suite.sh
+
+plots:
+	@GNUPLOT='$(GNUPLOT)' GNUPLOT_TERM='$(GNUPLOT_TERM)' sh plots/render.sh '$(RESULTS)' '$(PLOTS)'
 
 # ---------------------------------------------------------------- install
 DESTDIR ?=

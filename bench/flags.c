@@ -178,6 +178,30 @@ static int parse_repetitions(const char *prog, const char *value, int *out)
 
 /* GB's filter: a POSIX extended regex searched in the full name; a leading
  * '-' selects the names that do NOT match; "" and "all" select everything. */
+/* glibc's regcomp expands every '+' and {m,n} by copying the expression
+ * before it, so stacked repetitions ("a++++...", "((a{99}){99}){99}") cost
+ * memory exponential in their number (fuzz/bench_flags.c found 42 '+' in a
+ * row taking over 2 GB).  Refuses patterns whose repetitions could multiply
+ * to more than 4096 copies, counted as if all were nested. */
+static int filter_too_complex(const char *spec)
+{
+    double copies = 1;
+    for (const char *p = spec; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+        } else if (*p == '+') {
+            copies *= 2;
+        } else if (*p == '{') {
+            char *end;
+            unsigned long lo = strtoul(p + 1, &end, 10), hi = lo;
+            if (*end == ',' && end[1] != '}')
+                hi = strtoul(end + 1, &end, 10);
+            copies *= (double)(hi > lo ? hi : lo) + 1;
+        }
+    }
+    return copies > 4096;
+}
+
 static int compile_filter(const char *prog, bench_options *opt)
 {
     const char *spec = opt->filter;
@@ -187,6 +211,11 @@ static int compile_filter(const char *prog, bench_options *opt)
     opt->negate_filter = spec[0] == '-';
     if (opt->negate_filter)
         spec++;
+    if (filter_too_complex(spec)) {
+        fprintf(stderr, "%s: --benchmark_filter: regular expression '%s' repeats too much "
+                "(nested + or {m,n}); simplify it\n", prog, opt->filter);
+        return 2;
+    }
     int rc = regcomp(&opt->filter_re, spec, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {
         char why[256];

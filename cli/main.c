@@ -7,6 +7,8 @@
 static const cli_command commands[] = {
     {"info", "show the CPU, the compiled variants and the one chosen", cmd_info},
     {"golden", "replay oracle files (../shared/golden) and compare", cmd_golden},
+    {"train", "train a model (linear regression, Fashion-MNIST MLP, 2-D test functions)",
+     cmd_train},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -201,6 +201,36 @@ size_t descent_optimizer_size(const descent_optimizer *opt);
  * NULL if that array is unused by the chosen options. */
 const float *descent_optimizer_state(const descent_optimizer *opt, int index);
 
+/*
+ * Non-finite gradients.  By default (PROPAGATE, as torch.optim does) a NaN
+ * or Inf gradient element flows into the parameters and the state.  With
+ * SKIP or STOP, descent_optimizer_step first checks the whole gradient (a
+ * vectorized, threaded pass) and, if any element is NaN, +Inf or -Inf,
+ * leaves the parameters, the state and the step count untouched:
+ *   SKIP: returns DESCENT_OK and counts the step in
+ *         descent_optimizer_skipped_steps() (the caller compares the count
+ *         before and after to tell a skipped step from a taken one);
+ *   STOP: returns DESCENT_ERR_NONFINITE; descent_last_error() names the
+ *         first bad index and its value.
+ */
+typedef enum descent_nonfinite_policy {
+    DESCENT_NONFINITE_PROPAGATE = 0,
+    DESCENT_NONFINITE_SKIP,
+    DESCENT_NONFINITE_STOP,
+    DESCENT_NONFINITE_COUNT
+} descent_nonfinite_policy;
+
+/* "propagate", "skip", "stop", and the inverse (DESCENT_ERR_INVALID for an
+ * unknown name). */
+const char *descent_nonfinite_name(descent_nonfinite_policy policy);
+descent_status descent_nonfinite_from_name(const char *name, descent_nonfinite_policy *policy);
+/* DESCENT_ERR_INVALID for a value outside the enum. */
+descent_status descent_optimizer_set_nonfinite(descent_optimizer *opt,
+                                               descent_nonfinite_policy policy);
+descent_nonfinite_policy descent_optimizer_nonfinite(const descent_optimizer *opt);
+/* Steps skipped under DESCENT_NONFINITE_SKIP since creation or reset. */
+long descent_optimizer_skipped_steps(const descent_optimizer *opt);
+
 /* ---------------------------------------------------- multilayer perceptron
  *
  * A multilayer perceptron of L linear layers (torch.nn.Linear) with the same

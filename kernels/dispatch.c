@@ -13,12 +13,15 @@
 
 #if DESCENT_BUILD_AVX2
 extern const descent_kernel_fn descent_avx2_kernels[DESCENT_OPTIM_COUNT];
+size_t descent_avx2_first_nonfinite(size_t n, const float *x);
 #endif
 #if DESCENT_BUILD_AVX512
 extern const descent_kernel_fn descent_avx512_kernels[DESCENT_OPTIM_COUNT];
+size_t descent_avx512_first_nonfinite(size_t n, const float *x);
 #endif
 #if DESCENT_BUILD_NEON
 extern const descent_kernel_fn descent_neon_kernels[DESCENT_OPTIM_COUNT];
+size_t descent_neon_first_nonfinite(size_t n, const float *x);
 #endif
 
 static const char *const isa_names[DESCENT_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon"};
@@ -134,4 +137,21 @@ descent_kernel_fn descent_kernel_lookup(descent_isa isa, descent_optim_kind kind
     if (!table || (unsigned)kind >= DESCENT_OPTIM_COUNT)
         return NULL;
     return table[kind];
+}
+
+descent_finite_fn descent_finite_lookup(descent_isa isa)
+{
+    switch (isa) {
+    case DESCENT_ISA_SCALAR: return descent_scalar_first_nonfinite;
+#if DESCENT_BUILD_AVX2
+    case DESCENT_ISA_AVX2: return descent_avx2_first_nonfinite;
+#endif
+#if DESCENT_BUILD_AVX512
+    case DESCENT_ISA_AVX512: return descent_avx512_first_nonfinite;
+#endif
+#if DESCENT_BUILD_NEON
+    case DESCENT_ISA_NEON: return descent_neon_first_nonfinite;
+#endif
+    default: return NULL;
+    }
 }

@@ -36,4 +36,16 @@ void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
  * the dispatch table). */
 extern const descent_kernel_fn descent_scalar_kernels[DESCENT_OPTIM_COUNT];
 
+/* The non-finite check (kernels/check/finite.c, one per ISA): the index of
+ * the first element of x[0, n) that is NaN, +Inf or -Inf, or n if all are
+ * finite. */
+typedef size_t (*descent_finite_fn)(size_t n, const float *x);
+size_t descent_scalar_first_nonfinite(size_t n, const float *x);
+/* The check for `isa`, or NULL if that variant is not compiled in. */
+descent_finite_fn descent_finite_lookup(descent_isa isa);
+/* Runs `check` over the same blocks as descent_parallel_step and returns
+ * the smallest bad index (n if none), whatever the thread count. */
+size_t descent_parallel_first_nonfinite(descent_finite_fn check, size_t n, const float *x,
+                                        int threads);
+
 #endif

@@ -45,3 +45,31 @@ void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
 #endif
     kernel(step, n, param, grad, state);
 }
+
+size_t descent_parallel_first_nonfinite(descent_finite_fn check, size_t n, const float *x,
+                                        int threads)
+{
+    const size_t blocks = (n + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
+#if DESCENT_HAVE_OPENMP
+    if (threads <= 0)
+        threads = omp_get_max_threads();
+    if (blocks > 1 && threads > 1) {
+        if ((size_t)threads > blocks)
+            threads = (int)blocks;
+        size_t first = n;
+#pragma omp parallel for schedule(static) num_threads(threads) reduction(min : first)
+        for (size_t b = 0; b < blocks; b++) {
+            const size_t start = b * BLOCK_ELEMENTS;
+            const size_t len = (n - start < BLOCK_ELEMENTS) ? n - start : BLOCK_ELEMENTS;
+            const size_t bad = check(len, x + start);
+            if (bad < len && start + bad < first)
+                first = start + bad;
+        }
+        return first;
+    }
+#else
+    (void)threads;
+    (void)blocks;
+#endif
+    return check(n, x);
+}

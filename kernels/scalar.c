@@ -1,5 +1,7 @@
 /* The scalar "variant": the reference optimizers behind the common kernel
  * signature, so that they can be dispatched and threaded like the others. */
+#include <math.h>
+
 #include "kernel.h"
 
 static void sgd(const descent_step *s, size_t n, float *p, const float *g, float *const st[3])
@@ -54,3 +56,13 @@ const descent_kernel_fn descent_scalar_kernels[DESCENT_OPTIM_COUNT] = {
     [DESCENT_RMSPROP] = rmsprop, [DESCENT_ADAGRAD] = adagrad, [DESCENT_ADADELTA] = adadelta,
     [DESCENT_ADAMAX] = adamax,   [DESCENT_NADAM] = nadam,     [DESCENT_RADAM] = radam,
 };
+
+/* The non-finite check for the scalar variant (the vector ones are in
+ * kernels/check/finite.c). */
+size_t descent_scalar_first_nonfinite(size_t n, const float *x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return i;
+    return n;
+}

@@ -1,5 +1,6 @@
 /* Status strings and the per-thread last-error message. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,10 @@ float *descent_alloc_floats(size_t n)
     /* aligned_alloc needs a size that is a multiple of the alignment; round
      * up and refuse sizes whose byte count would overflow size_t. */
     if (n > ((size_t)-1 - 64) / sizeof(float))
+        return NULL;
+    /* No object may exceed PTRDIFF_MAX bytes (pointer differences within it
+     * would overflow); refuse such sizes before asking the allocator. */
+    if (n > (PTRDIFF_MAX - 64) / sizeof(float))
         return NULL;
     size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
     return aligned_alloc(64, bytes ? bytes : 64);

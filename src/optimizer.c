@@ -2,6 +2,7 @@
  * runs each step through the chosen variant and the OpenMP layer. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../kernels/kernel.h"
 #include "internal.h"
@@ -16,6 +17,9 @@ struct descent_optimizer {
     descent_isa isa;
     descent_kernel_fn kernel;
     int threads;        /* 0 = OpenMP default */
+    descent_nonfinite_policy nonfinite;
+    descent_finite_fn check; /* the gradient check of the chosen variant */
+    long skipped;            /* steps skipped under DESCENT_NONFINITE_SKIP */
 };
 
 /* Whether state array `index` of `kind` is used under options `h`; unused
@@ -37,6 +41,7 @@ void descent_optimizer_reset(descent_optimizer *opt)
     if (!opt)
         return;
     opt->t = 0;
+    opt->skipped = 0;
     opt->mu_product = 1.0;
     for (int s = 0; s < 3; s++) {
         if (!opt->state[s])
@@ -81,8 +86,9 @@ descent_status descent_optimizer_create(descent_optim_kind kind,
         if (!opt->state[i]) {
             descent_optimizer_free(opt);
             return descent_fail(DESCENT_ERR_NOMEM,
-                                "out of memory: %s state for %zu parameters needs %zu bytes",
-                                descent_optim_state_name(kind, i), n, n * sizeof(float));
+                                "out of memory: %s state for %zu parameters needs %.4g bytes",
+                                descent_optim_state_name(kind, i), n,
+                                (double)n * sizeof(float)); /* n * 4 may overflow size_t */
         }
     }
     s = descent_optimizer_set_isa(opt, DESCENT_ISA_BEST);
@@ -105,8 +111,12 @@ descent_status descent_optimizer_set_isa(descent_optimizer *opt, descent_isa isa
     if (!kernel)
         return descent_fail(DESCENT_ERR_ISA, "no %s kernel for %s", descent_isa_name(chosen),
                             descent_optim_name(opt->kind));
+    descent_finite_fn check = descent_finite_lookup(chosen);
+    if (!check)
+        return descent_fail(DESCENT_ERR_ISA, "no %s non-finite check", descent_isa_name(chosen));
     opt->isa = chosen;
     opt->kernel = kernel;
+    opt->check = check;
     return DESCENT_OK;
 }
 
@@ -141,6 +151,19 @@ descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
 {
     if (!opt || ((!param || !grad) && opt->n > 0))
         return descent_fail(DESCENT_ERR_INVALID, "descent_optimizer_step: NULL argument");
+    if (opt->nonfinite != DESCENT_NONFINITE_PROPAGATE && opt->n > 0) {
+        const size_t bad = descent_parallel_first_nonfinite(opt->check, opt->n, grad, opt->threads);
+        if (bad < opt->n) {
+            if (opt->nonfinite == DESCENT_NONFINITE_SKIP) {
+                opt->skipped++;
+                return DESCENT_OK;
+            }
+            return descent_fail(DESCENT_ERR_NONFINITE,
+                                "non-finite gradient at step %ld: grad[%zu] = %g "
+                                "(first bad element of %zu); step not taken",
+                                opt->t + 1, bad, (double)grad[bad], opt->n);
+        }
+    }
     const descent_step step = {
         .kind = opt->kind,
         .h = &opt->h,
@@ -169,4 +192,48 @@ const float *descent_optimizer_state(const descent_optimizer *opt, int index)
     if (index < 0 || index >= 3)
         return NULL;
     return opt->state[index];
+}
+
+static const char *const nonfinite_names[DESCENT_NONFINITE_COUNT] = {"propagate", "skip",
+                                                                     "stop"};
+
+const char *descent_nonfinite_name(descent_nonfinite_policy policy)
+{
+    if ((unsigned)policy >= DESCENT_NONFINITE_COUNT)
+        return "unknown";
+    return nonfinite_names[policy];
+}
+
+descent_status descent_nonfinite_from_name(const char *name, descent_nonfinite_policy *policy)
+{
+    for (int i = 0; i < DESCENT_NONFINITE_COUNT; i++) {
+        if (name && strcmp(name, nonfinite_names[i]) == 0) {
+            *policy = (descent_nonfinite_policy)i;
+            return DESCENT_OK;
+        }
+    }
+    return descent_fail(DESCENT_ERR_INVALID,
+                        "unknown non-finite policy '%s' (expected propagate, skip or stop)",
+                        name ? name : "(null)");
+}
+
+descent_status descent_optimizer_set_nonfinite(descent_optimizer *opt,
+                                               descent_nonfinite_policy policy)
+{
+    if (!opt)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_optimizer_set_nonfinite: opt is NULL");
+    if ((unsigned)policy >= DESCENT_NONFINITE_COUNT)
+        return descent_fail(DESCENT_ERR_INVALID, "invalid non-finite policy %d", (int)policy);
+    opt->nonfinite = policy;
+    return DESCENT_OK;
+}
+
+descent_nonfinite_policy descent_optimizer_nonfinite(const descent_optimizer *opt)
+{
+    return opt->nonfinite;
+}
+
+long descent_optimizer_skipped_steps(const descent_optimizer *opt)
+{
+    return opt->skipped;
 }

@@ -11,6 +11,18 @@ BUILDDIR=${BUILDDIR:-build}
 GOLDEN_DIR=${GOLDEN_DIR:-../shared/golden}
 export BUILDDIR GOLDEN_DIR
 
+# make test SANITIZE=1 (ASan+UBSan build): leaks are errors except libgomp's
+# thread pool, which lives until exit (tests/lsan.supp); huge allocations
+# return NULL (the out-of-memory tests) instead of aborting; programs and
+# scripts that honour DESCENT_TEST_QUICK use their smaller sizes.
+if [ "${SANITIZE:-}" = 1 ]; then
+    ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1:detect_stack_use_after_return=1
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    LSAN_OPTIONS=suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0
+    DESCENT_TEST_QUICK=1
+    export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS DESCENT_TEST_QUICK
+fi
+
 passed=0 failed=0 skipped=0
 log=$(mktemp) || exit 1
 trap 'rm -f "$log"' EXIT
@@ -81,6 +93,14 @@ fi
 for t in tests/cli_*.sh; do
     run_suite "$(basename "$t")" sh "$t"
 done
+
+# Memory checks and fuzzing, in the normal build only (valgrind cannot run
+# ASan binaries; the fuzz targets carry their own sanitizers).
+if [ "${SANITIZE:-}" != 1 ]; then
+    run_suite "valgrind (memcheck, quick sizes)" sh tests/valgrind_run.sh
+    run_suite "fuzz (libFuzzer, a few seconds per target; make fuzz for longer)" \
+        sh tests/fuzz_run.sh
+fi
 
 echo
 if [ "$skipped" -gt 0 ]; then

@@ -33,6 +33,7 @@
 #include "descent.h"
 
 #define STEPS 100
+#define QUICK_STEPS 20 /* DESCENT_TEST_QUICK=1 */
 
 /* The tolerance table: one float32 ulp is 6e-8 relative; errors of a few
  * ulp per step accumulate over the 100 steps through the state. */
@@ -159,6 +160,19 @@ static void arrays_free(arrays *a)
 
 static double worst[DESCENT_ISA_COUNT][DESCENT_OPTIM_COUNT];
 
+/* DESCENT_TEST_QUICK=1 (the sanitizer and valgrind runs): the largest size,
+ * 65537, becomes 1025, still many vectors with a ragged tail, and fewer
+ * steps (QUICK_STEPS; 2 in the thread test). */
+static int quick(void)
+{
+    const char *q = getenv("DESCENT_TEST_QUICK");
+    return q && *q && *q != '0';
+}
+static size_t quick_size(size_t n)
+{
+    return (quick() && n > 1025) ? 1025 : n;
+}
+
 /* Runs one branch at one size on `isa` and the reference side by side. */
 static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
 {
@@ -202,9 +216,10 @@ static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
     double mu_product = 1.0;
     double array_max[4] = {0, 0, 0, 0};
 
-    for (long t = 1; t <= STEPS; t++) {
+    const long steps = quick() ? QUICK_STEPS : STEPS;
+    for (long t = 1; t <= steps; t++) {
         for (size_t i = 0; i < n; i++)
-            grad[i] = (t == STEPS / 2) ? 0.0f : (float)(normal() * magnitude[i]);
+            grad[i] = (t == steps / 2) ? 0.0f : (float)(normal() * magnitude[i]);
         const descent_step step = {b->kind, &h, t, mu_product};
         fast(&step, n, got.param, grad, got.state);
         ref(&step, n, want.param, grad, want.state);
@@ -251,12 +266,13 @@ static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
 
 static descent_isa current_isa;
 
+
 static void test_variant_agrees_with_reference(void)
 {
     rng_state = 42;
     for (size_t b = 0; b < N_BRANCHES; b++)
         for (size_t s = 0; s < N_SIZES; s++)
-            agree(current_isa, &branches[b], sizes[s], s % 4); /* offsets 0..3 floats */
+            agree(current_isa, &branches[b], quick_size(sizes[s]), s % 4); /* offsets 0..3 floats */
 }
 
 /* Threads split the arrays into blocks; every element must come out the
@@ -279,20 +295,23 @@ static void test_threads_bitwise_identical(void)
             arrays_init(&a, n, 0, &h, branches[b].kind, init);
             double mu_product = 1.0;
             rng_state = 11;
-            for (long t = 1; t <= 5; t++) {
+            for (long t = 1; t <= (quick() ? 2 : 5); t++) {
                 for (size_t i = 0; i < n; i++)
                     grad[i] = (float)normal();
                 const descent_step step = {branches[b].kind, &h, t, mu_product};
                 descent_parallel_step(fast, &step, n, a.param, grad, a.state, r + 1);
                 mu_product *= descent_nadam_momentum(&h, t);
             }
-            runs[r] = malloc(n * sizeof(float));
+            /* params then the three state arrays (unused ones stay zero) */
+            runs[r] = malloc(4 * n * sizeof(float));
             memcpy(runs[r], a.param, n * sizeof(float));
+            for (int k = 0; k < 3; k++)
+                memcpy(runs[r] + (size_t)(k + 1) * n, a.state[k], n * sizeof(float));
             arrays_free(&a);
         }
-        EXPECT(!memcmp(runs[0], runs[1], n * sizeof(float)) &&
-                   !memcmp(runs[0], runs[2], n * sizeof(float)),
-               "%s %s/%s: results differ between 1, 2 and 3 threads",
+        EXPECT(!memcmp(runs[0], runs[1], 4 * n * sizeof(float)) &&
+                   !memcmp(runs[0], runs[2], 4 * n * sizeof(float)),
+               "%s %s/%s: parameters or state differ between 1, 2 and 3 threads",
                descent_isa_name(current_isa), descent_optim_name(branches[b].kind),
                branches[b].name);
         for (int r = 0; r < 3; r++)

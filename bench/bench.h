@@ -1,0 +1,81 @@
+/*
+ * bench.h — shared by the descent-bench sources (bench/bench_main.c,
+ * bench/bench_mlp.c, bench/ceiling.c).  Internal to the benchmark programs.
+ */
+#ifndef DESCENT_BENCH_BENCH_H
+#define DESCENT_BENCH_BENCH_H
+
+#include <stddef.h>
+
+#include "descent.h"
+
+/*
+ * Memory-access patterns of the optimizer kernels: each reads `reads` fp32
+ * arrays and writes `writes` of them back in place (param and state; the
+ * gradient is read only), so one parameter moves 4 * (reads + writes) bytes.
+ */
+typedef enum bench_pattern {
+    PATTERN_2R1W, /* plain SGD: read p, g; write p                     12 B */
+    PATTERN_3R2W, /* momentum, Nesterov, RMSprop, Adagrad: + 1 state   20 B */
+    PATTERN_4R3W, /* Adam, AdamW, Adamax, NAdam, RAdam, Adadelta: + 2  28 B */
+    PATTERN_COUNT
+} bench_pattern;
+
+extern const struct bench_pattern_info {
+    const char *name; /* "2r1w", ... (benchmark name segment) */
+    int reads, writes;
+} bench_patterns[PATTERN_COUNT];
+
+/*
+ * The ceiling kernels, compiled once per ISA (bench/ceiling.c with the
+ * ISA's flags, like kernels/): suffix _scalar (baseline x86-64 / aarch64
+ * code, no -m flags), _avx2, _avx512.  `threads` > 1 runs an OpenMP
+ * parallel loop with a static schedule (contiguous halves, as the
+ * library's block layer does).
+ *
+ * rw: the in-place pattern over a[0..reads-1]; a[0] stands for the
+ *     parameters, a[reads-1] for the gradient (read only), the others for
+ *     state; arithmetic is one multiply-add per array, so the loop is
+ *     bound by memory (or cache) bandwidth.
+ * triad: STREAM's a = b + s c (counted as 12 bytes per element; the store
+ *     to a also pays a write-allocate read of a, 16 bytes really move).
+ * fma: a register-only loop of independent multiply-adds (16 vector
+ *     accumulators under AVX-512, 12 under AVX2, 8 4-wide vectors for the
+ *     scalar build: the compiler vectorizes the "scalar" C with the
+ *     baseline target's SSE2, which has no FMA, so mul + add); returns the
+ *     floating-point operations it performed in `iters` iterations (one
+ *     thread: call it from each thread of a parallel region).
+ */
+#define BENCH_CEILING_DECL(isa)                                                        \
+    void bench_ceiling_rw_##isa(bench_pattern p, size_t n, float *const *a, int threads); \
+    void bench_ceiling_triad_##isa(size_t n, float *a, const float *b, const float *c,  \
+                                   int threads);                                        \
+    double bench_ceiling_fma_##isa(long iters);
+BENCH_CEILING_DECL(scalar)
+BENCH_CEILING_DECL(avx2)
+BENCH_CEILING_DECL(avx512)
+
+/* Dispatch on an ISA (NULL for one not built here). */
+typedef void (*bench_rw_fn)(bench_pattern p, size_t n, float *const *a, int threads);
+typedef void (*bench_triad_fn)(size_t n, float *a, const float *b, const float *c, int threads);
+typedef double (*bench_fma_fn)(long iters);
+bench_rw_fn bench_rw_for(descent_isa isa);
+bench_triad_fn bench_triad_for(descent_isa isa);
+bench_fma_fn bench_fma_for(descent_isa isa);
+/* The widest ISA this CPU runs among those with ceiling kernels. */
+descent_isa bench_best_isa(void);
+
+/* Seconds on the monotonic clock. */
+double bench_now(void);
+
+/* Measured ceilings, cached for the ratios (bench_main.c).  level: index of
+ * the size (L1, L2, LLC, memory); tidx: 0 = one thread, 1 = all cores. */
+double bench_ceiling_bytes_per_s(bench_pattern p, int level, size_t n, int tidx, int threads);
+double bench_peak_flops(descent_isa isa, int tidx, int threads);
+void bench_note_peak(descent_isa isa, int tidx, double flops_per_s);
+
+/* MLP benchmarks (bench_mlp.c). */
+void bench_register_mlp(const descent_isa *isas, int nisa, const int *threads, int nthreads,
+                        int with_openblas);
+
+#endif

@@ -1,0 +1,620 @@
+/*
+ * descent-bench — the throughput benchmarks of libdescent, on the
+ * Google-Benchmark-compatible harness (bench/harness.h; the same flags,
+ * console, JSON and CSV as GB, so GB's tools/compare.py reads the output).
+ *
+ * Families (every name is "<family>/<variant...>/<args>/real_time/threads:N"):
+ *
+ *   BM_step/<optimizer>/<isa>/<level>/<n>      one descent_optimizer_step on
+ *       n parameters.  optimizer: adam adamw sgd sgd_momentum nesterov
+ *       rmsprop adagrad adadelta adamax nadam radam (PyTorch defaults;
+ *       momentum 0.9 for sgd_momentum and nesterov); isa: every variant
+ *       descent_isa_supported() accepts, scalar included; level: the size
+ *       class, from the CPU's caches in sysfs — L1 and L2 (3/4 of one
+ *       core's cache holds the 4 arrays of Adam), LLC (3/4 of the last
+ *       level), mem (the 4 arrays are >= 8x the last level cache).
+ *       Counters: items_per_second = parameters/s; bytes_per_second = the
+ *       bytes the step must move (table below); GFLOPS (nominal flops per
+ *       parameter, table below); arith_intensity = flops/byte;
+ *       ceiling_fraction = achieved bytes/s / the ceiling of the same
+ *       access pattern, size and thread count (BM_ceiling, measured in the
+ *       same run, best repetition; measured on the spot if filtered out).
+ *   BM_ceiling/<pattern>/<level>/<n>            the in-place access pattern
+ *       of the optimizers (2r1w, 3r2w, 4r3w: reads R arrays, writes W of
+ *       them back) with trivial arithmetic, vectorized with the widest ISA;
+ *       BM_ceiling/triad/...: STREAM's triad a = b + s c for reference
+ *       (bytes_per_second counts 12 B/element as STREAM does; the store
+ *       also pays a write-allocate, so 16 B really move: counter
+ *       bytes_moved_per_second).
+ *   BM_peak_fma/<isa>                           register-only multiply-adds:
+ *       the compute peak (GFLOPS) per core and on all cores.
+ *   BM_mlp/<op>/<isa>/batch:<B>                 the 784-128-10 ReLU MLP
+ *       (bench_mlp.c): forward, forward_backward, train_step (forward +
+ *       backward + Adam step); BM_mlp/<op>/openblas/...: OpenBLAS sgemm on
+ *       the same GEMM shapes.
+ *
+ * Threads: 1 and all cores (omp_get_max_threads()).  Sizes that fit in one
+ * block of the library's OpenMP layer (16 Ki elements) always run on one
+ * thread, so they are registered for threads:1 only.
+ */
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "config.h"
+#include "harness.h"
+
+#if DESCENT_HAVE_OPENMP
+#include <omp.h>
+#endif
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+/* ------------------------------------------------------------ tables */
+
+const struct bench_pattern_info bench_patterns[PATTERN_COUNT] = {
+    [PATTERN_2R1W] = {"2r1w", 2, 1},
+    [PATTERN_3R2W] = {"3r2w", 3, 2},
+    [PATTERN_4R3W] = {"4r3w", 4, 3},
+};
+
+/*
+ * One row per benchmarked optimizer configuration.  bytes/param = 4 *
+ * (reads + writes) of its pattern; flops/param are nominal counts of the
+ * arithmetic in PyTorch's algorithm per element (each +, -, *, /, sqrt,
+ * max, abs counts 1; an FMA counts 2; per-step scalars such as bias
+ * corrections are not counted):
+ *
+ *   optimizer     pattern  B/param  flops/param
+ *   sgd           2r1w     12       2   p -= lr g
+ *   sgd_momentum  3r2w     20       4   b = mu b + g; p -= lr b
+ *   nesterov      3r2w     20       6   b = mu b + g; d = g + mu b; p -= lr d
+ *   rmsprop       3r2w     20       9   v = a v + (1-a) g^2; p -= lr g / (sqrt(v) + eps)
+ *   adagrad       3r2w     20       7   s += g^2; p -= clr g / (sqrt(s) + eps)
+ *   adam          4r3w     28      13   m, v updates (3 + 4); denom = sqrt(v)/sqrt(bc2) + eps (3);
+ *                                       p -= step m / denom (3)
+ *   adamw         4r3w     28      14   adam + p *= 1 - lr wd
+ *   adamax        4r3w     28      10   m (3); u = max(b2 u, |g| + eps) (4); p -= clr m / u (3)
+ *   nadam         4r3w     28      16   m, v (7); denom (3); p -= c1 g/denom + c2 m/denom (6)
+ *   radam         4r3w     28      14   m, v (7); rectified: sqrt(v)+eps, r / denom (4); p (3)
+ *   adadelta      4r3w     28      16   v (4); std = sqrt(v+eps) (2); delta = sqrt(u+eps)/std g (4);
+ *                                       u = rho u + (1-rho) delta^2 (4); p -= lr delta (2)
+ */
+typedef struct optcfg {
+    const char *name;
+    descent_optim_kind kind;
+    double momentum;
+    int nesterov;
+    bench_pattern pattern;
+    double flops;
+} optcfg;
+
+static const optcfg optcfgs[] = {
+    {"adam", DESCENT_ADAM, 0, 0, PATTERN_4R3W, 13},
+    {"adamw", DESCENT_ADAMW, 0, 0, PATTERN_4R3W, 14},
+    {"sgd", DESCENT_SGD, 0, 0, PATTERN_2R1W, 2},
+    {"sgd_momentum", DESCENT_SGD, 0.9, 0, PATTERN_3R2W, 4},
+    {"nesterov", DESCENT_SGD, 0.9, 1, PATTERN_3R2W, 6},
+    {"rmsprop", DESCENT_RMSPROP, 0, 0, PATTERN_3R2W, 9},
+    {"adagrad", DESCENT_ADAGRAD, 0, 0, PATTERN_3R2W, 7},
+    {"adadelta", DESCENT_ADADELTA, 0, 0, PATTERN_4R3W, 16},
+    {"adamax", DESCENT_ADAMAX, 0, 0, PATTERN_4R3W, 10},
+    {"nadam", DESCENT_NADAM, 0, 0, PATTERN_4R3W, 16},
+    {"radam", DESCENT_RADAM, 0, 0, PATTERN_4R3W, 14},
+};
+#define N_OPTCFG (sizeof optcfgs / sizeof optcfgs[0])
+
+static double pattern_bytes(bench_pattern p)
+{
+    return 4.0 * (bench_patterns[p].reads + bench_patterns[p].writes);
+}
+
+/* -------------------------------------------------------------- sizes */
+
+#define N_LEVELS 4
+static const char *const level_names[N_LEVELS] = {"L1", "L2", "LLC", "mem"};
+static size_t level_n[N_LEVELS];
+
+static long long read_cache_size(int want_level, int want_data)
+{
+    long long best = 0;
+    for (int i = 0; i < 16; i++) {
+        char path[128], buf[64];
+        FILE *f;
+        int level = 0;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+        if ((f = fopen(path, "r")) == NULL)
+            break;
+        if (fscanf(f, "%d", &level) != 1)
+            level = 0;
+        fclose(f);
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+        if ((f = fopen(path, "r")) == NULL)
+            continue;
+        if (fscanf(f, "%63s", buf) != 1)
+            buf[0] = '\0';
+        fclose(f);
+        if (strcmp(buf, "Instruction") == 0 || (want_data && strcmp(buf, "Data") != 0 &&
+                                                strcmp(buf, "Unified") != 0))
+            continue;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        if ((f = fopen(path, "r")) == NULL)
+            continue;
+        long long kib = 0;
+        char unit = 'K';
+        if (fscanf(f, "%lld%c", &kib, &unit) >= 1) {
+            long long bytes = kib * (unit == 'M' ? 1024 * 1024 : unit == 'K' ? 1024 : 1);
+            if ((want_level > 0 && level == want_level) ||
+                (want_level == 0 && bytes > best)) /* 0: the last level */
+                best = bytes;
+        }
+        fclose(f);
+    }
+    return best;
+}
+
+static size_t pow2_floor(double x)
+{
+    size_t n = 64;
+    while ((double)(n * 2) <= x)
+        n *= 2;
+    return n;
+}
+
+static void choose_sizes(void)
+{
+    long long l1 = read_cache_size(1, 1), l2 = read_cache_size(2, 1), llc = read_cache_size(0, 1);
+    if (l1 <= 0)
+        l1 = 32 << 10;
+    if (l2 <= 0)
+        l2 = 1 << 20;
+    if (llc <= 0)
+        llc = 32 << 20;
+    /* 16 bytes per parameter: Adam's 4 arrays, the largest footprint. */
+    level_n[0] = pow2_floor(0.75 * (double)l1 / 16);
+    level_n[1] = pow2_floor(0.75 * (double)l2 / 16);
+    level_n[2] = pow2_floor(0.75 * (double)llc / 16);
+    size_t mem = pow2_floor(8.0 * (double)llc / 16);
+    if ((double)mem * 16 < 8.0 * (double)llc)
+        mem *= 2;
+    level_n[3] = mem;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static float *alloc_floats(size_t n)
+{
+    size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+    return aligned_alloc(64, bytes);
+}
+
+/* Uniform in [lo, hi), a cheap generator (the values do not matter). */
+static void fill(float *a, size_t n, uint64_t seed, float lo, float hi)
+{
+    uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        a[i] = lo + (hi - lo) * (float)(x >> 40) * (1.0f / 16777216.0f);
+    }
+}
+
+bench_rw_fn bench_rw_for(descent_isa isa)
+{
+    switch (isa) {
+#if DESCENT_BUILD_AVX512
+    case DESCENT_ISA_AVX512: return bench_ceiling_rw_avx512;
+#endif
+#if DESCENT_BUILD_AVX2
+    case DESCENT_ISA_AVX2: return bench_ceiling_rw_avx2;
+#endif
+    case DESCENT_ISA_SCALAR: return bench_ceiling_rw_scalar;
+    default: return NULL;
+    }
+}
+
+bench_triad_fn bench_triad_for(descent_isa isa)
+{
+    switch (isa) {
+#if DESCENT_BUILD_AVX512
+    case DESCENT_ISA_AVX512: return bench_ceiling_triad_avx512;
+#endif
+#if DESCENT_BUILD_AVX2
+    case DESCENT_ISA_AVX2: return bench_ceiling_triad_avx2;
+#endif
+    case DESCENT_ISA_SCALAR: return bench_ceiling_triad_scalar;
+    default: return NULL;
+    }
+}
+
+bench_fma_fn bench_fma_for(descent_isa isa)
+{
+    switch (isa) {
+#if DESCENT_BUILD_AVX512
+    case DESCENT_ISA_AVX512: return bench_ceiling_fma_avx512;
+#endif
+#if DESCENT_BUILD_AVX2
+    case DESCENT_ISA_AVX2: return bench_ceiling_fma_avx2;
+#endif
+    case DESCENT_ISA_SCALAR: return bench_ceiling_fma_scalar;
+    default: return NULL;
+    }
+}
+
+descent_isa bench_best_isa(void)
+{
+    if (descent_isa_supported(DESCENT_ISA_AVX512) && bench_rw_for(DESCENT_ISA_AVX512))
+        return DESCENT_ISA_AVX512;
+    if (descent_isa_supported(DESCENT_ISA_AVX2) && bench_rw_for(DESCENT_ISA_AVX2))
+        return DESCENT_ISA_AVX2;
+    return DESCENT_ISA_SCALAR;
+}
+
+/* ----------------------------------------------------- ceiling cache */
+
+/* Best bytes/s seen per pattern (PATTERN_COUNT = triad), level, threads. */
+static double ceiling_cache[PATTERN_COUNT + 1][N_LEVELS][2];
+static double peak_cache[DESCENT_ISA_COUNT][2];
+
+static void note_ceiling(int pattern, int level, int tidx, double bps)
+{
+    if (bps > ceiling_cache[pattern][level][tidx])
+        ceiling_cache[pattern][level][tidx] = bps;
+}
+
+/* Runs the rw ceiling for ~50 ms and returns its best bytes/s; used when
+ * BM_ceiling was filtered out of this run. */
+double bench_ceiling_bytes_per_s(bench_pattern p, int level, size_t n, int tidx, int threads)
+{
+    if (ceiling_cache[p][level][tidx] > 0)
+        return ceiling_cache[p][level][tidx];
+    const int reads = bench_patterns[p].reads;
+    float *a[4] = {NULL, NULL, NULL, NULL};
+    for (int i = 0; i < reads; i++) {
+        if ((a[i] = alloc_floats(n)) == NULL)
+            goto out;
+        fill(a[i], n, (uint64_t)i + 1, -1.0f, 1.0f);
+    }
+    bench_rw_fn rw = bench_rw_for(bench_best_isa());
+    rw(p, n, a, threads); /* first touch */
+    size_t passes = 1;
+    while ((double)passes * (double)n < 1e6)
+        passes *= 2;
+    double best = 0, start = bench_now();
+    do {
+        double t0 = bench_now();
+        for (size_t k = 0; k < passes; k++) {
+            rw(p, n, a, threads);
+            bench_clobber_memory();
+        }
+        double dt = bench_now() - t0;
+        double bps = (double)passes * (double)n * pattern_bytes(p) / dt;
+        if (bps > best)
+            best = bps;
+    } while (bench_now() - start < 0.05);
+    note_ceiling(p, level, tidx, best);
+out:
+    for (int i = 0; i < reads; i++)
+        free(a[i]);
+    return ceiling_cache[p][level][tidx];
+}
+
+static double run_fma_parallel(bench_fma_fn fma, long iters, int threads)
+{
+    double flops = 0;
+#if DESCENT_HAVE_OPENMP
+    if (threads > 1) {
+#pragma omp parallel num_threads(threads) reduction(+ : flops)
+        flops += fma(iters);
+        return flops;
+    }
+#endif
+    (void)threads;
+    return fma(iters);
+}
+
+void bench_note_peak(descent_isa isa, int tidx, double flops_per_s)
+{
+    if (flops_per_s > peak_cache[isa][tidx])
+        peak_cache[isa][tidx] = flops_per_s;
+}
+
+double bench_peak_flops(descent_isa isa, int tidx, int threads)
+{
+    if (peak_cache[isa][tidx] > 0)
+        return peak_cache[isa][tidx];
+    bench_fma_fn fma = bench_fma_for(isa);
+    if (fma == NULL)
+        return 0;
+    run_fma_parallel(fma, 10000, threads);
+    double start = bench_now();
+    do {
+        double t0 = bench_now();
+        double flops = run_fma_parallel(fma, 200000, threads);
+        bench_note_peak(isa, tidx, flops / (bench_now() - t0));
+    } while (bench_now() - start < 0.05);
+    return peak_cache[isa][tidx];
+}
+
+/* ------------------------------------------------------ benchmarks */
+
+typedef struct bench_case {
+    int opt;          /* index in optcfgs, or pattern for ceilings */
+    descent_isa isa;
+    int level;
+    size_t n;
+    int tidx;
+} bench_case;
+
+static void set_hparams(const optcfg *c, descent_hparams *h)
+{
+    descent_hparams_default(c->kind, h);
+    h->momentum = c->momentum;
+    h->nesterov = c->nesterov;
+}
+
+static void bm_step(bench_state *s)
+{
+    const bench_case *c = bench_data(s);
+    const optcfg *cfg = &optcfgs[c->opt];
+    const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1;
+    const size_t n = c->n;
+    float *p = alloc_floats(n), *g = alloc_floats(n);
+    descent_optimizer *opt = NULL;
+    descent_hparams h;
+    set_hparams(cfg, &h);
+    if (p == NULL || g == NULL) {
+        bench_skip_with_error(s, "out of memory (%zu parameters)", n);
+        goto out;
+    }
+    fill(p, n, 1, -1.0f, 1.0f);
+    fill(g, n, 2, -1.0f, 1.0f);
+    if (descent_optimizer_create(cfg->kind, &h, n, &opt) != DESCENT_OK ||
+        descent_optimizer_set_isa(opt, c->isa) != DESCENT_OK ||
+        descent_optimizer_set_threads(opt, threads) != DESCENT_OK ||
+        descent_optimizer_step(opt, p, g) != DESCENT_OK) { /* also first touch */
+        bench_skip_with_error(s, "%s", descent_last_error());
+        goto out;
+    }
+    /* The ceiling first, so that measuring it (if BM_ceiling was filtered
+     * out) does not land inside the timed loop. */
+    double ceiling = bench_ceiling_bytes_per_s(cfg->pattern, c->level, n, c->tidx, threads);
+    double t0 = bench_now();
+    while (bench_keep_running(s)) {
+        descent_optimizer_step(opt, p, g);
+        bench_clobber_memory();
+    }
+    double elapsed = bench_now() - t0;
+    double items = (double)bench_iterations(s) * (double)n;
+    double bytes = items * pattern_bytes(cfg->pattern);
+    bench_set_items_processed(s, items);
+    bench_set_bytes_processed(s, bytes);
+    bench_set_counter(s, "GFLOPS", items * cfg->flops * 1e-9, BENCH_COUNTER_RATE);
+    bench_set_counter(s, "arith_intensity", cfg->flops / pattern_bytes(cfg->pattern), 0);
+    if (ceiling > 0 && elapsed > 0)
+        bench_set_counter(s, "ceiling_fraction", bytes / elapsed / ceiling, 0);
+out:
+    descent_optimizer_free(opt);
+    free(p);
+    free(g);
+}
+
+static void bm_ceiling(bench_state *s)
+{
+    const bench_case *c = bench_data(s);
+    const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1;
+    const size_t n = c->n;
+    const int triad = c->opt == PATTERN_COUNT;
+    const int arrays = triad ? 3 : bench_patterns[c->opt].reads;
+    const descent_isa isa = bench_best_isa();
+    float *a[4] = {NULL, NULL, NULL, NULL};
+    for (int i = 0; i < arrays; i++) {
+        if ((a[i] = alloc_floats(n)) == NULL) {
+            bench_skip_with_error(s, "out of memory");
+            goto out;
+        }
+        fill(a[i], n, (uint64_t)i + 7, -1.0f, 1.0f);
+    }
+    bench_rw_fn rw = bench_rw_for(isa);
+    bench_triad_fn tr = bench_triad_for(isa);
+    if (triad)
+        tr(n, a[0], a[1], a[2], threads);
+    else
+        rw((bench_pattern)c->opt, n, a, threads);
+    double t0 = bench_now();
+    if (triad) {
+        while (bench_keep_running(s)) {
+            tr(n, a[0], a[1], a[2], threads);
+            bench_clobber_memory();
+        }
+    } else {
+        while (bench_keep_running(s)) {
+            rw((bench_pattern)c->opt, n, a, threads);
+            bench_clobber_memory();
+        }
+    }
+    double elapsed = bench_now() - t0;
+    double items = (double)bench_iterations(s) * (double)n;
+    double per = triad ? 12.0 : pattern_bytes((bench_pattern)c->opt);
+    bench_set_items_processed(s, items);
+    bench_set_bytes_processed(s, items * per);
+    if (triad)
+        bench_set_counter(s, "bytes_moved_per_second", items * 16.0,
+                          BENCH_COUNTER_RATE | BENCH_COUNTER_BINARY);
+    char label[64];
+    snprintf(label, sizeof label, "%s", descent_isa_name(isa));
+    bench_set_label(s, label);
+    if (elapsed > 0)
+        note_ceiling(c->opt, c->level, c->tidx, items * per / elapsed);
+out:
+    for (int i = 0; i < arrays; i++)
+        free(a[i]);
+}
+
+static void bm_peak(bench_state *s)
+{
+    const bench_case *c = bench_data(s);
+    const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1;
+    bench_fma_fn fma = bench_fma_for(c->isa);
+    const long inner = 100000;
+    run_fma_parallel(fma, 1000, threads);
+    double flops = 0, t0 = bench_now();
+    while (bench_keep_running(s))
+        flops += run_fma_parallel(fma, inner, threads);
+    double elapsed = bench_now() - t0;
+    bench_set_counter(s, "GFLOPS", flops * 1e-9, BENCH_COUNTER_RATE);
+    bench_set_label(s, c->isa == DESCENT_ISA_AVX512 ? "16 zmm accumulators, FMA"
+                       : c->isa == DESCENT_ISA_AVX2 ? "12 ymm accumulators, FMA"
+                                                    : "8 SSE2 (baseline) accumulators, mul + add");
+    if (elapsed > 0)
+        bench_note_peak(c->isa, c->tidx, flops / elapsed);
+}
+
+/* ------------------------------------------------------------ main */
+
+/* Every case is also listed here, to be freed once bench_main returns (so
+ * that LeakSanitizer in `make test SANITIZE=1` sees no leak). */
+static bench_case **all_cases;
+static size_t n_cases;
+
+static bench_case *new_case(bench_case c)
+{
+    bench_case *p = malloc(sizeof *p);
+    bench_case **grown = realloc(all_cases, (n_cases + 1) * sizeof *grown);
+    if (grown)
+        all_cases = grown;
+    if (p == NULL || grown == NULL) {
+        fprintf(stderr, "descent-bench: out of memory\n");
+        exit(1);
+    }
+    all_cases[n_cases++] = p;
+    *p = c;
+    return p;
+}
+
+/* Confirms the pattern table against the library (state arrays in use). */
+static int check_patterns(void)
+{
+    for (size_t i = 0; i < N_OPTCFG; i++) {
+        descent_hparams h;
+        descent_optimizer *opt;
+        set_hparams(&optcfgs[i], &h);
+        if (descent_optimizer_create(optcfgs[i].kind, &h, 64, &opt) != DESCENT_OK) {
+            fprintf(stderr, "descent-bench: %s: %s\n", optcfgs[i].name, descent_last_error());
+            return -1;
+        }
+        int states = 0;
+        for (int k = 0; k < descent_optim_state_count(optcfgs[i].kind); k++)
+            states += descent_optimizer_state(opt, k) != NULL;
+        descent_optimizer_free(opt);
+        if (states + 2 != bench_patterns[optcfgs[i].pattern].reads) {
+            fprintf(stderr, "descent-bench: %s uses %d state arrays, table says %s\n",
+                    optcfgs[i].name, states, bench_patterns[optcfgs[i].pattern].name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+#if DESCENT_HAVE_OPENBLAS
+    /* Debian's OpenBLAS 0.3.21 does not recognise recent CPUs (it falls
+     * back to generic kernels); it reads OPENBLAS_CORETYPE when the library
+     * is loaded, before main, so set it and start again. */
+    if (getenv("OPENBLAS_CORETYPE") == NULL && getenv("DESCENT_BENCH_REEXEC") == NULL &&
+        descent_isa_supported(DESCENT_ISA_AVX512)) {
+        setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
+        setenv("DESCENT_BENCH_REEXEC", "coretype", 1);
+        execv("/proc/self/exe", argv);
+        unsetenv("OPENBLAS_CORETYPE"); /* exec failed: go on as we are */
+    }
+#endif
+#if defined(__GLIBC__)
+    /* Every benchmark allocates its arrays (the optimizer its state) and
+     * frees them.  Keep freed memory in the heap instead of unmapping it,
+     * so that the next benchmark reuses pages already faulted in: a fresh
+     * 64 MiB mmap costs far more in page faults than the run measures. */
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, -1);
+#endif
+    if (check_patterns() != 0)
+        return 1;
+    choose_sizes();
+    int all = 1;
+#if DESCENT_HAVE_OPENMP
+    all = omp_get_max_threads();
+#endif
+    const int thread_counts[2] = {1, all};
+    const int ntc = all > 1 ? 2 : 1;
+
+    descent_isa isas[DESCENT_ISA_COUNT];
+    int nisa = 0;
+    for (int i = 0; i < DESCENT_ISA_COUNT; i++)
+        if (descent_isa_supported((descent_isa)i))
+            isas[nisa++] = (descent_isa)i;
+
+    /* The peaks and ceilings first: the ratios of the later rows use them. */
+    for (int i = 0; i < nisa; i++) {
+        if (bench_fma_for(isas[i]) == NULL)
+            continue;
+        for (int t = 0; t < ntc; t++)
+            bench_register("BM_peak_fma", bm_peak,
+                           &(bench_args){.variant = {descent_isa_name(isas[i])},
+                                         .threads = thread_counts[t], .use_real_time = 1,
+                                         .data = new_case((bench_case){.isa = isas[i], .tidx = t})});
+    }
+    for (int p = 0; p <= PATTERN_COUNT; p++)
+        for (int l = 0; l < N_LEVELS; l++)
+            for (int t = 0; t < ntc; t++) {
+                if (t > 0 && level_n[l] <= 16384)
+                    continue;
+                bench_register("BM_ceiling", bm_ceiling,
+                               &(bench_args){.variant = {p == PATTERN_COUNT ? "triad"
+                                                                            : bench_patterns[p].name,
+                                                         level_names[l]},
+                                             .arg = {(long long)level_n[l]}, .nargs = 1,
+                                             .threads = thread_counts[t], .use_real_time = 1,
+                                             .data = new_case((bench_case){
+                                                 .opt = p, .level = l, .n = level_n[l], .tidx = t})});
+            }
+    for (size_t o = 0; o < N_OPTCFG; o++)
+        for (int i = 0; i < nisa; i++)
+            for (int l = 0; l < N_LEVELS; l++)
+                for (int t = 0; t < ntc; t++) {
+                    if (t > 0 && level_n[l] <= 16384)
+                        continue;
+                    bench_register("BM_step", bm_step,
+                                   &(bench_args){.variant = {optcfgs[o].name,
+                                                             descent_isa_name(isas[i]),
+                                                             level_names[l]},
+                                                 .arg = {(long long)level_n[l]}, .nargs = 1,
+                                                 .threads = thread_counts[t], .use_real_time = 1,
+                                                 .data = new_case((bench_case){
+                                                     .opt = (int)o, .isa = isas[i], .level = l,
+                                                     .n = level_n[l], .tidx = t})});
+                }
+    bench_register_mlp(isas, nisa, thread_counts, ntc, DESCENT_HAVE_OPENBLAS);
+    /* The bench_case allocations live until bench_main returns (the
+     * harness keeps pointers to them). */
+    const int status = bench_main(argc, argv);
+    for (size_t i = 0; i < n_cases; i++)
+        free(all_cases[i]);
+    free(all_cases);
+    return status;
+}

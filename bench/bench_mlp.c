@@ -1,0 +1,255 @@
+/*
+ * descent-bench's MLP rows: the 784-128-10 ReLU classifier (Fashion-MNIST's
+ * shape) at batch 64 and 256, every supported variant, 1 and all threads.
+ *
+ *   BM_mlp/forward/<isa>/batch:B           descent_mlp_forward
+ *   BM_mlp/forward_backward/<isa>/batch:B  descent_mlp_loss_grad
+ *   BM_mlp/train_step/<isa>/batch:B        loss_grad + an Adam step (same
+ *                                          variant and threads)
+ *   BM_mlp/forward|forward_backward/openblas/batch:B   OpenBLAS cblas_sgemm
+ *       on the same GEMM shapes (plus the ReLU), a peer for the GEMM part
+ *       (OPENBLAS_CORETYPE=SkylakeX is set by descent-bench when the
+ *       variable was unset and the CPU has AVX-512; the label says so).
+ *
+ * GFLOPS counts 2*M*N*K per GEMM: forward F = 2B(784*128 + 128*10);
+ * backward = 2B(784*128 + 128*10) for the weight gradients + 2B(128*10)
+ * for the hidden layer's input gradient (no gradient for the input
+ * itself); a train step adds Adam's 13 flops per parameter (101 770).
+ * Bias, ReLU and softmax are not counted.  peak_fraction = GFLOPS / the
+ * BM_peak_fma of the same variant and thread count (OpenBLAS: of the widest
+ * variant).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "config.h"
+#include "harness.h"
+
+#if DESCENT_HAVE_OPENBLAS
+/* The cblas and OpenBLAS entry points used (declared here so that no
+ * header package is needed beyond the library). */
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
+void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha,
+                 const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                 int ldc);
+void openblas_set_num_threads(int threads);
+#endif
+
+enum { OP_FORWARD, OP_FORWARD_BACKWARD, OP_TRAIN_STEP, OP_COUNT };
+static const char *const op_names[OP_COUNT] = {"forward", "forward_backward", "train_step"};
+
+#define IN 784
+#define HID 128
+#define OUT 10
+
+typedef struct mlp_case {
+    int op;
+    descent_isa isa; /* DESCENT_ISA_COUNT: OpenBLAS */
+    int batch, tidx;
+} mlp_case;
+
+static double mlp_flops(int op, int batch)
+{
+    const double b = batch;
+    const double fwd = 2 * b * (IN * HID + HID * OUT);
+    const double bwd = 2 * b * (IN * HID + HID * OUT) + 2 * b * HID * OUT;
+    const double params = (double)IN * HID + HID + (double)HID * OUT + OUT;
+    switch (op) {
+    case OP_FORWARD: return fwd;
+    case OP_FORWARD_BACKWARD: return fwd + bwd;
+    default: return fwd + bwd + 13 * params;
+    }
+}
+
+static void fill_random(float *a, size_t n, uint64_t seed)
+{
+    uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        a[i] = (float)(x >> 40) * (1.0f / 16777216.0f) - 0.5f;
+    }
+}
+
+static void report(bench_state *s, const mlp_case *c, double elapsed, int threads)
+{
+    const double flops = (double)bench_iterations(s) * mlp_flops(c->op, c->batch);
+    bench_set_items_processed(s, (double)bench_iterations(s) * c->batch); /* examples/s */
+    bench_set_counter(s, "GFLOPS", flops * 1e-9, BENCH_COUNTER_RATE);
+    descent_isa peak_isa = c->isa == DESCENT_ISA_COUNT ? bench_best_isa() : c->isa;
+    double peak = bench_peak_flops(peak_isa, c->tidx, threads);
+    if (peak > 0 && elapsed > 0)
+        bench_set_counter(s, "peak_fraction", flops / elapsed / peak, 0);
+}
+
+static void bm_mlp(bench_state *s)
+{
+    const mlp_case *c = bench_data(s);
+    const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1;
+    descent_mlp_shape shape = {.layers = 2, .sizes = {IN, HID, OUT},
+                               .activation = DESCENT_RELU, .loss = DESCENT_CROSS_ENTROPY};
+    const size_t n = descent_mlp_param_count(&shape);
+    float *params = malloc(n * sizeof *params), *grad = malloc(n * sizeof *grad);
+    float *x = malloc((size_t)c->batch * IN * sizeof *x);
+    float *out = malloc((size_t)c->batch * OUT * sizeof *out);
+    int *labels = malloc((size_t)c->batch * sizeof *labels);
+    descent_mlp *mlp = NULL;
+    descent_optimizer *opt = NULL;
+    descent_hparams h;
+    descent_hparams_default(DESCENT_ADAM, &h);
+    if (!params || !grad || !x || !out || !labels) {
+        bench_skip_with_error(s, "out of memory");
+        goto done;
+    }
+    fill_random(x, (size_t)c->batch * IN, 3);
+    for (int i = 0; i < c->batch; i++)
+        labels[i] = i % OUT;
+    float loss;
+    if (descent_mlp_init_params(&shape, params, 1) != DESCENT_OK ||
+        descent_mlp_create(&shape, c->batch, &mlp) != DESCENT_OK ||
+        descent_mlp_set_isa(mlp, c->isa) != DESCENT_OK ||
+        descent_mlp_set_threads(mlp, threads) != DESCENT_OK ||
+        descent_optimizer_create(DESCENT_ADAM, &h, n, &opt) != DESCENT_OK ||
+        descent_optimizer_set_isa(opt, c->isa) != DESCENT_OK ||
+        descent_optimizer_set_threads(opt, threads) != DESCENT_OK ||
+        descent_mlp_loss_grad(mlp, params, c->batch, x, labels, NULL, grad, &loss) != DESCENT_OK) {
+        bench_skip_with_error(s, "%s", descent_last_error());
+        goto done;
+    }
+    bench_peak_flops(c->isa, c->tidx, threads); /* measured before the loop if not yet */
+    double t0 = bench_now();
+    switch (c->op) {
+    case OP_FORWARD:
+        while (bench_keep_running(s)) {
+            descent_mlp_forward(mlp, params, c->batch, x, out);
+            bench_clobber_memory();
+        }
+        break;
+    case OP_FORWARD_BACKWARD:
+        while (bench_keep_running(s)) {
+            descent_mlp_loss_grad(mlp, params, c->batch, x, labels, NULL, grad, &loss);
+            bench_clobber_memory();
+        }
+        break;
+    default:
+        while (bench_keep_running(s)) {
+            descent_mlp_loss_grad(mlp, params, c->batch, x, labels, NULL, grad, &loss);
+            descent_optimizer_step(opt, params, grad);
+            bench_clobber_memory();
+        }
+        break;
+    }
+    report(s, c, bench_now() - t0, threads);
+done:
+    descent_optimizer_free(opt);
+    descent_mlp_free(mlp);
+    free(params);
+    free(grad);
+    free(x);
+    free(out);
+    free(labels);
+}
+
+#if DESCENT_HAVE_OPENBLAS
+static void bm_openblas(bench_state *s)
+{
+    const mlp_case *c = bench_data(s);
+    const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1;
+    const int b = c->batch;
+    float *x = malloc((size_t)b * IN * sizeof *x), *w1 = malloc((size_t)HID * IN * sizeof *w1);
+    float *w2 = malloc((size_t)OUT * HID * sizeof *w2), *z1 = malloc((size_t)b * HID * sizeof *z1);
+    float *a1 = malloc((size_t)b * HID * sizeof *a1), *z2 = malloc((size_t)b * OUT * sizeof *z2);
+    float *dw1 = malloc((size_t)HID * IN * sizeof *dw1);
+    float *dw2 = malloc((size_t)OUT * HID * sizeof *dw2);
+    float *da1 = malloc((size_t)b * HID * sizeof *da1);
+    if (!x || !w1 || !w2 || !z1 || !a1 || !z2 || !dw1 || !dw2 || !da1) {
+        bench_skip_with_error(s, "out of memory");
+        goto done;
+    }
+    fill_random(x, (size_t)b * IN, 3);
+    fill_random(w1, (size_t)HID * IN, 4);
+    fill_random(w2, (size_t)OUT * HID, 5);
+    openblas_set_num_threads(threads);
+    bench_peak_flops(bench_best_isa(), c->tidx, threads);
+    const int backward = c->op == OP_FORWARD_BACKWARD;
+    double t0 = 0;
+    for (int warm = 1; warm >= 0; warm--) {
+        if (!warm)
+            t0 = bench_now();
+        while (warm || bench_keep_running(s)) {
+            cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, b, HID, IN, 1.0f, x, IN, w1, IN, 0.0f, z1, HID);
+            for (int i = 0; i < b * HID; i++)
+                a1[i] = z1[i] > 0 ? z1[i] : 0;
+            cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, b, OUT, HID, 1.0f, a1, HID, w2, HID, 0.0f, z2,
+                        OUT);
+            if (backward) { /* z2 stands in for dL/dz2 */
+                cblas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, OUT, HID, b, 1.0f, z2, OUT, a1, HID, 0.0f,
+                            dw2, HID);
+                cblas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, b, HID, OUT, 1.0f, z2, OUT, w2, HID,
+                            0.0f, da1, HID);
+                for (int i = 0; i < b * HID; i++)
+                    da1[i] = z1[i] > 0 ? da1[i] : 0;
+                cblas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, HID, IN, b, 1.0f, da1, HID, x, IN, 0.0f,
+                            dw1, IN);
+            }
+            bench_clobber_memory();
+            if (warm)
+                break;
+        }
+    }
+    report(s, c, bench_now() - t0, threads);
+    const char *core = getenv("OPENBLAS_CORETYPE");
+    char label[96];
+    snprintf(label, sizeof label, "OpenBLAS sgemm only%s%s%s", core ? ", OPENBLAS_CORETYPE=" : "",
+             core ? core : "",
+             core && getenv("DESCENT_BENCH_REEXEC") ? " (set by descent-bench)" : "");
+    bench_set_label(s, label);
+    openblas_set_num_threads(1);
+done:
+    free(x);
+    free(w1);
+    free(w2);
+    free(z1);
+    free(a1);
+    free(z2);
+    free(dw1);
+    free(dw2);
+    free(da1);
+}
+#endif
+
+void bench_register_mlp(const descent_isa *isas, int nisa, const int *threads, int nthreads,
+                        int with_openblas)
+{
+    static const int batches[2] = {64, 256};
+    static mlp_case cases[3 * DESCENT_ISA_COUNT * 2 * 2 + 3 * 2 * 2];
+    int k = 0;
+    for (int op = 0; op < OP_COUNT; op++)
+        for (int i = 0; i <= nisa; i++) {
+            const int blas = i == nisa;
+            if (blas && (!with_openblas || op == OP_TRAIN_STEP))
+                continue;
+            for (int bi = 0; bi < 2; bi++)
+                for (int t = 0; t < nthreads; t++) {
+                    mlp_case *c = &cases[k++];
+                    *c = (mlp_case){.op = op, .isa = blas ? DESCENT_ISA_COUNT : isas[i],
+                                    .batch = batches[bi], .tidx = t};
+#if DESCENT_HAVE_OPENBLAS
+                    bench_fn fn = blas ? bm_openblas : bm_mlp;
+#else
+                    bench_fn fn = bm_mlp;
+#endif
+                    bench_register("BM_mlp", fn,
+                                   &(bench_args){.variant = {op_names[op],
+                                                             blas ? "openblas"
+                                                                  : descent_isa_name(isas[i])},
+                                                 .arg = {batches[bi]}, .nargs = 1,
+                                                 .arg_name = {"batch"}, .threads = threads[t],
+                                                 .use_real_time = 1, .data = c});
+                }
+        }
+}

@@ -1,0 +1,34 @@
+# json2tsv.awk — flattens a Google Benchmark JSON file (as bench/harness.h
+# and GB write it: one key per line inside "benchmarks") to tab-separated
+# rows, one per run or aggregate, for the summary and the plots:
+#   name run_type aggregate threads items_per_second bytes_per_second
+#   GFLOPS ceiling_fraction peak_fraction arith_intensity error
+# Missing values are "-".  POSIX awk.
+function flush() {
+    if (name != "")
+        printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, rt, ag, th, ips, bps, gf, cf, pf, ai, err
+    name = ""; rt = "-"; ag = "-"; th = "-"; ips = "-"; bps = "-"; gf = "-"; cf = "-"; pf = "-"; ai = "-"; err = "0"
+}
+function val(line,   v) {
+    v = line
+    sub(/^[^:]*:[ \t]*/, "", v)
+    sub(/,[ \t]*$/, "", v)
+    gsub(/"/, "", v)
+    return v
+}
+BEGIN { inb = 0; flush() }
+/"benchmarks":/ { inb = 1; next }
+!inb { next }
+/^    \{/ { flush(); next }
+/^      "name":/ { name = val($0); next }
+/^      "run_type":/ { rt = val($0); next }
+/^      "aggregate_name":/ { ag = val($0); next }
+/^      "threads":/ { th = val($0); next }
+/^      "items_per_second":/ { ips = val($0); next }
+/^      "bytes_per_second":/ { bps = val($0); next }
+/^      "GFLOPS":/ { gf = val($0); next }
+/^      "ceiling_fraction":/ { cf = val($0); next }
+/^      "peak_fraction":/ { pf = val($0); next }
+/^      "arith_intensity":/ { ai = val($0); next }
+/^      "error_occurred": true/ { err = "1"; next }
+END { flush() }

@@ -1,0 +1,75 @@
+#!/bin/sh
+# bench/run_suite.sh — what `make bench` runs (the Makefile passes BUILDDIR,
+# BENCH, RESULTS, PLOTS, GNUPLOT, GNUPLOT_TERM and DATA_DIR).
+#
+#   BENCH=         the default suite (about 5 minutes on 2 cores): every
+#                  throughput benchmark, 3 repetitions of 0.05 s with
+#                  aggregates, and the convergence suite (scope default)
+#   BENCH=quick    seconds: a few throughput rows (L2 size, adam and sgd,
+#                  batch-64 MLP) once, the convergence suite's quick scope
+#   BENCH=full     every throughput benchmark, 5 repetitions of 0.2 s, and
+#                  the convergence suite's full scope (all 60000 images)
+#   BENCH=<regex>  only the throughput benchmarks matching the regex (GB's
+#                  --benchmark_filter), 3 repetitions; no convergence run
+#
+# Results go to RESULTS (results/): throughput.json (GB JSON),
+# convergence.json, convergence_summary.txt, convergence_table.txt,
+# curves/*.csv, paths/*.csv.  Everything is written into a staging folder
+# first and moved into place file by file (rename), so an interrupted run
+# leaves the previous results whole.  Then plots/render.sh draws
+# PLOTS/*.png and bench/summary.sh prints the summary.
+set -u
+B=${BUILDDIR:-build}
+R=${RESULTS:-results}
+P=${PLOTS:-plots}
+scope=${BENCH:-default}
+here=$(dirname "$0")
+case $scope in
+quick)
+    filter='BM_(peak_fma/[^/]+/real_time/threads:1|ceiling/(2r1w|4r3w)/L2/.*threads:1|step/(adam|sgd)/[^/]+/L2/.*threads:1|mlp/train_step/[^/]+/batch:64/real_time/threads:1)$'
+    reps=1 min_time=0.01s conv=quick ;;
+default | '')
+    scope=default filter= reps=3 min_time=0.05s conv=default ;;
+full)
+    filter= reps=5 min_time=0.2s conv=full ;;
+*)
+    filter=$scope reps=3 min_time=0.05s conv= ;;
+esac
+
+mkdir -p "$R" || exit 1
+stage=$R/.staging.$$
+rm -rf "$stage"
+mkdir -p "$stage" || exit 1
+trap 'rm -rf "$stage"' EXIT
+trap 'exit 130' INT TERM
+
+start=$(date +%s)
+echo "== make bench: scope '$scope' (throughput: ${filter:-all benchmarks}, $reps x $min_time; convergence: ${conv:-skipped})"
+"$B/descent-bench" ${filter:+"--benchmark_filter=$filter"} --benchmark_min_time=$min_time \
+    --benchmark_repetitions=$reps --benchmark_display_aggregates_only=$([ "$reps" -gt 1 ] && echo true || echo false) \
+    --benchmark_out="$stage/throughput.json" --benchmark_out_format=json || exit 1
+t_tp=$(date +%s)
+if [ -n "$conv" ]; then
+    "$B/descent-converge" --scope "$conv" --out "$stage" ${DATA_DIR:+--data "$DATA_DIR"} || exit 1
+fi
+t_conv=$(date +%s)
+
+# Move into place: single files by rename; the curve and path folders are
+# swapped whole (old ones removed after), so no mix of two runs remains.
+for f in throughput.json convergence.json convergence_summary.txt convergence_table.txt; do
+    [ -f "$stage/$f" ] && mv -f "$stage/$f" "$R/$f"
+done
+for d in curves paths; do
+    if [ -d "$stage/$d" ]; then
+        rm -rf "$R/.old.$d.$$"
+        [ -d "$R/$d" ] && mv "$R/$d" "$R/.old.$d.$$"
+        mv "$stage/$d" "$R/$d" && rm -rf "$R/.old.$d.$$"
+    fi
+done
+
+GNUPLOT=${GNUPLOT:-} GNUPLOT_TERM=${GNUPLOT_TERM:-} sh plots/render.sh "$R" "$P"
+end=$(date +%s)
+echo
+echo "== summary ($R/)"
+sh "$here/summary.sh" "$R"
+echo "== wall time: $((end - start)) s (throughput $((t_tp - start)) s, convergence $((t_conv - t_tp)) s, plots $((end - t_conv)) s)"

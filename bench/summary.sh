@@ -1,0 +1,85 @@
+#!/bin/sh
+# bench/summary.sh RESULTS — the short table `make bench` prints at the end:
+# the measured ceilings and peaks, the best variant of each optimizer at the
+# main-memory size (params/s and fraction of its access pattern's
+# ceiling), the MLP train step's GFLOP/s and fraction of the FMA peak, and
+# the time-to-result table of descent-converge.  Reads
+# RESULTS/throughput.json (medians over repetitions) and
+# RESULTS/convergence_table.txt.  POSIX sh + awk.
+set -u
+R=${1:-results}
+here=$(dirname "$0")
+if [ -f "$R/throughput.json" ]; then
+    awk -f "$here/json2tsv.awk" "$R/throughput.json" | awk -f "$here/medians.awk" |
+    awk -F'\t' '
+    function seg(name, i,   a) { split(name, a, "/"); return a[i] }
+    function thr(name,   t) { t = name; sub(/.*threads:/, "", t); return t + 0 }
+    {
+        fam = seg($1, 1); t = thr($1)
+        if (t > maxt) maxt = t
+        if (fam == "BM_ceiling") {
+            c[seg($1, 2), seg($1, 3), t] = $6; lv[seg($1, 3)] = seg($1, 4); haveceil = 1
+        } else if (fam == "BM_peak_fma") {
+            pk[seg($1, 2), t] = $7; isas[seg($1, 2)] = 1
+        } else if (fam == "BM_step" && seg($1, 4) == "mem") {
+            o = seg($1, 2); n_mem = seg($1, 5)
+            if (!(o in seen)) { seen[o] = 1; opts[++no] = o }
+            if ($5 > best[o, t]) { best[o, t] = $5; bv[o, t] = seg($1, 3); bc[o, t] = $8 }
+        } else if (fam == "BM_mlp") {
+            op = seg($1, 2); v = seg($1, 3); b = seg($1, 4); sub(/batch:/, "", b)
+            if (op == "train_step" && $7 > mg[b, t]) { mg[b, t] = $7; mv[b, t] = v; mf[b, t] = $9 }
+            if (op == "forward_backward" && v == "openblas") ob[b, t] = $7
+            if (op == "forward_backward" && v != "openblas" && $7 > fb[b, t]) fb[b, t] = $7
+            batches[b] = 1
+        }
+    }
+    function gb(x) { return x == "" ? "     -" : sprintf("%6.1f", x / 1e9) }
+    END {
+        if (haveceil) {
+            print "Ceilings, GB/s (bytes the pattern must move / s; triad counts 12 B, moves 16):"
+            printf "  %-4s %9s %7s %7s %7s %7s %7s\n", "size", "n", "threads", "2r1w", "3r2w", "4r3w", "triad"
+            split("L1 L2 LLC mem", L, " ")
+            for (i = 1; i <= 4; i++) for (t = 1; t <= maxt; t++) {
+                if (c["4r3w", L[i], t] == "" && c["triad", L[i], t] == "") continue
+                printf "  %-4s %9s %7d %s %s %s %s\n", L[i], lv[L[i]], t,
+                    gb(c["2r1w", L[i], t]), gb(c["3r2w", L[i], t]), gb(c["4r3w", L[i], t]), gb(c["triad", L[i], t])
+            }
+        }
+        line = ""
+        for (v in isas) for (t = 1; t <= maxt; t++)
+            if (pk[v, t] != "") line = line sprintf("  %s/%dt %.1f", v, t, pk[v, t])
+        if (line != "") print "FMA peak, GFLOP/s:" line
+        if (no > 0) {
+            printf "Optimizers at the main-memory size (n = %s), best variant per thread count:\n", n_mem
+            printf "  %-13s", "optimizer"
+            for (t = 1; t <= maxt; t++) if (t == 1 || t == maxt) printf "  %-7s %9s %8s", "t=" t, "Mparam/s", "ceiling"
+            printf "\n"
+            for (k = 1; k <= no; k++) {
+                o = opts[k]; printf "  %-13s", o
+                for (t = 1; t <= maxt; t++) if (t == 1 || t == maxt) {
+                    if (best[o, t] == "") { printf "  %-7s %9s %8s", "-", "-", "-"; continue }
+                    printf "  %-7s %9.0f %8s", bv[o, t], best[o, t] / 1e6, bc[o, t] == "-" ? "-" : sprintf("%.2f", bc[o, t])
+                }
+                printf "\n"
+            }
+        }
+        nb = 0
+        for (b in batches) nb++
+        if (nb > 0) {
+            print "MLP 784-128-10 ReLU, train step (forward + backward + Adam), best variant:"
+            printf "  %-6s %7s %-7s %8s %8s %18s %18s\n", "batch", "threads", "variant", "GFLOP/s", "of peak", "fwd+bwd GFLOP/s", "OpenBLAS fwd+bwd"
+            for (b in batches) for (t = 1; t <= maxt; t++) {
+                if (mg[b, t] == "") continue
+                printf "  %-6s %7d %-7s %8.1f %8s %18s %18s\n", b, t, mv[b, t], mg[b, t],
+                    mf[b, t] == "-" ? "-" : sprintf("%.2f", mf[b, t]), fb[b, t] == "" ? "-" : sprintf("%.1f", fb[b, t]),
+                    ob[b, t] == "" ? "-" : sprintf("%.1f", ob[b, t])
+            }
+        }
+    }'
+    load=$(sed -n 's/.*"load_avg": \[\(.*\)\],*/\1/p' "$R/throughput.json" | head -n 1)
+    [ -n "$load" ] && echo "(load average when the throughput run started: $load; other work on the machine disturbs the all-core rows)"
+fi
+if [ -f "$R/convergence_table.txt" ]; then
+    echo "Time to result: median steps (seconds) to target at the best lr (see $R/convergence_summary.txt):"
+    sed 's/^/  /' "$R/convergence_table.txt"
+fi

@@ -1,0 +1,21 @@
+# roofline.gp — each optimizer kernel (widest variant, 1 thread) at its
+# nominal arithmetic intensity (flop/byte) against achieved GFLOP/s, under
+# the measured bandwidth ceilings (the 4r3w access pattern at each size
+# class) and the measured FMA peak; log-log.
+load 'plots/common.gp'
+load data.'/roof.gp'
+set title sprintf("Roofline, %s, 1 thread: measured FMA peak %.0f GFLOP/s; measured bandwidth (4r3w pattern) per size class", wide, peak)
+set logscale xy
+set xlabel "arithmetic intensity (flop/byte, nominal counts)"
+set ylabel "GFLOP/s"
+set xrange [0.05:200]
+set yrange [0.5:2*peak]
+roof(x, bw) = (bw > 0 ? ((bw * x < peak) ? bw * x : peak) : NaN)
+set samples 400
+set key outside right top
+plot for [i=1:words(levels)] roof(x, value("bw_".word(levels, i))) with lines lw 2 lc i \
+         title sprintf("%s bandwidth %.0f GB/s", word(levels, i), value("bw_".word(levels, i))), \
+     peak with lines dt 2 lw 2 lc rgb "black" title "FMA peak", \
+     for [i=1:words(levels)] data.'/roof_'.word(levels, i).'.dat' using 2:3 with points pt (4 + i) ps 1.4 lc i \
+         title sprintf("kernels, %s size", word(levels, i)), \
+     data.'/roof_'.word(levels, words(levels)).'.dat' using 2:3:1 with labels offset 0,-1 font ",8" notitle

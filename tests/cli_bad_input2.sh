@@ -1,0 +1,195 @@
+#!/bin/sh
+# More bad input to the command-line tool (tests/cli_bad_input.sh has the
+# first set, tests/cli_train.sh the `train` flags): each case must exit
+# non-zero with a one-line message naming what was wrong, never crash, and
+# leave no output or temporary file behind.  Also --on-nonfinite.
+set -u
+BUILDDIR=${BUILDDIR:-build}
+GOLDEN_DIR=${GOLDEN_DIR:-../shared/golden}
+descent=$BUILDDIR/descent
+n=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+good=$GOLDEN_DIR/optim/adam_default.txt
+
+# expect STATUS PATTERN NAME COMMAND...: the command exits with STATUS and
+# its output (stdout+stderr) matches the extended regex PATTERN.  A status
+# of 128 or more (a signal: crash, sanitizer abort) never passes.
+expect() {
+    want_status=$1 pattern=$2 name=$3
+    shift 3
+    n=$((n + 1))
+    out=$("$@" 2>&1)
+    status=$?
+    if [ "$status" -eq "$want_status" ] && printf '%s\n' "$out" | grep -q -E -- "$pattern"; then
+        echo "ok $n - $name"
+        # SHOW=1: the line that matched, e.g. to list the messages
+        [ -z "${SHOW:-}" ] || printf '%s\n' "$out" | grep -E -- "$pattern" | head -n 1 | sed 's/^/#   /'
+    else
+        echo "not ok $n - $name"
+        echo "#   status $status (want $want_status); output:"
+        printf '%s\n' "$out" | sed 's/^/#     /' | head -n 8
+        echo "#   wanted a line matching: $pattern"
+    fi
+}
+# no_files_left NAME DIR: DIR holds nothing (no partial output, no .tmp).
+no_files_left() {
+    n=$((n + 1))
+    left=$(ls -A "$2")
+    if [ -z "$left" ]; then
+        echo "ok $n - $1: no file left behind"
+    else
+        echo "not ok $n - $1: left $left"
+    fi
+}
+
+# ------------------------------------------------------- top level, info
+expect 2 "unknown command ''" "empty command" "$descent" ""
+expect 2 "info: unknown argument '--bogus'" "info --bogus" "$descent" info --bogus
+
+# ------------------------------------------------------------ golden flags
+expect 2 "--threads: -1 is out of range" "golden --threads -1" "$descent" golden --threads -1 "$good"
+expect 2 "--threads: '' is not an integer" "golden --threads=''" "$descent" golden --threads= "$good"
+expect 2 "unknown ISA '' \\(expected" "golden --isa ''" "$descent" golden --isa "" "$good"
+expect 2 "unknown ISA 'AVX2'" "golden --isa AVX2 (names are lower case)" \
+    "$descent" golden --isa AVX2 "$good"
+expect 2 "DESCENT_ISA: unknown ISA 'avx3'" "DESCENT_ISA=avx3 for train" \
+    env DESCENT_ISA=avx3 "$descent" train --problem quadratic --quiet
+
+# ------------------------------------------------------ malformed oracles
+sed 's/^n 16$/n 0/' "$good" >"$tmp/n0.txt"
+expect 1 "n0.txt:12: 'init' has more than the expected 0 values" "oracle with n 0" \
+    "$descent" golden "$tmp/n0.txt"
+sed 's/^n 16$/n 100000001/' "$good" >"$tmp/nbig.txt"
+expect 1 "nbig.txt:10: n must be an integer in \\[0, 100000000\\]" "oracle with n above the limit" \
+    "$descent" golden "$tmp/nbig.txt"
+sed 's/^lr 0.05$/lr nan/' "$good" >"$tmp/lrnan.txt"
+expect 1 "lrnan.txt:4: not a number: nan|lrnan.txt:[0-9]+: .*[Ii]nvalid learning rate" \
+    "oracle with lr nan" "$descent" golden "$tmp/lrnan.txt"
+sed 's/^beta1 0.9$/beta1 1/' "$good" >"$tmp/beta1.txt"
+expect 1 "beta1.txt:[0-9]+: invalid hyperparameters: Invalid beta parameter at index 0: 1" \
+    "oracle with beta1 1" "$descent" golden "$tmp/beta1.txt"
+sed 's/^steps 6$/steps 0/' "$good" >"$tmp/steps0.txt"
+expect 1 "steps0.txt:11: steps must be an integer" "oracle with steps 0" \
+    "$descent" golden "$tmp/steps0.txt"
+head -c 300 "$good" >"$tmp/cut.txt"
+expect 1 "cut.txt:12: " "oracle cut in the middle of a line" "$descent" golden "$tmp/cut.txt"
+
+# -------------------------------------------------------- train: values
+expect 2 "--lr: '1e400' is not a finite number" "train --lr 1e400 (overflows)" \
+    "$descent" train --problem quadratic --lr 1e400
+expect 2 "--lr: '-nan' is not a finite number" "train --lr -nan" \
+    "$descent" train --problem quadratic --lr -nan
+expect 2 "Invalid beta parameter at index 0: 1.0001" "train --beta1 1.0001" \
+    "$descent" train --problem quadratic --optimizer adam --beta1 1.0001
+expect 2 "--threads: -2 is out of range" "train --threads -2" \
+    "$descent" train --problem quadratic --threads -2
+expect 2 "--threads: '1e3' is not an integer" "train --threads 1e3" \
+    "$descent" train --problem quadratic --threads 1e3
+expect 2 "--max-steps: '12abc' is not an integer" "train --max-steps 12abc" \
+    "$descent" train --problem quadratic --max-steps 12abc
+expect 2 "--epochs: '99999999999999999999' is not an integer" "train --epochs overflowing long" \
+    "$descent" train --problem quadratic --epochs 99999999999999999999
+case $(uname -m) in
+    x86_64) other=neon ;;
+    *) other=avx2 ;;
+esac
+expect 2 "ISA '$other' is not compiled|does not support ISA '$other'" \
+    "train --isa $other on $(uname -m)" "$descent" train --problem quadratic --isa "$other"
+if ! grep -q avx512f /proc/cpuinfo 2>/dev/null && "$descent" info | grep -q "avx512(cpu lacks it)"; then
+    expect 2 "this CPU does not support ISA 'avx512'" "train --isa avx512 on a CPU without it" \
+        "$descent" train --problem quadratic --isa avx512
+fi
+expect 2 "--on-nonfinite: unknown non-finite policy 'ignore' \\(expected propagate, skip or stop\\)" \
+    "train --on-nonfinite ignore" "$descent" train --problem quadratic --on-nonfinite ignore
+expect 2 "--on-nonfinite needs a value" "train --on-nonfinite without value" \
+    "$descent" train --problem quadratic --on-nonfinite
+
+# ------------------------------------------------- train: output paths
+mkdir "$tmp/out"
+expect 2 "--log: cannot write /nonexistent/x.csv.tmp: No such file or directory" \
+    "train --log /nonexistent/x.csv" "$descent" train --problem quadratic --log /nonexistent/x.csv
+expect 2 "--log: empty file name" "train --log ''" "$descent" train --problem quadratic --log ""
+mkdir "$tmp/out/taken.csv" # the log's name is a directory: the final rename fails
+expect 1 "--log: cannot write $tmp/out/taken.csv" "train --log onto a directory" \
+    "$descent" train --problem quadratic --max-steps 3 --quiet --log "$tmp/out/taken.csv"
+rmdir "$tmp/out/taken.csv"
+no_files_left "failed --log runs" "$tmp/out"
+
+# ------------------------------------------------ train: bad IDX files
+# A tiny Fashion-MNIST directory (20 training, 10 test images of 28x28),
+# then one defect at a time in the training images or labels.
+be32() {
+    printf "\\$(printf '%03o' $((($1 >> 24) & 255)))\\$(printf '%03o' $((($1 >> 16) & 255)))"
+    printf "\\$(printf '%03o' $((($1 >> 8) & 255)))\\$(printf '%03o' $(($1 & 255)))"
+}
+images() { # COUNT FILE [DECLARED_COUNT [MAGIC]]
+    { be32 "${4:-2051}"; be32 "${3:-$1}"; be32 28; be32 28; yes descent | head -c $(($1 * 784)); } >"$2"
+}
+labels() { # COUNT FILE [DECLARED_COUNT [FIRST_LABEL]]
+    {
+        be32 2049
+        be32 "${3:-$1}"
+        printf "\\$(printf '%03o' "${4:-0}")"
+        head -c $(($1 - 1)) /dev/zero
+    } >"$2"
+}
+fm=$tmp/fm
+make_data() {
+    rm -rf "$fm" && mkdir "$fm"
+    images 20 "$fm/train-images-idx3-ubyte"
+    labels 20 "$fm/train-labels-idx1-ubyte"
+    images 10 "$fm/t10k-images-idx3-ubyte"
+    labels 10 "$fm/t10k-labels-idx1-ubyte"
+}
+train_fm() { "$descent" train --problem fashion-mnist --data "$fm" --epochs 1 --batch 5 --quiet; }
+make_data
+expect 0 "stopped: epoch limit" "the tiny Fashion-MNIST set trains (fixture check)" train_fm
+make_data && rm "$fm/train-images-idx3-ubyte"
+expect 2 "train-images-idx3-ubyte(.gz)?: cannot open" "IDX: missing images file" train_fm
+make_data && : >"$fm/train-images-idx3-ubyte"
+expect 2 "train-images-idx3-ubyte: empty file" "IDX: empty images file" train_fm
+make_data && images 19 "$fm/train-images-idx3-ubyte" 20
+expect 2 "train-images-idx3-ubyte: truncated: the header declares 20 images of 28x28" \
+    "IDX: truncated images file" train_fm
+make_data && images 21 "$fm/train-images-idx3-ubyte" 20
+expect 2 "train-images-idx3-ubyte: 784 bytes of trailing data after the 20 images" \
+    "IDX: oversized images file" train_fm
+make_data && images 20 "$fm/train-images-idx3-ubyte" 20 2049
+expect 2 "train-images-idx3-ubyte: magic number 0x00000801, expected 0x00000803" \
+    "IDX: wrong magic (a label file as images)" train_fm
+make_data && images 1 "$fm/train-images-idx3-ubyte" 9999999
+expect 2 "train-images-idx3-ubyte: truncated: the header declares 9999999 images" \
+    "IDX: header claims 9999999 images (7.8 GB) in a 1 KB file" train_fm
+make_data && images 1 "$fm/train-images-idx3-ubyte" 10000001
+expect 2 "train-images-idx3-ubyte: image count 10000001 is not in 1..10000000" \
+    "IDX: image count above the limit" train_fm
+make_data && head -c 10 "$fm/train-images-idx3-ubyte" >"$tmp/h" && mv "$tmp/h" "$fm/train-images-idx3-ubyte"
+expect 2 "train-images-idx3-ubyte: truncated header \\(10 of 16 bytes\\)" "IDX: truncated header" train_fm
+make_data && labels 20 "$fm/train-labels-idx1-ubyte" 20 10
+expect 2 "train-labels-idx1-ubyte: label 10 of example 0 is not in 0..9" "IDX: label out of range" train_fm
+make_data && labels 19 "$fm/train-labels-idx1-ubyte"
+expect 2 "19 labels|20 images|counts? differ|does not match" "IDX: 20 images but 19 labels" train_fm
+make_data && rm "$fm/train-images-idx3-ubyte" && printf '\037\213\010\000garbage' >"$fm/train-images-idx3-ubyte.gz"
+expect 2 "train-images-idx3-ubyte.gz: (corrupt gzip data|truncated|empty file)" "IDX: corrupt gzip file" \
+    train_fm
+
+# ------------------------------------------ benchmark harness: filters
+# glibc's regcomp needs memory exponential in stacked repetitions; the
+# harness refuses them (fuzz/bench_flags.c found 42 '+' taking > 2 GB).
+expect 2 "--benchmark_filter: regular expression 'a\+{40}' repeats too much" \
+    "bench --benchmark_filter with 40 stacked '+'" "$BUILDDIR/bench/harness_selftest" \
+    --benchmark_list_tests "--benchmark_filter=a++++++++++++++++++++++++++++++++++++++++"
+expect 2 "repeats too much" "bench --benchmark_filter='((a{99}){99}){99}'" \
+    "$BUILDDIR/bench/harness_selftest" --benchmark_list_tests "--benchmark_filter=((a{99}){99}){99}"
+
+# ---------------------------------------------- train: --on-nonfinite
+# SGD at lr 0.01 on Rosenbrock overflows to an infinite gradient at step 6.
+nf() { "$descent" train --problem rosenbrock --optimizer sgd --lr 0.01 --quiet "$@"; }
+expect 1 "stopped: diverged" "default: a non-finite gradient stops the run unstepped" nf
+expect 1 "grad\\[0\\] = -inf \\(first bad element of 2\\); step not taken" \
+    "--on-nonfinite stop names the element" nf --on-nonfinite stop
+expect 1 "final f -?nan at \\(inf, inf\\).*stopped: diverged" \
+    "--on-nonfinite propagate steps into inf/NaN, then stops" nf --on-nonfinite propagate
+expect 0 "5 steps, 9995 skipped \\(non-finite gradient\\)" \
+    "--on-nonfinite skip leaves the bad steps out and goes on" nf --on-nonfinite skip

@@ -1,0 +1,179 @@
+#!/bin/sh
+# The benchmark suite (make bench): descent-bench lists every optimizer x
+# variant this CPU runs, its JSON carries GB's keys and our counters,
+# GB's compare.py reads two of its files, the quick suite writes the result
+# files (and PNGs when gnuplot is there) and prints the summary, and bad
+# command lines exit with status 2.  About 10 seconds.
+set -u
+BUILDDIR=${BUILDDIR:-build}
+bench=$BUILDDIR/descent-bench
+conv=$BUILDDIR/descent-converge
+n=0 failures=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+fail() {
+    n=$((n + 1)) failures=$((failures + 1))
+    echo "not ok $n - $1"
+    shift
+    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /' | tail -n 12; done
+}
+# config VAR: a value from configure's findings
+config() { sed -n "s/^$1 := //p" "$BUILDDIR/config.mk" 2>/dev/null | head -n 1; }
+
+for prog in "$bench" "$conv"; do
+    if [ ! -x "$prog" ]; then
+        fail "$prog is built (make $prog)"
+        exit 1
+    fi
+done
+
+# 1. every optimizer x every variant this CPU runs
+list=$("$bench" --benchmark_list_tests 2>&1)
+variants=$("$BUILDDIR/descent" info 2>/dev/null | sed -n 's/^variants: *//p')
+[ -n "$variants" ] || variants=scalar
+missing=
+for opt in adam adamw sgd sgd_momentum nesterov rmsprop adagrad adadelta adamax nadam radam; do
+    for isa in $variants; do
+        printf '%s\n' "$list" | grep -q "^BM_step/$opt/$isa/mem/[0-9]*/real_time/threads:1$" ||
+            missing="$missing $opt/$isa"
+    done
+done
+for want in '^BM_ceiling/4r3w/mem/' '^BM_ceiling/triad/' '^BM_peak_fma/' \
+    '^BM_mlp/train_step/[a-z0-9]*/batch:64/' '^BM_mlp/forward/' '^BM_mlp/forward_backward/'; do
+    printf '%s\n' "$list" | grep -q "$want" || missing="$missing $want"
+done
+if [ -z "$missing" ]; then
+    pass "--benchmark_list_tests lists every optimizer x variant ($variants), ceilings, peaks, MLP"
+else
+    fail "--benchmark_list_tests lists every optimizer x variant" "missing:$missing"
+fi
+
+# 2. a quick filtered run's JSON
+filter='BM_(peak_fma/scalar/|ceiling/4r3w/L2/[0-9]+/|step/(adam|sgd_momentum)/scalar/L2/[0-9]+/|mlp/forward/scalar/batch:64/)real_time/threads:1$'
+for f in a b; do
+    "$bench" --benchmark_filter="$filter" --benchmark_min_time=0.005s \
+        --benchmark_out="$tmp/$f.json" --benchmark_out_format=json >"$tmp/$f.out" 2>&1
+    echo $? >"$tmp/$f.status"
+done
+PY=$(config COMPARE_PYTHON)
+[ -n "$PY" ] && [ -x "$PY" ] || PY=$(command -v python3 || true)
+if [ "$(cat "$tmp/a.status")" != 0 ]; then
+    fail "filtered run exits 0" "$(cat "$tmp/a.out")"
+elif [ -z "$PY" ]; then
+    skip "filtered run's JSON has the keys and counters" "no python3 to parse JSON"
+else
+    out=$("$PY" - "$tmp/a.json" <<'PYEOF' 2>&1
+import json, sys
+def refuse(c): raise ValueError("non-standard JSON constant " + c)
+d = json.load(open(sys.argv[1]), parse_constant=refuse)
+for k in ("date", "num_cpus", "caches", "json_schema_version"):
+    assert k in d["context"], "context lacks " + k
+runs = {r["name"]: r for r in d["benchmarks"]}
+assert len(runs) == 5, "expected 5 runs, got %s" % sorted(runs)
+for r in runs.values():
+    for k in ("name", "family_index", "run_name", "run_type", "repetitions", "threads",
+              "iterations", "real_time", "cpu_time", "time_unit"):
+        assert k in r, r["name"] + " lacks " + k
+    assert not r.get("error_occurred"), r["name"] + ": " + r.get("error_message", "")
+steps = [r for n, r in runs.items() if n.startswith("BM_step/")]
+assert len(steps) == 2
+for r in steps:
+    for k in ("items_per_second", "bytes_per_second", "GFLOPS", "arith_intensity", "ceiling_fraction"):
+        assert k in r and r[k] > 0, r["name"] + " lacks " + k
+    ratio = r["bytes_per_second"] / r["items_per_second"]
+    want = 28 if "/adam/" in r["name"] else 20
+    assert abs(ratio - want) < 1e-6, "%s: %g bytes/param, want %d" % (r["name"], ratio, want)
+mlp = runs["BM_mlp/forward/scalar/batch:64/real_time/threads:1"]
+assert mlp["GFLOPS"] > 0 and mlp["peak_fraction"] > 0
+assert runs["BM_peak_fma/scalar/real_time/threads:1"]["GFLOPS"] > 0
+assert [r for n, r in runs.items() if n.startswith("BM_ceiling/4r3w/L2/")][0]["bytes_per_second"] > 0
+print("fine")
+PYEOF
+)
+    if [ "$out" = fine ]; then
+        pass "filtered run's JSON has GB's keys, bytes/param 28 and 20, GFLOPS, ceiling_fraction, peak_fraction"
+    else
+        fail "filtered run's JSON has the keys and counters" "$out"
+    fi
+fi
+
+# 3. GB's compare.py reads two descent-bench files
+CMP=$(config COMPARE_PY)
+if [ -z "$CMP" ] || [ ! -f "$CMP" ] || [ -z "$PY" ]; then
+    skip "compare.py compares two descent-bench JSON files" "compare.py not installed"
+elif [ "$(cat "$tmp/b.status")" != 0 ]; then
+    fail "second filtered run exits 0" "$(cat "$tmp/b.out")"
+else
+    out=$("$PY" "$CMP" benchmarks "$tmp/a.json" "$tmp/b.json" 2>&1)
+    if [ $? -eq 0 ] && printf '%s\n' "$out" | grep -q 'BM_step/adam/scalar/L2'; then
+        pass "compare.py compares two descent-bench JSON files"
+    else
+        fail "compare.py compares two descent-bench JSON files" "$out"
+    fi
+fi
+
+# 4. the quick suite writes its results (and plots) and the summary
+GP=$(config GNUPLOT)
+out=$(BUILDDIR=$BUILDDIR BENCH=quick RESULTS="$tmp/results" PLOTS="$tmp/plots" GNUPLOT="$GP" \
+    GNUPLOT_TERM="$(config GNUPLOT_TERM)" DATA_DIR="$(config DATA_DIR)" sh bench/run_suite.sh 2>&1)
+status=$?
+missing=
+for f in throughput.json convergence.json convergence_summary.txt convergence_table.txt \
+    curves/linreg_adam.csv curves/rosenbrock_sgd.csv curves/batch_sgd_batch_1.csv \
+    curves/schedule_cosine.csv paths/rosenbrock_adam.csv; do
+    [ -s "$tmp/results/$f" ] || missing="$missing $f"
+done
+leftover=$(ls -A "$tmp/results" | grep -e '^\.' -e '\.tmp$')
+if [ $status -eq 0 ] && [ -z "$missing" ] && [ -z "$leftover" ] &&
+    printf '%s\n' "$out" | grep -q 'Time to result' && printf '%s\n' "$out" | grep -q 'FMA peak'; then
+    pass "BENCH=quick suite writes results/*.json, curves, paths and prints the summary"
+else
+    fail "BENCH=quick suite writes its results" "status $status, missing:$missing, leftover: $leftover" "$out"
+fi
+if [ -z "$GP" ] || [ ! -x "$GP" ]; then
+    if printf '%s\n' "$out" | grep -q 'plots skipped'; then
+        pass "without gnuplot the suite says the plots were skipped"
+    else
+        fail "without gnuplot the suite says the plots were skipped" "$out"
+    fi
+else
+    missing=
+    for f in throughput roofline loss_linreg loss_rosenbrock batch_sizes schedules rosenbrock_paths; do
+        [ -s "$tmp/plots/$f.png" ] || missing="$missing $f.png"
+    done
+    if [ -z "$missing" ] && [ -z "$(ls "$tmp/plots" | grep -v '\.png$')" ]; then
+        pass "BENCH=quick suite renders the PNGs with gnuplot"
+    else
+        fail "BENCH=quick suite renders the PNGs" "missing:$missing" "$out"
+    fi
+fi
+out=$(GNUPLOT= sh plots/render.sh "$tmp/results" "$tmp/noplots" 2>&1)
+if [ $? -eq 0 ] && printf '%s\n' "$out" | grep -q 'plots skipped' && [ ! -e "$tmp/noplots" ]; then
+    pass "plots/render.sh without gnuplot skips and says so"
+else
+    fail "plots/render.sh without gnuplot skips and says so" "$out"
+fi
+
+# 5. bad command lines
+expect2() {
+    name=$1
+    shift
+    out=$("$@" 2>&1)
+    status=$?
+    if [ $status -eq 2 ] && [ -n "$out" ]; then
+        pass "$name exits 2 with a message"
+    else
+        fail "$name exits 2 with a message" "status $status" "$out"
+    fi
+}
+expect2 "descent-bench --benchmark_nonsense" "$bench" --benchmark_nonsense
+expect2 "descent-bench --benchmark_min_time=abc" "$bench" --benchmark_min_time=abc
+expect2 "descent-bench --benchmark_filter='('" "$bench" '--benchmark_filter=('
+expect2 "descent-converge --scope bogus" "$conv" --scope bogus --out "$tmp/x"
+expect2 "descent-converge --bogus" "$conv" --bogus
+
+echo "1..$n"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,228 @@
+#!/bin/sh
+# descent train: convergence on the synthetic problems (gradient descent,
+# SGD and mini-batches reach the closed-form least-squares solution; the
+# 2-D functions their minima), every optimizer lowering the loss on a small
+# Fashion-MNIST subset (skipped when the data is not installed), the
+# stopping rules, reproducible logs, and every bad flag rejected with exit
+# status 2 and a one-line message.
+set -u
+BUILDDIR=${BUILDDIR:-build}
+descent=$BUILDDIR/descent
+n=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+    n=$((n + 1))
+    echo "not ok $n - $1"
+    shift
+    for line in "$@"; do echo "#   $line"; done
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+# expect STATUS PATTERN NAME COMMAND...: exit status and an output line
+# (stdout+stderr) matching the extended regex PATTERN.
+expect() {
+    want_status=$1 pattern=$2 name=$3
+    shift 3
+    out=$("$@" 2>&1)
+    status=$?
+    if [ "$status" -eq "$want_status" ] && printf '%s\n' "$out" | grep -q -E -- "$pattern"; then
+        ok "$name"
+    else
+        not_ok "$name" "status $status (want $want_status), wanted a line matching: $pattern" \
+            "$(printf '%s\n' "$out" | head -n 6)"
+    fi
+}
+
+# expect_le NAME VALUE LIMIT: VALUE <= LIMIT (floating point).
+expect_le() {
+    if [ -n "$2" ] && awk -v v="$2" -v l="$3" 'BEGIN { exit !(v + 0 <= l + 0) }'; then
+        ok "$1 ($2 <= $3)"
+    else
+        not_ok "$1" "got '$2', want <= $3"
+    fi
+}
+
+# theta_error ARGS...: runs a linear regression and prints max|theta - theta*|.
+theta_error() {
+    "$descent" train --quiet "$@" 2>&1 | sed -n 's/.*max|theta - theta\*| \([^;]*\);.*/\1/p'
+}
+
+# ----------------------------------------------- linear regression
+# Tolerances on max|theta - theta*| (the least-squares solution in double):
+# gradient descent 1e-4 (float32 converges to ~1e-6); SGD and mini-batches
+# with a cosine-annealed lr 1e-2 (they end within ~1e-3).
+for p in linreg-2x1 linreg-4-3x linreg-multi; do
+    expect_le "$p: gradient descent (--batch full) reaches least squares" \
+        "$(theta_error --problem $p --batch full --epochs 2000)" 1e-4
+    expect_le "$p: SGD (--batch 1) reaches least squares" \
+        "$(theta_error --problem $p --batch 1 --lr 0.05 --schedule cosine --epochs 60)" 1e-2
+    expect_le "$p: mini-batch (--batch 10) reaches least squares" \
+        "$(theta_error --problem $p --batch 10 --lr 0.1 --schedule cosine --epochs 100)" 1e-2
+done
+expect 0 "linreg sgd.*stopped: converged \\(gradient norm [0-9.e-]+ < 1e-05\\)" \
+    "--grad-tol stops gradient descent as converged" \
+    "$descent" train --problem linreg --grad-tol 1e-5 --quiet
+out=$("$descent" train --problem linreg --grad-tol 1e-5 --quiet 2>&1)
+steps=$(printf '%s\n' "$out" | sed -n 's/.*, \([0-9]*\) steps,.*/\1/p')
+expect_le "--grad-tol fires well before the epoch limit (steps)" "$steps" 500
+
+# ------------------------------------------------- 2-D functions
+for f in quadratic rosenbrock beale; do
+    d=$("$descent" train --problem $f --quiet 2>&1 | sed -n 's/.*distance to the minimum ([^)]*) \([^;]*\);.*/\1/p')
+    expect_le "$f: the default run ends at the minimum (distance)" "$d" 1e-3
+done
+expect 0 "stopped: target loss reached" "--target-loss stops" \
+    "$descent" train --problem quadratic --target-loss 1e-6 --quiet
+expect 0 "stopped: step limit \\(10\\)" "--max-steps stops" \
+    "$descent" train --problem rosenbrock --max-steps 10 --quiet
+expect 1 "stopped: diverged" "a diverging run stops and exits 1" \
+    "$descent" train --problem quadratic --lr 1 --optimizer sgd --quiet
+
+# ------------------------------------------------- logs
+log=$tmp/run.csv
+"$descent" train --problem linreg-multi --batch 7 --epochs 3 --seed 5 --log "$log" --quiet >/dev/null 2>&1
+if [ "$(head -n 1 "$log" 2>/dev/null)" = "step,epoch,time_s,loss,grad_norm,lr,test_accuracy" ] &&
+    [ "$(wc -l <"$log")" -eq $((3 * 72 + 1)) ] && [ ! -e "$log.tmp" ]; then
+    ok "--log writes the header and one row per step (216), no .tmp left"
+else
+    not_ok "--log writes the header and one row per step" "$(head -n 3 "$log" 2>&1)" \
+        "$(wc -l <"$log" 2>&1) lines; tmp: $(ls "$tmp")"
+fi
+# same_log A B: the two logs agree apart from the time column
+same_log() { [ "$(cut -d, -f1,2,4- "$1")" = "$(cut -d, -f1,2,4- "$2")" ]; }
+"$descent" train --problem linreg-multi --batch 7 --epochs 3 --seed 5 --log "$tmp/again.csv" --quiet >/dev/null 2>&1
+"$descent" train --problem linreg-multi --batch 7 --epochs 3 --seed 6 --log "$tmp/other.csv" --quiet >/dev/null 2>&1
+if same_log "$log" "$tmp/again.csv" && ! same_log "$log" "$tmp/other.csv"; then
+    ok "same seed, same log (apart from time); another seed, another log"
+else
+    not_ok "same seed, same log (apart from time); another seed, another log"
+fi
+"$descent" train --problem rosenbrock --max-steps 5 --schedule cosine --warmup 2 --log "$tmp/warm.csv" --quiet >/dev/null 2>&1
+lrs=$(cut -d, -f6 "$tmp/warm.csv" | tail -n +2 | tr '\n' ' ')
+# lr 0.02, cosine over the 5 planned epochs (one step each on a 2-D function),
+# the first 2 steps scaled by s/2: 0.02*1/2, then 0.02*(1+cos(pi*e/5))/2.
+if [ "$lrs" = "0.01 0.0180901699 0.0130901699 0.00690983006 0.00190983006 " ]; then
+    ok "--warmup ramps the lr linearly, then the cosine schedule (per step on 2-D functions)"
+else
+    not_ok "--warmup then cosine" "lr column: $lrs"
+fi
+
+# ------------------------------------------------- Fashion-MNIST
+data=$(sed -n 's/^#define DESCENT_DATA_DIR "\(.*\)"$/\1/p' "$BUILDDIR/config.h" 2>/dev/null)
+if [ -n "$data" ] && [ -r "$data/train-images-idx3-ubyte.gz" ]; then
+    for opt in sgd adam adamw rmsprop adagrad adadelta adamax nadam radam; do
+        lr=
+        [ $opt = sgd ] && lr="--lr 0.1"
+        # shellcheck disable=SC2086
+        out=$("$descent" train --problem fashion-mnist --optimizer $opt $lr --train-limit 2000 \
+            --test-limit 1000 --epochs 1 --log "$tmp/$opt.csv" --quiet 2>&1)
+        first=$(sed -n 2p "$tmp/$opt.csv" | cut -d, -f4)
+        final=$(printf '%s\n' "$out" | sed -n 's/.*final loss \([^,]*\),.*/\1/p')
+        if [ -n "$final" ] && awk -v a="$final" -v b="$first" 'BEGIN { exit !(a + 0 < 0.95 * b) }'; then
+            ok "fashion-mnist $opt: 1 epoch on 2000 images lowers the loss ($first -> $final)"
+        else
+            not_ok "fashion-mnist $opt lowers the loss" "first batch $first, final $final" "$out"
+        fi
+    done
+    for threads in 1 2; do
+        "$descent" train --problem fashion-mnist --train-limit 500 --test-limit 200 --epochs 2 \
+            --threads $threads --seed 3 --log "$tmp/fm$threads.csv" --quiet >/dev/null 2>&1
+    done
+    "$descent" train --problem fashion-mnist --train-limit 500 --test-limit 200 --epochs 2 \
+        --threads 1 --seed 3 --log "$tmp/fm1b.csv" --quiet >/dev/null 2>&1
+    if same_log "$tmp/fm1.csv" "$tmp/fm1b.csv" && same_log "$tmp/fm1.csv" "$tmp/fm2.csv" &&
+        [ "$(wc -l <"$tmp/fm1.csv")" -eq 17 ] &&
+        [ "$(awk -F, 'NR > 1 && $7 != ""' "$tmp/fm1.csv" | wc -l)" -eq 2 ]; then
+        ok "fashion-mnist: same seed, same log, on 1 and 2 threads; accuracy after each epoch"
+    else
+        not_ok "fashion-mnist: reproducible logs" "$(diff "$tmp/fm1.csv" "$tmp/fm2.csv" | head -n 4)"
+    fi
+    expect 0 "stopped: target accuracy reached" "--target-accuracy stops" \
+        "$descent" train --problem fashion-mnist --train-limit 2000 --test-limit 500 \
+        --target-accuracy 0.5 --quiet
+    expect 2 "fashion-mnist needs 784 inputs and 10 outputs" "--model with 9 outputs" \
+        "$descent" train --problem fashion-mnist --model 784-128-9
+    expect 2 "cannot open" "--data DIR without the files" \
+        "$descent" train --problem fashion-mnist --data "$tmp"
+    expect 2 "--batch 2001 is larger than the 2000 training examples" "--batch above the data" \
+        "$descent" train --problem fashion-mnist --train-limit 2000 --batch 2001
+else
+    skip "fashion-mnist: every optimizer lowers the loss" "Fashion-MNIST not installed"
+fi
+
+# ------------------------------------------------- bad flags: exit 2
+t() { expect 2 "$1" "$2" "$descent" train "$@"; }
+bad() {
+    pattern=$1 name=$2
+    shift 2
+    expect 2 "$pattern" "$name" "$descent" train "$@"
+}
+bad "--problem is required" "no --problem"
+bad "unknown problem 'linreg-5'" "unknown problem" --problem linreg-5
+bad "--problem needs a value" "--problem without value" --problem
+bad "unknown option '--frobnicate'" "unknown flag" --problem linreg --frobnicate
+bad "unexpected argument 'extra'" "stray argument" --problem linreg extra
+bad "--lr: 'abc' is not a finite number" "--lr abc" --problem linreg --lr abc
+bad "--lr: 'nan' is not a finite number" "--lr nan" --problem linreg --lr nan
+bad "--lr: 'inf' is not a finite number" "--lr inf" --problem linreg --lr inf
+bad "--lr: 0 must be greater than 0" "--lr 0" --problem linreg --lr 0
+bad "--lr: -0.1 must be greater than 0" "--lr negative" --problem linreg --lr=-0.1
+bad "--lr: '1e-3x' is not a finite number" "--lr trailing junk" --problem linreg --lr 1e-3x
+bad "--lr needs a value" "--lr without value" --problem linreg --lr
+bad "Invalid beta parameter at index 0: 1" "--beta1 1" --problem linreg --optimizer adam --beta1 1
+bad "Invalid beta parameter at index 1: 1.5" "--beta2 1.5" --problem linreg --optimizer adam --beta2 1.5
+bad "Invalid epsilon value: -1" "--eps negative" --problem linreg --optimizer adam --eps -1
+bad "Invalid weight_decay value" "--weight-decay negative" --problem linreg --weight-decay -0.1
+bad "Invalid momentum value" "--momentum negative" --problem linreg --momentum -0.5
+bad "Nesterov momentum requires" "--nesterov without momentum" --problem linreg --nesterov
+bad "--nesterov: 'maybe' is not 0, 1" "--nesterov=maybe" --problem linreg --nesterov=maybe
+bad "Invalid rho value" "--rho 2" --problem linreg --optimizer adadelta --rho 2
+bad "Invalid alpha value" "--alpha 1.5" --problem linreg --optimizer rmsprop --alpha 1.5
+bad "--momentum does not apply to --optimizer adam" "flag of another optimizer" \
+    --problem linreg --optimizer adam --momentum 0.9
+bad "--amsgrad does not apply to --optimizer sgd" "--amsgrad with sgd" --problem linreg --amsgrad
+bad "unknown optimizer 'adamx'" "unknown optimizer" --problem linreg --optimizer adamx
+bad "--threads: 0 is out of range" "--threads 0" --problem linreg --threads 0
+bad "--threads: 99999 is out of range" "--threads huge" --problem linreg --threads 99999
+bad "--threads: 'two' is not an integer" "--threads two" --problem linreg --threads two
+bad "--batch: 0 is out of range" "--batch 0" --problem linreg --batch 0
+bad "--batch: -3 is out of range" "--batch negative" --problem linreg --batch -3
+bad "--batch: 'half' is not an integer" "--batch half" --problem linreg --batch half
+bad "--batch 101 is larger than the 100 training examples" "--batch above the data" \
+    --problem linreg --batch 101
+bad "--batch does not apply to --problem rosenbrock" "--batch on a 2-D function" \
+    --problem rosenbrock --batch 4
+bad "--epochs: 0 is out of range" "--epochs 0" --problem linreg --epochs 0
+bad "--max-steps: -1 is out of range" "--max-steps negative" --problem linreg --max-steps -1
+bad "--grad-tol: 0 must be greater than 0" "--grad-tol 0" --problem linreg --grad-tol 0
+bad "--target-accuracy: 88 is not in \\(0, 1\\]" "--target-accuracy 88" \
+    --problem fashion-mnist --target-accuracy 88
+bad "--target-accuracy does not apply to --problem linreg" "--target-accuracy on linreg" \
+    --problem linreg --target-accuracy 0.9
+bad "unknown schedule 'linear'" "unknown schedule" --problem linreg --schedule linear
+bad "--gamma applies to --schedule step or exponential" "--gamma without schedule" \
+    --problem linreg --gamma 0.5
+bad "--gamma: 0 must be greater than 0" "--gamma 0" --problem linreg --schedule step --gamma 0
+bad "--t-max applies to --schedule cosine" "--t-max with step" --problem linreg --schedule step --t-max 3
+bad "--step-size: 0 is out of range" "--step-size 0" --problem linreg --schedule step --step-size 0
+bad "--warmup: -5 is out of range" "--warmup negative" --problem linreg --warmup -5
+bad "--seed: '-1' is not an unsigned 64-bit integer" "--seed negative" --problem linreg --seed -1
+bad "--seed: '99999999999999999999' is not" "--seed too large" --problem linreg --seed 99999999999999999999
+bad "--isa: unknown ISA 'sse9'" "--isa unknown" --problem linreg --isa sse9
+bad "--model: model '784-0-10': layer size 0" "--model with a 0 layer" \
+    --problem fashion-mnist --model 784-0-10
+bad "--model: model '784x10'" "--model malformed" --problem fashion-mnist --model 784x10
+bad "--model does not apply to --problem linreg" "--model on linreg" --problem linreg --model 1-1
+bad "unknown activation 'gelu'" "--activation unknown" --problem fashion-mnist --activation gelu
+bad "--data: $tmp/missing: No such file or directory" "--data missing" \
+    --problem fashion-mnist --data "$tmp/missing"
+bad "--data: .*: not a directory" "--data on a file" --problem fashion-mnist --data "$log"
+bad "--train-limit: 0 is out of range" "--train-limit 0" --problem fashion-mnist --train-limit 0
+bad "--train-limit does not apply to --problem beale" "--train-limit on beale" \
+    --problem beale --train-limit 5
+bad "--log: cannot write $tmp/no/such/dir/x.csv.tmp" "--log in a missing directory" \
+    --problem linreg --log "$tmp/no/such/dir/x.csv"
+expect 0 "usage: descent train" "train --help" "$descent" train --help

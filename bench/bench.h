@@ -68,9 +68,9 @@ descent_isa bench_best_isa(void);
 /* Seconds on the monotonic clock. */
 double bench_now(void);
 
-/* Measured ceilings, cached for the ratios (bench_main.c).  level: index of
- * the size (L1, L2, LLC, memory); tidx: 0 = one thread, 1 = all cores. */
-double bench_ceiling_bytes_per_s(bench_pattern p, int level, size_t n, int tidx, int threads);
+/* The measured FMA peak, cached for the MLP's peak_fraction (bench_main.c;
+ * measured on the spot if BM_peak_fma was filtered out).  tidx: 0 = one
+ * thread, 1 = all cores. */
 double bench_peak_flops(descent_isa isa, int tidx, int threads);
 void bench_note_peak(descent_isa isa, int tidx, double flops_per_s);
 

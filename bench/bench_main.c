@@ -16,9 +16,11 @@
  *       Counters: items_per_second = parameters/s; bytes_per_second = the
  *       bytes the step must move (table below); GFLOPS (nominal flops per
  *       parameter, table below); arith_intensity = flops/byte;
- *       ceiling_fraction = achieved bytes/s / the ceiling of the same
- *       access pattern, size and thread count (BM_ceiling, measured in the
- *       same run, best repetition; measured on the spot if filtered out).
+ *       ceiling_bytes_per_second = what the in-place kernel of the same
+ *       access pattern (BM_ceiling's) reached on the same size and thread
+ *       count, measured around this row's timed loop (half its passes just
+ *       before, half just after); ceiling_fraction = achieved bytes/s /
+ *       that ceiling.
  *   BM_ceiling/<pattern>/<level>/<n>            the in-place access pattern
  *       of the optimizers (2r1w, 3r2w, 4r3w: reads R arrays, writes W of
  *       them back) with trivial arithmetic, vectorized with the widest ISA;
@@ -265,54 +267,61 @@ descent_isa bench_best_isa(void)
     return DESCENT_ISA_SCALAR;
 }
 
-/* ----------------------------------------------------- ceiling cache */
+/* ------------------------------------------------ ceiling arrays */
 
-/* Best bytes/s seen per pattern (PATTERN_COUNT = triad), level, threads. */
-static double ceiling_cache[PATTERN_COUNT + 1][N_LEVELS][2];
-static double peak_cache[DESCENT_ISA_COUNT][2];
+/* The ceiling kernels' arrays, one set per pattern (PATTERN_COUNT = triad)
+ * and size class, allocated and filled on first use and kept for the run:
+ * BM_ceiling and every BM_step row of that pattern and size share them, so
+ * the memory size's 64 MiB arrays are filled once, not per run. */
+static struct ceiling_arrays {
+    size_t n;
+    float *a[4];
+} ceiling_arrays[PATTERN_COUNT + 1][N_LEVELS];
 
-static void note_ceiling(int pattern, int level, int tidx, double bps)
+static int pattern_arrays(int pattern)
 {
-    if (bps > ceiling_cache[pattern][level][tidx])
-        ceiling_cache[pattern][level][tidx] = bps;
+    return pattern == PATTERN_COUNT ? 3 : bench_patterns[pattern].reads;
 }
 
-/* Runs the rw ceiling for ~50 ms and returns its best bytes/s; used when
- * BM_ceiling was filtered out of this run. */
-double bench_ceiling_bytes_per_s(bench_pattern p, int level, size_t n, int tidx, int threads)
+static float *const *ceiling_arrays_for(int pattern, int level, size_t n)
 {
-    if (ceiling_cache[p][level][tidx] > 0)
-        return ceiling_cache[p][level][tidx];
-    const int reads = bench_patterns[p].reads;
-    float *a[4] = {NULL, NULL, NULL, NULL};
-    for (int i = 0; i < reads; i++) {
-        if ((a[i] = alloc_floats(n)) == NULL)
-            goto out;
-        fill(a[i], n, (uint64_t)i + 1, -1.0f, 1.0f);
+    struct ceiling_arrays *c = &ceiling_arrays[pattern][level];
+    if (c->n == n && c->a[0] != NULL)
+        return c->a;
+    for (int i = 0; i < 4; i++) {
+        free(c->a[i]);
+        c->a[i] = NULL;
     }
-    bench_rw_fn rw = bench_rw_for(bench_best_isa());
-    rw(p, n, a, threads); /* first touch */
-    size_t passes = 1;
-    while ((double)passes * (double)n < 1e6)
-        passes *= 2;
-    double best = 0, start = bench_now();
-    do {
-        double t0 = bench_now();
-        for (size_t k = 0; k < passes; k++) {
-            rw(p, n, a, threads);
-            bench_clobber_memory();
-        }
-        double dt = bench_now() - t0;
-        double bps = (double)passes * (double)n * pattern_bytes(p) / dt;
-        if (bps > best)
-            best = bps;
-    } while (bench_now() - start < 0.05);
-    note_ceiling(p, level, tidx, best);
-out:
-    for (int i = 0; i < reads; i++)
-        free(a[i]);
-    return ceiling_cache[p][level][tidx];
+    c->n = n;
+    for (int i = 0; i < pattern_arrays(pattern); i++) {
+        if ((c->a[i] = alloc_floats(n)) == NULL)
+            return NULL;
+        fill(c->a[i], n, (uint64_t)i + 7, -1.0f, 1.0f);
+    }
+    return c->a;
 }
+
+static void free_ceiling_arrays(void)
+{
+    for (int p = 0; p <= PATTERN_COUNT; p++)
+        for (int l = 0; l < N_LEVELS; l++)
+            for (int i = 0; i < 4; i++)
+                free(ceiling_arrays[p][l].a[i]);
+}
+
+/* Runs `passes` passes of the rw pattern and returns the seconds taken. */
+static double time_rw_passes(bench_rw_fn rw, bench_pattern p, size_t n, float *const *a,
+                             int threads, long long passes)
+{
+    double t0 = bench_now();
+    for (long long k = 0; k < passes; k++) {
+        rw(p, n, a, threads);
+        bench_clobber_memory();
+    }
+    return bench_now() - t0;
+}
+
+static double peak_cache[DESCENT_ISA_COUNT][2];
 
 static double run_fma_parallel(bench_fma_fn fma, long iters, int threads)
 {
@@ -391,23 +400,36 @@ static void bm_step(bench_state *s)
         bench_skip_with_error(s, "%s", descent_last_error());
         goto out;
     }
-    /* The ceiling first, so that measuring it (if BM_ceiling was filtered
-     * out) does not land inside the timed loop. */
-    double ceiling = bench_ceiling_bytes_per_s(cfg->pattern, c->level, n, c->tidx, threads);
+    /* The ceiling of this access pattern, measured around the timed loop
+     * on the same thread count: half its passes just before the loop,
+     * half just after.  The memory (and shared last-level cache)
+     * bandwidth of this machine drifts by +-20% over tens of seconds with
+     * other tenants' load, so a ceiling measured in another minute of the
+     * run gave fractions above 1; measured alongside, both figures see
+     * the same machine. */
+    float *const *ca = ceiling_arrays_for(cfg->pattern, c->level, n);
+    bench_rw_fn rw = bench_rw_for(bench_best_isa());
+    const long long passes = (bench_iterations(s) + 1) / 2;
+    double ceiling_time = ca ? time_rw_passes(rw, cfg->pattern, n, ca, threads, passes) : 0;
     double t0 = bench_now();
     while (bench_keep_running(s)) {
         descent_optimizer_step(opt, p, g);
         bench_clobber_memory();
     }
     double elapsed = bench_now() - t0;
+    if (ca)
+        ceiling_time += time_rw_passes(rw, cfg->pattern, n, ca, threads, passes);
     double items = (double)bench_iterations(s) * (double)n;
     double bytes = items * pattern_bytes(cfg->pattern);
     bench_set_items_processed(s, items);
     bench_set_bytes_processed(s, bytes);
     bench_set_counter(s, "GFLOPS", items * cfg->flops * 1e-9, BENCH_COUNTER_RATE);
     bench_set_counter(s, "arith_intensity", cfg->flops / pattern_bytes(cfg->pattern), 0);
-    if (ceiling > 0 && elapsed > 0)
+    if (ceiling_time > 0 && elapsed > 0) {
+        double ceiling = 2.0 * (double)passes * (double)n * pattern_bytes(cfg->pattern) / ceiling_time;
+        bench_set_counter(s, "ceiling_bytes_per_second", ceiling, BENCH_COUNTER_BINARY);
         bench_set_counter(s, "ceiling_fraction", bytes / elapsed / ceiling, 0);
+    }
 out:
     descent_optimizer_free(opt);
     free(p);
@@ -420,23 +442,18 @@ static void bm_ceiling(bench_state *s)
     const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1;
     const size_t n = c->n;
     const int triad = c->opt == PATTERN_COUNT;
-    const int arrays = triad ? 3 : bench_patterns[c->opt].reads;
     const descent_isa isa = bench_best_isa();
-    float *a[4] = {NULL, NULL, NULL, NULL};
-    for (int i = 0; i < arrays; i++) {
-        if ((a[i] = alloc_floats(n)) == NULL) {
-            bench_skip_with_error(s, "out of memory");
-            goto out;
-        }
-        fill(a[i], n, (uint64_t)i + 7, -1.0f, 1.0f);
+    float *const *a = ceiling_arrays_for(c->opt, c->level, n);
+    if (a == NULL) {
+        bench_skip_with_error(s, "out of memory");
+        return;
     }
     bench_rw_fn rw = bench_rw_for(isa);
     bench_triad_fn tr = bench_triad_for(isa);
     if (triad)
-        tr(n, a[0], a[1], a[2], threads);
+        tr(n, a[0], a[1], a[2], threads); /* into cache (or memory's pages) */
     else
         rw((bench_pattern)c->opt, n, a, threads);
-    double t0 = bench_now();
     if (triad) {
         while (bench_keep_running(s)) {
             tr(n, a[0], a[1], a[2], threads);
@@ -448,7 +465,6 @@ static void bm_ceiling(bench_state *s)
             bench_clobber_memory();
         }
     }
-    double elapsed = bench_now() - t0;
     double items = (double)bench_iterations(s) * (double)n;
     double per = triad ? 12.0 : pattern_bytes((bench_pattern)c->opt);
     bench_set_items_processed(s, items);
@@ -456,14 +472,7 @@ static void bm_ceiling(bench_state *s)
     if (triad)
         bench_set_counter(s, "bytes_moved_per_second", items * 16.0,
                           BENCH_COUNTER_RATE | BENCH_COUNTER_BINARY);
-    char label[64];
-    snprintf(label, sizeof label, "%s", descent_isa_name(isa));
-    bench_set_label(s, label);
-    if (elapsed > 0)
-        note_ceiling(c->opt, c->level, c->tidx, items * per / elapsed);
-out:
-    for (int i = 0; i < arrays; i++)
-        free(a[i]);
+    bench_set_label(s, descent_isa_name(isa));
 }
 
 static void bm_peak(bench_state *s)
@@ -534,15 +543,32 @@ static int check_patterns(void)
 int main(int argc, char **argv)
 {
 #if DESCENT_HAVE_OPENBLAS
-    /* Debian's OpenBLAS 0.3.21 does not recognise recent CPUs (it falls
-     * back to generic kernels); it reads OPENBLAS_CORETYPE when the library
-     * is loaded, before main, so set it and start again. */
-    if (getenv("OPENBLAS_CORETYPE") == NULL && getenv("DESCENT_BENCH_REEXEC") == NULL &&
-        descent_isa_supported(DESCENT_ISA_AVX512)) {
-        setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
-        setenv("DESCENT_BENCH_REEXEC", "coretype", 1);
-        execv("/proc/self/exe", argv);
-        unsetenv("OPENBLAS_CORETYPE"); /* exec failed: go on as we are */
+    /* OpenBLAS reads its environment when the library is loaded, before
+     * main, so set what we need and start again:
+     * - Debian's OpenBLAS 0.3.21 does not recognise recent CPUs and falls
+     *   back to generic kernels: OPENBLAS_CORETYPE=SkylakeX picks its
+     *   AVX-512 ones;
+     * - at load it starts a worker per core that spins for a while, which
+     *   took a core from the first benchmarks of the run (their CPU time
+     *   read twice their real time): with OPENBLAS_NUM_THREADS=1 there is
+     *   no worker until the OpenBLAS rows ask for threads. */
+    if (getenv("DESCENT_BENCH_REEXEC") == NULL) {
+        int again = 0;
+        const char *why = "openblas";
+        if (getenv("OPENBLAS_CORETYPE") == NULL && descent_isa_supported(DESCENT_ISA_AVX512)) {
+            setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
+            why = "coretype"; /* the OpenBLAS rows' label says who set it */
+            again = 1;
+        }
+        if (getenv("OPENBLAS_NUM_THREADS") == NULL) {
+            setenv("OPENBLAS_NUM_THREADS", "1", 1);
+            again = 1;
+        }
+        if (again) {
+            setenv("DESCENT_BENCH_REEXEC", why, 1);
+            execv("/proc/self/exe", argv);
+            unsetenv("OPENBLAS_CORETYPE"); /* exec failed: go on as we are */
+        }
     }
 #endif
 #if defined(__GLIBC__)
@@ -616,5 +642,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n_cases; i++)
         free(all_cases[i]);
     free(all_cases);
+    free_ceiling_arrays();
     return status;
 }

@@ -18,6 +18,13 @@
  * Bias, ReLU and softmax are not counted.  peak_fraction = GFLOPS / the
  * BM_peak_fma of the same variant and thread count (OpenBLAS: of the widest
  * variant).
+ *
+ * arith_intensity = those flops / the bytes a step must move at least,
+ * with every intermediate (activations, their gradients) kept in cache:
+ * forward reads the batch and the parameters and writes the outputs;
+ * forward_backward reads the batch and the parameters and writes the
+ * gradient; train_step adds Adam's 28 B per parameter (p, g, m, v read;
+ * p, m, v written) on top.  The roofline plot places the MLP with it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -64,6 +71,17 @@ static double mlp_flops(int op, int batch)
     }
 }
 
+static double mlp_bytes(int op, int batch)
+{
+    const double params = (double)IN * HID + HID + (double)HID * OUT + OUT;
+    const double input = 4.0 * batch * IN;
+    switch (op) {
+    case OP_FORWARD: return input + 4 * params + 4.0 * batch * OUT;
+    case OP_FORWARD_BACKWARD: return input + 8 * params;
+    default: return input + 8 * params + 28 * params;
+    }
+}
+
 static void fill_random(float *a, size_t n, uint64_t seed)
 {
     uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
@@ -80,6 +98,8 @@ static void report(bench_state *s, const mlp_case *c, double elapsed, int thread
     const double flops = (double)bench_iterations(s) * mlp_flops(c->op, c->batch);
     bench_set_items_processed(s, (double)bench_iterations(s) * c->batch); /* examples/s */
     bench_set_counter(s, "GFLOPS", flops * 1e-9, BENCH_COUNTER_RATE);
+    bench_set_counter(s, "arith_intensity", mlp_flops(c->op, c->batch) / mlp_bytes(c->op, c->batch),
+                      0);
     descent_isa peak_isa = c->isa == DESCENT_ISA_COUNT ? bench_best_isa() : c->isa;
     double peak = bench_peak_flops(peak_isa, c->tidx, threads);
     if (peak > 0 && elapsed > 0)
@@ -206,7 +226,10 @@ static void bm_openblas(bench_state *s)
     char label[96];
     snprintf(label, sizeof label, "OpenBLAS sgemm only%s%s%s", core ? ", OPENBLAS_CORETYPE=" : "",
              core ? core : "",
-             core && getenv("DESCENT_BENCH_REEXEC") ? " (set by descent-bench)" : "");
+             core && getenv("DESCENT_BENCH_REEXEC") &&
+                     strcmp(getenv("DESCENT_BENCH_REEXEC"), "coretype") == 0
+                 ? " (set by descent-bench)"
+                 : "");
     bench_set_label(s, label);
     openblas_set_num_threads(1);
 done:
@@ -228,28 +251,29 @@ void bench_register_mlp(const descent_isa *isas, int nisa, const int *threads, i
     static const int batches[2] = {64, 256};
     static mlp_case cases[3 * DESCENT_ISA_COUNT * 2 * 2 + 3 * 2 * 2];
     int k = 0;
-    for (int op = 0; op < OP_COUNT; op++)
-        for (int i = 0; i <= nisa; i++) {
-            const int blas = i == nisa;
-            if (blas && (!with_openblas || op == OP_TRAIN_STEP))
-                continue;
-            for (int bi = 0; bi < 2; bi++)
-                for (int t = 0; t < nthreads; t++) {
-                    mlp_case *c = &cases[k++];
-                    *c = (mlp_case){.op = op, .isa = blas ? DESCENT_ISA_COUNT : isas[i],
-                                    .batch = batches[bi], .tidx = t};
+    /* The OpenBLAS rows last: its worker threads spin for a while after
+     * each threaded call and would take a core from the rows after them. */
+    for (int blas = 0; blas <= 1; blas++)
+        for (int op = 0; op < OP_COUNT; op++)
+            for (int i = 0; i < (blas ? 1 : nisa); i++) {
+                if (blas && (!with_openblas || op == OP_TRAIN_STEP))
+                    continue;
+                for (int bi = 0; bi < 2; bi++)
+                    for (int t = 0; t < nthreads; t++) {
+                        mlp_case *c = &cases[k++];
+                        *c = (mlp_case){.op = op, .isa = blas ? DESCENT_ISA_COUNT : isas[i],
+                                        .batch = batches[bi], .tidx = t};
 #if DESCENT_HAVE_OPENBLAS
-                    bench_fn fn = blas ? bm_openblas : bm_mlp;
+                        bench_fn fn = blas ? bm_openblas : bm_mlp;
 #else
-                    bench_fn fn = bm_mlp;
+                        bench_fn fn = bm_mlp;
 #endif
-                    bench_register("BM_mlp", fn,
-                                   &(bench_args){.variant = {op_names[op],
-                                                             blas ? "openblas"
-                                                                  : descent_isa_name(isas[i])},
-                                                 .arg = {batches[bi]}, .nargs = 1,
-                                                 .arg_name = {"batch"}, .threads = threads[t],
-                                                 .use_real_time = 1, .data = c});
-                }
-        }
+                        bench_register(
+                            "BM_mlp", fn,
+                            &(bench_args){.variant = {op_names[op], blas ? "openblas"
+                                                                         : descent_isa_name(isas[i])},
+                                          .arg = {batches[bi]}, .nargs = 1, .arg_name = {"batch"},
+                                          .threads = threads[t], .use_real_time = 1, .data = c});
+                    }
+            }
 }

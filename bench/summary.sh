@@ -24,7 +24,7 @@ if [ -f "$R/throughput.json" ]; then
         } else if (fam == "BM_step" && seg($1, 4) == "mem") {
             o = seg($1, 2); n_mem = seg($1, 5)
             if (!(o in seen)) { seen[o] = 1; opts[++no] = o }
-            if ($5 > best[o, t]) { best[o, t] = $5; bv[o, t] = seg($1, 3); bc[o, t] = $8 }
+            if ($5 > best[o, t]) { best[o, t] = $5; bv[o, t] = seg($1, 3); bc[o, t] = $8; bb[o, t] = $11 }
         } else if (fam == "BM_mlp") {
             op = seg($1, 2); v = seg($1, 3); b = seg($1, 4); sub(/batch:/, "", b)
             if (op == "train_step" && $7 > mg[b, t]) { mg[b, t] = $7; mv[b, t] = v; mf[b, t] = $9 }
@@ -36,7 +36,7 @@ if [ -f "$R/throughput.json" ]; then
     function gb(x) { return x == "" ? "     -" : sprintf("%6.1f", x / 1e9) }
     END {
         if (haveceil) {
-            print "Ceilings, GB/s (bytes the pattern must move / s; triad counts 12 B, moves 16):"
+            print "Ceilings (BM_ceiling rows), GB/s (bytes the pattern must move / s; triad counts 12 B, moves 16):"
             printf "  %-4s %9s %7s %7s %7s %7s %7s\n", "size", "n", "threads", "2r1w", "3r2w", "4r3w", "triad"
             split("L1 L2 LLC mem", L, " ")
             for (i = 1; i <= 4; i++) for (t = 1; t <= maxt; t++) {
@@ -50,15 +50,17 @@ if [ -f "$R/throughput.json" ]; then
             if (pk[v, t] != "") line = line sprintf("  %s/%dt %.1f", v, t, pk[v, t])
         if (line != "") print "FMA peak, GFLOP/s:" line
         if (no > 0) {
-            printf "Optimizers at the main-memory size (n = %s), best variant per thread count:\n", n_mem
+            printf "Optimizers at the main-memory size (n = %s), best variant per thread count;\n", n_mem
+            print "  ceiling: the in-place kernel of the same access pattern, measured around each row (GB/s), and the fraction reached:"
             printf "  %-13s", "optimizer"
-            for (t = 1; t <= maxt; t++) if (t == 1 || t == maxt) printf "  %-7s %9s %8s", "t=" t, "Mparam/s", "ceiling"
+            for (t = 1; t <= maxt; t++) if (t == 1 || t == maxt) printf "  %-7s %9s %8s %8s", "t=" t, "Mparam/s", "ceil GB/s", "fraction"
             printf "\n"
             for (k = 1; k <= no; k++) {
                 o = opts[k]; printf "  %-13s", o
                 for (t = 1; t <= maxt; t++) if (t == 1 || t == maxt) {
-                    if (best[o, t] == "") { printf "  %-7s %9s %8s", "-", "-", "-"; continue }
-                    printf "  %-7s %9.0f %8s", bv[o, t], best[o, t] / 1e6, bc[o, t] == "-" ? "-" : sprintf("%.2f", bc[o, t])
+                    if (best[o, t] == "") { printf "  %-7s %9s %9s %8s", "-", "-", "-", "-"; continue }
+                    printf "  %-7s %9.0f %9s %8s", bv[o, t], best[o, t] / 1e6, bb[o, t] == "-" ? "-" : sprintf("%.1f", bb[o, t] / 1e9),
+                        bc[o, t] == "-" ? "-" : sprintf("%.2f", bc[o, t])
                 }
                 printf "\n"
             }

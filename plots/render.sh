@@ -37,6 +37,10 @@ if [ -f "$R/throughput.json" ]; then
             c[seg($1, 2), seg($1, 3), t] = $6
         } else if (fam == "BM_peak_fma") {
             pk[seg($1, 2), t] = $7 * 1e9
+        } else if (fam == "BM_mlp" && t == 1 && seg($1, 2) != "forward") {
+            b = seg($1, 4); sub(/batch:/, "", b)
+            k = ++nm; mv[k] = seg($1, 3); ml[k] = (seg($1, 2) == "train_step" ? "step" : "fwd+bwd") "/b" b
+            mai[k] = $10; mgf[k] = $7
         }
     }
     END {
@@ -76,6 +80,11 @@ if [ -f "$R/throughput.json" ]; then
             }
             close(f)
         }
+        # the MLP (784-128-10, same variant, 1 thread) at its nominal intensity
+        f = dir "/roof_mlp.dat"
+        printf "# label ai gflops\n" > f
+        for (k = 1; k <= nm; k++) if (mv[k] == wide && mai[k] != "-") printf "%s %s %s\n", ml[k], mai[k], mgf[k] > f
+        close(f)
         f = dir "/roof.gp"
         printf "wide = \"%s\"\n", wide > f
         printf "peak = %g\n", pk[wide, 1] / 1e9 > f

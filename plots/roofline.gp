@@ -1,7 +1,9 @@
 # roofline.gp — each optimizer kernel (widest variant, 1 thread) at its
 # nominal arithmetic intensity (flop/byte) against achieved GFLOP/s, under
 # the measured bandwidth ceilings (the 4r3w access pattern at each size
-# class) and the measured FMA peak; log-log.
+# class) and the measured FMA peak; the MLP's forward+backward and train
+# step (784-128-10, batch 64 and 256, same variant, 1 thread) at theirs
+# (bench/bench_mlp.c says how its bytes are counted); log-log.
 load 'plots/common.gp'
 load data.'/roof.gp'
 set title sprintf("Roofline, %s, 1 thread: measured FMA peak %.0f GFLOP/s; measured bandwidth (4r3w pattern) per size class", wide, peak)
@@ -18,4 +20,6 @@ plot for [i=1:words(levels)] roof(x, value("bw_".word(levels, i))) with lines lw
      peak with lines dt 2 lw 2 lc rgb "black" title "FMA peak", \
      for [i=1:words(levels)] data.'/roof_'.word(levels, i).'.dat' using 2:3 with points pt (4 + i) ps 1.4 lc i \
          title sprintf("kernels, %s size", word(levels, i)), \
-     data.'/roof_'.word(levels, words(levels)).'.dat' using 2:3:1 with labels offset 0,-1 font ",8" notitle
+     data.'/roof_'.word(levels, words(levels)).'.dat' using 2:3:1 with labels offset 0,-1 font ",8" notitle, \
+     data.'/roof_mlp.dat' using 2:3 with points pt 7 ps 1.4 lc rgb "dark-red" title "MLP 784-128-10", \
+     data.'/roof_mlp.dat' using 2:3:1 with labels offset 0,1 font ",8" notitle

@@ -81,20 +81,26 @@ for r in runs.values():
 steps = [r for n, r in runs.items() if n.startswith("BM_step/")]
 assert len(steps) == 2
 for r in steps:
-    for k in ("items_per_second", "bytes_per_second", "GFLOPS", "arith_intensity", "ceiling_fraction"):
+    for k in ("items_per_second", "bytes_per_second", "GFLOPS", "arith_intensity", "ceiling_fraction",
+              "ceiling_bytes_per_second"):
         assert k in r and r[k] > 0, r["name"] + " lacks " + k
+    # the fraction is of the ceiling measured around the row itself
+    frac = r["bytes_per_second"] / r["ceiling_bytes_per_second"]
+    assert abs(frac / r["ceiling_fraction"] - 1) < 0.05, "%s: fraction %g, bytes/ceiling %g" % (
+        r["name"], r["ceiling_fraction"], frac)
     ratio = r["bytes_per_second"] / r["items_per_second"]
     want = 28 if "/adam/" in r["name"] else 20
     assert abs(ratio - want) < 1e-6, "%s: %g bytes/param, want %d" % (r["name"], ratio, want)
 mlp = runs["BM_mlp/forward/scalar/batch:64/real_time/threads:1"]
 assert mlp["GFLOPS"] > 0 and mlp["peak_fraction"] > 0
+assert abs(mlp["arith_intensity"] - 21.31) < 0.01, "MLP forward intensity %g" % mlp["arith_intensity"]
 assert runs["BM_peak_fma/scalar/real_time/threads:1"]["GFLOPS"] > 0
 assert [r for n, r in runs.items() if n.startswith("BM_ceiling/4r3w/L2/")][0]["bytes_per_second"] > 0
 print("fine")
 PYEOF
 )
     if [ "$out" = fine ]; then
-        pass "filtered run's JSON has GB's keys, bytes/param 28 and 20, GFLOPS, ceiling_fraction, peak_fraction"
+        pass "filtered run's JSON has GB's keys, bytes/param 28 and 20, GFLOPS, the paired ceiling and its fraction, peak_fraction"
     else
         fail "filtered run's JSON has the keys and counters" "$out"
     fi

@@ -1,26 +1,34 @@
 /*
- * The one matrix product the fast MLP (src/mlp.c) is built on, so that a
+ * The two matrix products the fast MLP (src/mlp.c) is built on, so that a
  * vector micro-kernel can replace the scalar one without touching the
  * forward/backward driver.
  *
+ * gemm:
  *   C[m][n]  = sum_k A(m, k) * B[k][n]        (accumulate == 0)
  *   C[m][n] += sum_k A(m, k) * B[k][n]        (accumulate != 0)
  *
  * for 0 <= m < M, 0 <= n < N, 0 <= k < K, where A(m, k) = A[m*rsa + k*csa]
  * (any strides: A or A transposed), B is row-major [K][N] with row stride
  * ldb (rows contiguous, the dimension a vector kernel runs along) and C is
- * row-major [M][N] with row stride ldc.  The driver uses three forms:
+ * row-major [M][N] with row stride ldc.  The backward uses two forms:
  *
- *   forward   Z    = A_prev W^T    A = A_prev [B][in],  B = W^T [in][out]
- *   backward  dW   = dZ^T A_prev   A = dZ^T (rsa 1, csa out), B = A_prev
- *             dA   = dZ W          A = dZ [B][out],     B = W [out][in]
+ *   dW = dZ^T A_prev   A = dZ^T (rsa 1, csa out), B = A_prev [B][in]
+ *   dA = dZ W          A = dZ [B][out],           B = W [out][in]
  *
- * The scalar gemm adds the K products of every C element in increasing k
- * order, starting from 0 (or from C), so it gives the same bits as a plain
- * loop.  A vector gemm may reorder or fuse (FMA) as it likes, but must give
- * the same bits for the same arguments on every call: the driver cuts C
- * into tiles whose boundaries do not depend on the thread count, which then
- * keeps results independent of threads.
+ * gemm_nt:
+ *
+ *   C[m][n] = sum_k A[m*lda + k] * B[n*ldb + k]
+ *
+ * both operands with k contiguous: the forward Z = A_prev W^T, A = A_prev
+ * [B][in], B = W [out][in] as stored (PyTorch's layout), no transpose.
+ *
+ * The scalar versions add the K products of every C element in increasing
+ * k order, starting from 0 (or from C), so they give the same bits as a
+ * plain loop.  A vector version may reorder or fuse (FMA) as it likes, but
+ * must give the same bits for the same arguments on every call, whichever
+ * part of C it is asked for: the driver cuts C into tiles whose boundaries
+ * do not depend on the thread count, which then keeps results independent
+ * of threads.
  */
 #ifndef DESCENT_MLP_KERNEL_H
 #define DESCENT_MLP_KERNEL_H
@@ -33,12 +41,19 @@ typedef void (*descent_gemm_fn)(int M, int N, int K, const float *A, ptrdiff_t r
                                 ptrdiff_t csa, const float *B, ptrdiff_t ldb, float *C,
                                 ptrdiff_t ldc, int accumulate);
 
-/* Cache-blocked, register-tiled scalar gemm (src/mlp_gemm.c). */
+typedef void (*descent_gemm_nt_fn)(int M, int N, int K, const float *A, ptrdiff_t lda,
+                                   const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc);
+
+/* Cache-blocked, register-tiled scalar versions (src/mlp_gemm.c). */
 void descent_gemm_scalar(int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
                          const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc,
                          int accumulate);
+void descent_gemm_nt_scalar(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
+                            ptrdiff_t ldb, float *C, ptrdiff_t ldc);
 
-/* The gemm for a resolved ISA (src/mlp.c); never NULL for a compiled ISA. */
+/* The products for a resolved ISA (src/mlp.c); never NULL for a compiled
+ * ISA. */
 descent_gemm_fn descent_gemm_lookup(descent_isa isa);
+descent_gemm_nt_fn descent_gemm_nt_lookup(descent_isa isa);
 
 #endif

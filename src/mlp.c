@@ -30,22 +30,24 @@ struct descent_mlp {
     int max_batch;
     descent_isa isa;
     descent_gemm_fn gemm;
+    descent_gemm_nt_fn gemm_nt;
     int threads; /* 0 = OpenMP default */
     /* out[l], l = 1..L: [max_batch][sizes[l]]; a_l = act(z_l) for hidden
      * layers (relu'(z) = [a > 0], tanh' and sigmoid' come from a), and z_L. */
     float *out[DESCENT_MLP_MAX_LAYERS + 1];
     float *dz, *da;       /* [max_batch][widest layer] */
-    float *wt;            /* W_l^T for the forward product, widest in*out */
     float *example_loss;  /* [max_batch] */
 };
 
 /* ------------------------------------------------------------------ gemm */
 
-/* The vector gemm of each compiled ISA (kernels/mlp/gemm.c). */
+/* The vector products of each compiled ISA (kernels/mlp/gemm.c). */
 #define DECLARE_GEMM(isa)                                                                  \
     void descent_##isa##_gemm(int M, int N, int K, const float *A, ptrdiff_t rsa,          \
                               ptrdiff_t csa, const float *B, ptrdiff_t ldb, float *C,      \
-                              ptrdiff_t ldc, int accumulate);
+                              ptrdiff_t ldc, int accumulate);                              \
+    void descent_##isa##_gemm_nt(int M, int N, int K, const float *A, ptrdiff_t lda,       \
+                                 const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc);
 DECLARE_GEMM(avx2)
 DECLARE_GEMM(avx512)
 DECLARE_GEMM(neon)
@@ -66,14 +68,31 @@ descent_gemm_fn descent_gemm_lookup(descent_isa isa)
     }
 }
 
-/* C = A B (or C += A B) cut into fixed tiles shared out over threads. */
-static void parallel_gemm(const descent_mlp *mlp, int M, int N, int K, const float *A,
-                          ptrdiff_t rsa, ptrdiff_t csa, const float *B, ptrdiff_t ldb,
-                          float *C, ptrdiff_t ldc, int accumulate)
+descent_gemm_nt_fn descent_gemm_nt_lookup(descent_isa isa)
+{
+    switch (isa) {
+#if DESCENT_BUILD_AVX2
+    case DESCENT_ISA_AVX2: return descent_avx2_gemm_nt;
+#endif
+#if DESCENT_BUILD_AVX512
+    case DESCENT_ISA_AVX512: return descent_avx512_gemm_nt;
+#endif
+#if DESCENT_BUILD_NEON
+    case DESCENT_ISA_NEON: return descent_neon_gemm_nt;
+#endif
+    default: return descent_gemm_nt_scalar;
+    }
+}
+
+/* C = A B (or C += A B) through gemm, or, with b_transposed, C = A B^T
+ * through gemm_nt (B is then [N][K] with row stride ldb, and A's k is
+ * contiguous: csa 1); cut into fixed tiles shared out over threads. */
+static void parallel_gemm(const descent_mlp *mlp, int b_transposed, int M, int N, int K,
+                          const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
+                          ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate)
 {
     const int tiles_m = (M + TILE_M - 1) / TILE_M, tiles_n = (N + TILE_N - 1) / TILE_N;
     const int tiles = tiles_m * tiles_n;
-    const descent_gemm_fn gemm = mlp->gemm;
 #if DESCENT_HAVE_OPENMP
     int threads = mlp->threads > 0 ? mlp->threads : omp_get_max_threads();
     if (threads > tiles)
@@ -87,8 +106,11 @@ static void parallel_gemm(const descent_mlp *mlp, int M, int N, int K, const flo
         const int m0 = (t / tiles_n) * TILE_M, n0 = (t % tiles_n) * TILE_N;
         const int mt = M - m0 < TILE_M ? M - m0 : TILE_M;
         const int nt = N - n0 < TILE_N ? N - n0 : TILE_N;
-        gemm(mt, nt, K, A + m0 * rsa, rsa, csa, B + n0, ldb, C + m0 * ldc + n0, ldc,
-             accumulate);
+        if (b_transposed)
+            mlp->gemm_nt(mt, nt, K, A + m0 * rsa, rsa, B + n0 * ldb, ldb, C + m0 * ldc + n0, ldc);
+        else
+            mlp->gemm(mt, nt, K, A + m0 * rsa, rsa, csa, B + n0, ldb, C + m0 * ldc + n0, ldc,
+                      accumulate);
     }
 }
 
@@ -157,7 +179,6 @@ void descent_mlp_free(descent_mlp *mlp)
         descent_free_floats(mlp->out[l]);
     descent_free_floats(mlp->dz);
     descent_free_floats(mlp->da);
-    descent_free_floats(mlp->wt);
     descent_free_floats(mlp->example_loss);
     free(mlp);
 }
@@ -180,14 +201,12 @@ descent_status descent_mlp_create(const descent_mlp_shape *shape, int max_batch,
     mlp->shape = *shape;
     mlp->max_batch = max_batch;
     const int L = shape->layers;
-    size_t widest = 0, widest_weights = 0;
+    size_t widest = 0;
     int failed = 0;
     for (int l = 0; l <= L; l++) {
         const size_t size = (size_t)shape->sizes[l];
         widest = size > widest ? size : widest;
         if (l >= 1) {
-            const size_t weights = (size_t)shape->sizes[l - 1] * size;
-            widest_weights = weights > widest_weights ? weights : widest_weights;
             mlp->out[l] = descent_alloc_floats((size_t)max_batch * size);
             failed |= !mlp->out[l];
         }
@@ -195,9 +214,8 @@ descent_status descent_mlp_create(const descent_mlp_shape *shape, int max_batch,
     /* size_t products: max_batch and sizes are at most 2^31 and 2^24. */
     mlp->dz = descent_alloc_floats((size_t)max_batch * widest);
     mlp->da = descent_alloc_floats((size_t)max_batch * widest);
-    mlp->wt = descent_alloc_floats(widest_weights);
     mlp->example_loss = descent_alloc_floats((size_t)max_batch);
-    if (failed || !mlp->dz || !mlp->da || !mlp->wt || !mlp->example_loss) {
+    if (failed || !mlp->dz || !mlp->da || !mlp->example_loss) {
         descent_mlp_free(mlp);
         return descent_fail(DESCENT_ERR_NOMEM, "out of memory: MLP workspace for batch %d",
                             max_batch);
@@ -221,6 +239,7 @@ descent_status descent_mlp_set_isa(descent_mlp *mlp, descent_isa isa)
         return s;
     mlp->isa = chosen;
     mlp->gemm = descent_gemm_lookup(chosen);
+    mlp->gemm_nt = descent_gemm_nt_lookup(chosen);
     return DESCENT_OK;
 }
 
@@ -251,21 +270,15 @@ int descent_mlp_max_batch(const descent_mlp *mlp)
 
 /* ------------------------------------------------------ forward/backward */
 
-static void transpose(const float *W, int out, int in, float *wt)
-{
-    for (int o = 0; o < out; o++)
-        for (int i = 0; i < in; i++)
-            wt[(size_t)i * out + o] = W[(size_t)o * in + i];
-}
-
 static void run_forward(descent_mlp *mlp, const float *params, int batch, const float *x)
 {
     const descent_mlp_shape *s = &mlp->shape;
     const float *a_prev = x;
     for (int l = 1; l <= s->layers; l++) {
         const int in = s->sizes[l - 1], out = s->sizes[l];
-        transpose(params + descent_mlp_weight_offset(s, l), out, in, mlp->wt);
-        parallel_gemm(mlp, batch, out, in, a_prev, in, 1, mlp->wt, out, mlp->out[l], out, 0);
+        /* Z = A_prev W^T, W [out][in] as stored */
+        parallel_gemm(mlp, 1, batch, out, in, a_prev, in, 1, params + descent_mlp_weight_offset(s, l),
+                      in, mlp->out[l], out, 0);
         bias_activation(mlp, batch, out, params + descent_mlp_bias_offset(s, l), mlp->out[l],
                         l < s->layers);
         a_prev = mlp->out[l];
@@ -379,7 +392,7 @@ descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int 
         float *dW = grad + descent_mlp_weight_offset(s, l);
         float *db = grad + descent_mlp_bias_offset(s, l);
         /* dW = dZ^T A_prev: A(m = o, k = b) = dz[b*out + o] */
-        parallel_gemm(mlp, out, in, batch, dz, 1, out, a_prev, in, dW, in, 0);
+        parallel_gemm(mlp, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in, 0);
         /* db = column sums of dZ, over b in order */
         for (int o = 0; o < out; o++)
             db[o] = 0.0f;
@@ -389,7 +402,7 @@ descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int 
         if (l == 1)
             break;
         /* dA = dZ W, then times act'(z_{l-1}) */
-        parallel_gemm(mlp, batch, in, out, dz, out, 1, W, in, da, in, 0);
+        parallel_gemm(mlp, 0, batch, in, out, dz, out, 1, W, in, da, in, 0);
         const descent_activation act = s->activation;
         const int threads = threads_for_rows(mlp, batch, in);
         (void)threads;

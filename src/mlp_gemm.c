@@ -1,5 +1,6 @@
 /*
- * The scalar gemm of the fast MLP (contract: kernels/mlp_kernel.h).
+ * The scalar gemm and gemm_nt of the fast MLP (contract:
+ * kernels/mlp_kernel.h).
  *
  * Blocking: K is cut into panels of KC so that the panel of B being swept
  * stays in L2, and C into MR x NR register tiles whose MR*NR sums are
@@ -73,6 +74,40 @@ void descent_gemm_scalar(int M, int N, int K, const float *A, ptrdiff_t rsa, ptr
                     tile_full(kc, a, rsa, csa, Bk + n0, ldb, c, ldc, acc);
                 else
                     tile_edge(mr, nr, kc, a, rsa, csa, Bk + n0, ldb, c, ldc, acc);
+            }
+        }
+    }
+}
+
+/* C = A B^T as gemm above, on B packed panel by panel: each KC x NR block
+ * of B^T is copied into a row-major buffer (the packing BLAS does), so the
+ * same register tiles run on contiguous rows; every sum still runs over k
+ * in order, so the bits are those of the plain loop. */
+void descent_gemm_nt_scalar(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
+                            ptrdiff_t ldb, float *C, ptrdiff_t ldc)
+{
+    float panel[KC * NR];
+    if (K == 0) {
+        for (int m = 0; m < M; m++)
+            for (int n = 0; n < N; n++)
+                C[m * ldc + n] = 0.0f;
+        return;
+    }
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        const int kc = K - k0 < KC ? K - k0 : KC;
+        for (int n0 = 0; n0 < N; n0 += NR) {
+            const int nr = N - n0 < NR ? N - n0 : NR;
+            for (int k = 0; k < kc; k++)
+                for (int j = 0; j < nr; j++)
+                    panel[k * NR + j] = B[(n0 + j) * ldb + k0 + k];
+            for (int m0 = 0; m0 < M; m0 += MR) {
+                const int mr = M - m0 < MR ? M - m0 : MR;
+                const float *a = A + m0 * lda + k0;
+                float *c = C + m0 * ldc + n0;
+                if (mr == MR && nr == NR)
+                    tile_full(kc, a, lda, 1, panel, NR, c, ldc, k0 > 0);
+                else
+                    tile_edge(mr, nr, kc, a, lda, 1, panel, NR, c, ldc, k0 > 0);
             }
         }
     }

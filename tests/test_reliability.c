@@ -336,11 +336,12 @@ static void test_huge_n_is_nomem(void)
                    strstr(descent_last_error(), "out of memory: exp_avg state for"),
                "n = %zu: status %d, message '%s'", huge[i], (int)s, descent_last_error());
     }
-    /* An MLP whose weights alone would take 2^48 floats. */
+    /* An MLP whose workspace (activations for max_batch examples) would
+     * take 2^30 x 2^24 floats; the object holds no copy of the weights. */
     descent_mlp_shape shape = {.layers = 1, .sizes = {1 << 24, 1 << 24},
                                .activation = DESCENT_RELU, .loss = DESCENT_MSE};
     descent_mlp *mlp = (descent_mlp *)&shape;
-    descent_status s = descent_mlp_create(&shape, 1, &mlp);
+    descent_status s = descent_mlp_create(&shape, 1 << 30, &mlp);
     EXPECT(s == DESCENT_ERR_NOMEM && mlp == NULL && strstr(descent_last_error(), "out of memory"),
            "huge MLP: status %d, message '%s'", (int)s, descent_last_error());
 }

@@ -5,10 +5,12 @@
  * matching layer and names the kernel's functions after the ISA, so
  * kernels/optim/adam.c becomes descent_avx2_adam, descent_avx512_adam, ...
  *
- * Every layer provides, for its vector type `vf` of VEC_WIDTH floats:
+ * Every layer provides, for its vector type `vf` of VEC_WIDTH floats (and
+ * VEC_REGISTERS, the number of vector registers, for sizing register tiles):
  *   vf_zero vf_set1 vf_load vf_store            (unaligned)
  *   vf_load_partial vf_store_partial            (first `count` < VEC_WIDTH lanes,
- *                                               never touching memory beyond them)
+ *                                               never touching memory beyond them;
+ *                                               the other lanes load as zero)
  *   vf_add vf_sub vf_mul vf_div vf_sqrt vf_abs  (IEEE, correctly rounded)
  *   vf_fma(a,b,c) = a*b+c, vf_fnma(a,b,c) = c-a*b (one rounding)
  *   vf_max vf_min (NaN in, NaN out), vf_gt vf_lt vf_isnan -> vmask, vf_select

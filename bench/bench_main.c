@@ -55,9 +55,6 @@
 #if DESCENT_HAVE_OPENMP
 #include <omp.h>
 #endif
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 /* ------------------------------------------------------------ tables */
 
@@ -570,14 +567,6 @@ int main(int argc, char **argv)
             unsetenv("OPENBLAS_CORETYPE"); /* exec failed: go on as we are */
         }
     }
-#endif
-#if defined(__GLIBC__)
-    /* Every benchmark allocates its arrays (the optimizer its state) and
-     * frees them.  Keep freed memory in the heap instead of unmapping it,
-     * so that the next benchmark reuses pages already faulted in: a fresh
-     * 64 MiB mmap costs far more in page faults than the run measures. */
-    mallopt(M_MMAP_MAX, 0);
-    mallopt(M_TRIM_THRESHOLD, -1);
 #endif
     if (check_patterns() != 0)
         return 1;

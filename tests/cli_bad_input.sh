@@ -2,32 +2,10 @@
 # Bad input to the command-line tool: every case must print a clear message
 # naming what was wrong and exit with the documented status (2 for usage
 # errors, 1 when an input file is bad or a check fails), never crash.
-set -u
-BUILDDIR=${BUILDDIR:-build}
+. "$(dirname "$0")/tap.sh"
 GOLDEN_DIR=${GOLDEN_DIR:-../shared/golden}
 descent=$BUILDDIR/descent
-n=0
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
 good=$GOLDEN_DIR/optim/adam_default.txt
-
-# expect STATUS PATTERN NAME COMMAND...: the command exits with STATUS and
-# its output (stdout+stderr) matches the extended regex PATTERN.
-expect() {
-    want_status=$1 pattern=$2 name=$3
-    shift 3
-    n=$((n + 1))
-    out=$("$@" 2>&1)
-    status=$?
-    if [ "$status" -eq "$want_status" ] && printf '%s\n' "$out" | grep -q -E -- "$pattern"; then
-        echo "ok $n - $name"
-    else
-        echo "not ok $n - $name"
-        echo "#   status $status (want $want_status); output:"
-        printf '%s\n' "$out" | sed 's/^/#     /' | head -n 8
-        echo "#   wanted a line matching: $pattern"
-    fi
-}
 
 expect 2 'usage: descent' "no arguments prints usage" "$descent"
 expect 0 'usage: descent' "--help" "$descent" --help

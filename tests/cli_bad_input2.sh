@@ -3,43 +3,18 @@
 # first set, tests/cli_train.sh the `train` flags): each case must exit
 # non-zero with a one-line message naming what was wrong, never crash, and
 # leave no output or temporary file behind.  Also --on-nonfinite.
-set -u
-BUILDDIR=${BUILDDIR:-build}
+. "$(dirname "$0")/tap.sh"
 GOLDEN_DIR=${GOLDEN_DIR:-../shared/golden}
 descent=$BUILDDIR/descent
-n=0
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
 good=$GOLDEN_DIR/optim/adam_default.txt
 
-# expect STATUS PATTERN NAME COMMAND...: the command exits with STATUS and
-# its output (stdout+stderr) matches the extended regex PATTERN.  A status
-# of 128 or more (a signal: crash, sanitizer abort) never passes.
-expect() {
-    want_status=$1 pattern=$2 name=$3
-    shift 3
-    n=$((n + 1))
-    out=$("$@" 2>&1)
-    status=$?
-    if [ "$status" -eq "$want_status" ] && printf '%s\n' "$out" | grep -q -E -- "$pattern"; then
-        echo "ok $n - $name"
-        # SHOW=1: the line that matched, e.g. to list the messages
-        [ -z "${SHOW:-}" ] || printf '%s\n' "$out" | grep -E -- "$pattern" | head -n 1 | sed 's/^/#   /'
-    else
-        echo "not ok $n - $name"
-        echo "#   status $status (want $want_status); output:"
-        printf '%s\n' "$out" | sed 's/^/#     /' | head -n 8
-        echo "#   wanted a line matching: $pattern"
-    fi
-}
 # no_files_left NAME DIR: DIR holds nothing (no partial output, no .tmp).
 no_files_left() {
-    n=$((n + 1))
     left=$(ls -A "$2")
     if [ -z "$left" ]; then
-        echo "ok $n - $1: no file left behind"
+        pass "$1: no file left behind"
     else
-        echo "not ok $n - $1: left $left"
+        fail "$1: left $left"
     fi
 }
 

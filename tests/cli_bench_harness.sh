@@ -3,36 +3,9 @@
 # Google Benchmark's flags, console/JSON/CSV output, repetitions and
 # aggregates, atomic --benchmark_out, clear errors for bad input, and GB's
 # own tools/compare.py reading the JSON.
-set -u
-BUILDDIR=${BUILDDIR:-build}
+. "$(dirname "$0")/tap.sh"
 selftest=$BUILDDIR/bench/harness_selftest
 fast=--benchmark_min_time=0.01s
-n=0 failures=0
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-fail() {
-    n=$((n + 1)) failures=$((failures + 1))
-    echo "not ok $n - $1"
-    shift
-    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /' | tail -n 12; done
-}
-
-# expect STATUS PATTERN NAME COMMAND...: the command exits with STATUS and
-# its output (stdout+stderr) matches the extended regex PATTERN.
-expect() {
-    want_status=$1 pattern=$2 name=$3
-    shift 3
-    out=$("$@" 2>&1)
-    status=$?
-    if [ "$status" -eq "$want_status" ] && printf '%s\n' "$out" | grep -q -E -- "$pattern"; then
-        pass "$name"
-    else
-        fail "$name" "status $status (want $want_status), wanted a line matching: $pattern" "$out"
-    fi
-}
 
 if [ ! -x "$selftest" ]; then
     fail "selftest program $selftest is built (make $selftest)"

@@ -4,24 +4,9 @@
 # GB's compare.py reads two of its files, the quick suite writes the result
 # files (and PNGs when gnuplot is there) and prints the summary, and bad
 # command lines exit with status 2.  About 10 seconds.
-set -u
-BUILDDIR=${BUILDDIR:-build}
+. "$(dirname "$0")/tap.sh"
 bench=$BUILDDIR/descent-bench
 conv=$BUILDDIR/descent-converge
-n=0 failures=0
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-fail() {
-    n=$((n + 1)) failures=$((failures + 1))
-    echo "not ok $n - $1"
-    shift
-    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /' | tail -n 12; done
-}
-# config VAR: a value from configure's findings
-config() { sed -n "s/^$1 := //p" "$BUILDDIR/config.mk" 2>/dev/null | head -n 1; }
 
 for prog in "$bench" "$conv"; do
     if [ ! -x "$prog" ]; then

@@ -5,43 +5,15 @@
 # Fashion-MNIST subset (skipped when the data is not installed), the
 # stopping rules, reproducible logs, and every bad flag rejected with exit
 # status 2 and a one-line message.
-set -u
-BUILDDIR=${BUILDDIR:-build}
+. "$(dirname "$0")/tap.sh"
 descent=$BUILDDIR/descent
-n=0
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-    n=$((n + 1))
-    echo "not ok $n - $1"
-    shift
-    for line in "$@"; do echo "#   $line"; done
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-
-# expect STATUS PATTERN NAME COMMAND...: exit status and an output line
-# (stdout+stderr) matching the extended regex PATTERN.
-expect() {
-    want_status=$1 pattern=$2 name=$3
-    shift 3
-    out=$("$@" 2>&1)
-    status=$?
-    if [ "$status" -eq "$want_status" ] && printf '%s\n' "$out" | grep -q -E -- "$pattern"; then
-        ok "$name"
-    else
-        not_ok "$name" "status $status (want $want_status), wanted a line matching: $pattern" \
-            "$(printf '%s\n' "$out" | head -n 6)"
-    fi
-}
 
 # expect_le NAME VALUE LIMIT: VALUE <= LIMIT (floating point).
 expect_le() {
     if [ -n "$2" ] && awk -v v="$2" -v l="$3" 'BEGIN { exit !(v + 0 <= l + 0) }'; then
-        ok "$1 ($2 <= $3)"
+        pass "$1 ($2 <= $3)"
     else
-        not_ok "$1" "got '$2', want <= $3"
+        fail "$1" "got '$2', want <= $3"
     fi
 }
 
@@ -86,9 +58,9 @@ log=$tmp/run.csv
 "$descent" train --problem linreg-multi --batch 7 --epochs 3 --seed 5 --log "$log" --quiet >/dev/null 2>&1
 if [ "$(head -n 1 "$log" 2>/dev/null)" = "step,epoch,time_s,loss,grad_norm,lr,test_accuracy" ] &&
     [ "$(wc -l <"$log")" -eq $((3 * 72 + 1)) ] && [ ! -e "$log.tmp" ]; then
-    ok "--log writes the header and one row per step (216), no .tmp left"
+    pass "--log writes the header and one row per step (216), no .tmp left"
 else
-    not_ok "--log writes the header and one row per step" "$(head -n 3 "$log" 2>&1)" \
+    fail "--log writes the header and one row per step" "$(head -n 3 "$log" 2>&1)" \
         "$(wc -l <"$log" 2>&1) lines; tmp: $(ls "$tmp")"
 fi
 # same_log A B: the two logs agree apart from the time column
@@ -96,18 +68,18 @@ same_log() { [ "$(cut -d, -f1,2,4- "$1")" = "$(cut -d, -f1,2,4- "$2")" ]; }
 "$descent" train --problem linreg-multi --batch 7 --epochs 3 --seed 5 --log "$tmp/again.csv" --quiet >/dev/null 2>&1
 "$descent" train --problem linreg-multi --batch 7 --epochs 3 --seed 6 --log "$tmp/other.csv" --quiet >/dev/null 2>&1
 if same_log "$log" "$tmp/again.csv" && ! same_log "$log" "$tmp/other.csv"; then
-    ok "same seed, same log (apart from time); another seed, another log"
+    pass "same seed, same log (apart from time); another seed, another log"
 else
-    not_ok "same seed, same log (apart from time); another seed, another log"
+    fail "same seed, same log (apart from time); another seed, another log"
 fi
 "$descent" train --problem rosenbrock --max-steps 5 --schedule cosine --warmup 2 --log "$tmp/warm.csv" --quiet >/dev/null 2>&1
 lrs=$(cut -d, -f6 "$tmp/warm.csv" | tail -n +2 | tr '\n' ' ')
 # lr 0.02, cosine over the 5 planned epochs (one step each on a 2-D function),
 # the first 2 steps scaled by s/2: 0.02*1/2, then 0.02*(1+cos(pi*e/5))/2.
 if [ "$lrs" = "0.01 0.0180901699 0.0130901699 0.00690983006 0.00190983006 " ]; then
-    ok "--warmup ramps the lr linearly, then the cosine schedule (per step on 2-D functions)"
+    pass "--warmup ramps the lr linearly, then the cosine schedule (per step on 2-D functions)"
 else
-    not_ok "--warmup then cosine" "lr column: $lrs"
+    fail "--warmup then cosine" "lr column: $lrs"
 fi
 
 # ------------------------------------------------- Fashion-MNIST
@@ -122,9 +94,9 @@ if [ -n "$data" ] && [ -r "$data/train-images-idx3-ubyte.gz" ]; then
         first=$(sed -n 2p "$tmp/$opt.csv" | cut -d, -f4)
         final=$(printf '%s\n' "$out" | sed -n 's/.*final loss \([^,]*\),.*/\1/p')
         if [ -n "$final" ] && awk -v a="$final" -v b="$first" 'BEGIN { exit !(a + 0 < 0.95 * b) }'; then
-            ok "fashion-mnist $opt: 1 epoch on 2000 images lowers the loss ($first -> $final)"
+            pass "fashion-mnist $opt: 1 epoch on 2000 images lowers the loss ($first -> $final)"
         else
-            not_ok "fashion-mnist $opt lowers the loss" "first batch $first, final $final" "$out"
+            fail "fashion-mnist $opt lowers the loss" "first batch $first, final $final" "$out"
         fi
     done
     for threads in 1 2; do
@@ -136,9 +108,9 @@ if [ -n "$data" ] && [ -r "$data/train-images-idx3-ubyte.gz" ]; then
     if same_log "$tmp/fm1.csv" "$tmp/fm1b.csv" && same_log "$tmp/fm1.csv" "$tmp/fm2.csv" &&
         [ "$(wc -l <"$tmp/fm1.csv")" -eq 17 ] &&
         [ "$(awk -F, 'NR > 1 && $7 != ""' "$tmp/fm1.csv" | wc -l)" -eq 2 ]; then
-        ok "fashion-mnist: same seed, same log, on 1 and 2 threads; accuracy after each epoch"
+        pass "fashion-mnist: same seed, same log, on 1 and 2 threads; accuracy after each epoch"
     else
-        not_ok "fashion-mnist: reproducible logs" "$(diff "$tmp/fm1.csv" "$tmp/fm2.csv" | head -n 4)"
+        fail "fashion-mnist: reproducible logs" "$(diff "$tmp/fm1.csv" "$tmp/fm2.csv" | head -n 4)"
     fi
     expect 0 "stopped: target accuracy reached" "--target-accuracy stops" \
         "$descent" train --problem fashion-mnist --train-limit 2000 --test-limit 500 \

@@ -79,18 +79,17 @@ void descent_gemm_scalar(int M, int N, int K, const float *A, ptrdiff_t rsa, ptr
     }
 }
 
-/* C = A B^T as gemm above, on B packed panel by panel: each KC x NR block
- * of B^T is copied into a row-major buffer (the packing BLAS does), so the
- * same register tiles run on contiguous rows; every sum still runs over k
- * in order, so the bits are those of the plain loop. */
+/* C = A B^T through gemm above, on B packed panel by panel: each KC x NR
+ * block of B^T is copied into a row-major buffer (the packing BLAS does)
+ * and multiplied as a KC-deep product that adds to the panels before it;
+ * every sum still runs over k in order, so the bits are those of the plain
+ * loop. */
 void descent_gemm_nt_scalar(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
                             ptrdiff_t ldb, float *C, ptrdiff_t ldc)
 {
     float panel[KC * NR];
     if (K == 0) {
-        for (int m = 0; m < M; m++)
-            for (int n = 0; n < N; n++)
-                C[m * ldc + n] = 0.0f;
+        descent_gemm_scalar(M, N, 0, A, lda, 1, B, NR, C, ldc, 0);
         return;
     }
     for (int k0 = 0; k0 < K; k0 += KC) {
@@ -100,15 +99,7 @@ void descent_gemm_nt_scalar(int M, int N, int K, const float *A, ptrdiff_t lda, 
             for (int k = 0; k < kc; k++)
                 for (int j = 0; j < nr; j++)
                     panel[k * NR + j] = B[(n0 + j) * ldb + k0 + k];
-            for (int m0 = 0; m0 < M; m0 += MR) {
-                const int mr = M - m0 < MR ? M - m0 : MR;
-                const float *a = A + m0 * lda + k0;
-                float *c = C + m0 * ldc + n0;
-                if (mr == MR && nr == NR)
-                    tile_full(kc, a, lda, 1, panel, NR, c, ldc, k0 > 0);
-                else
-                    tile_edge(mr, nr, kc, a, lda, 1, panel, NR, c, ldc, k0 > 0);
-            }
+            descent_gemm_scalar(M, nr, kc, A + k0, lda, 1, panel, NR, C + n0, ldc, k0 > 0);
         }
     }
 }

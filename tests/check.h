@@ -47,6 +47,24 @@ static void check_failf(const char *file, int line, const char *fmt, ...)
                         #got, got_, want_, tol_);                                       \
     } while (0)
 
+/* For loops over the variants: 1 when `isa` is built and this CPU runs it
+ * (after printing "# variant NAME"); 0 for one not built, and 0 with a SKIP
+ * line for one this CPU lacks. */
+#define CHECK_VARIANT_RUNS(isa)                                                         \
+    check_variant_runs(descent_isa_name(isa), descent_isa_compiled(isa),                \
+                       descent_isa_supported(isa))
+static inline int check_variant_runs(const char *name, int compiled, int supported)
+{
+    if (!compiled)
+        return 0;
+    if (!supported) {
+        printf("ok %d - %s # SKIP this CPU lacks it\n", ++check_tests_run, name);
+        return 0;
+    }
+    printf("# variant %s\n", name);
+    return 1;
+}
+
 #define RUN(test_fn)                                                                    \
     do {                                                                                \
         check_current_failed = 0;                                                       \

@@ -368,14 +368,8 @@ int main(void)
 {
     for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
         current_isa = (descent_isa)isa;
-        if (!descent_isa_compiled(current_isa))
+        if (!CHECK_VARIANT_RUNS(current_isa))
             continue;
-        if (!descent_isa_supported(current_isa)) {
-            printf("ok %d - %s # SKIP this CPU lacks it\n", ++check_tests_run,
-                   descent_isa_name(current_isa));
-            continue;
-        }
-        printf("# variant %s\n", descent_isa_name(current_isa));
         RUN(test_check_kernel_finds_first_bad);
         RUN(test_check_threads_agree);
         RUN(test_skip_and_stop_leave_everything_untouched);

@@ -199,7 +199,7 @@ $(FUZZ_DIR)/config.h: $(CONFIG_MK)
 	@mkdir -p $(@D)
 	sed -e 's/\(DESCENT_HAVE_OPENMP\) .*/\1 0/' -e 's/\(DESCENT_HAVE_OPENBLAS\) .*/\1 0/' \
 	    $(BUILDDIR)/config.h >$@
-$(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_DIR)/config.h $(wildcard include/*.h src/*.h kernels/*.h cli/*.h reference/*.h bench/*.h)
+$(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_DIR)/config.h $(wildcard include/*.h src/*.h kernels/*.h cli/*.h reference/*.h bench/*.h fuzz/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 # cli_args links main.c renamed, so that the target can call its main().

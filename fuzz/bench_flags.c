@@ -9,32 +9,17 @@
 #include <string.h>
 
 #include "../bench/harness_internal.h"
-
-#define MAX_ARGS 32
+#include "fuzz_argv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
-    if (!text)
+    fuzz_argv a;
+    if (fuzz_argv_make(&a, "descent-bench", data, size) != 0)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
-    char *argv[MAX_ARGS + 2];
-    int argc = 0;
-    argv[argc++] = "descent-bench";
-    for (char *p = text; argc <= MAX_ARGS;) {
-        argv[argc++] = p;
-        char *nl = memchr(p, '\n', (size_t)(text + size - p));
-        if (!nl)
-            break;
-        *nl = '\0';
-        p = nl + 1;
-    }
-    argv[argc] = NULL;
     bench_options opt;
-    int rc = bench_parse_flags(argc, argv, "descent-bench", &opt);
+    int rc = bench_parse_flags(a.argc, a.argv, "descent-bench", &opt);
     if (rc != 0 && rc != 2)
         __builtin_trap();
     if (rc == 0) {
@@ -43,6 +28,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
     }
     bench_free_options(&opt);
-    free(text);
+    fuzz_argv_free(&a);
     return 0;
 }

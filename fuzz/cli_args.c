@@ -15,8 +15,7 @@
 #include <unistd.h>
 
 #include "../cli/cli.h"
-
-#define MAX_ARGS 32
+#include "fuzz_argv.h"
 
 int descent_cli_main(int argc, char **argv); /* cli/main.c's main, renamed */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,35 +39,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
-    if (!text)
+    fuzz_argv a;
+    if (fuzz_argv_make(&a, "descent", data, size) != 0)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
-    for (size_t i = 0; i < size; i++)
-        if (text[i] == '/')
-            text[i] = '_';
-    char *argv[MAX_ARGS + 2];
-    int argc = 0;
-    argv[argc++] = "descent";
-    if (size > 0) {
-        for (char *p = text; argc <= MAX_ARGS;) {
-            argv[argc++] = p;
-            char *nl = memchr(p, '\n', (size_t)(text + size - p));
-            if (!nl)
-                break;
-            *nl = '\0';
-            p = nl + 1;
-        }
-    }
-    argv[argc] = NULL;
+    for (size_t i = 0; i < size; i++) /* so that every file named is missing */
+        if (a.text[i] == '/')
+            a.text[i] = '_';
     int rc;
-    if (argc >= 2 && strcmp(argv[1], "train") == 0)
-        rc = cmd_train_check(argc - 1, argv + 1);
+    if (a.argc >= 2 && strcmp(a.argv[1], "train") == 0)
+        rc = cmd_train_check(a.argc - 1, a.argv + 1);
     else
-        rc = descent_cli_main(argc, argv);
+        rc = descent_cli_main(a.argc, a.argv);
     if (rc < 0 || rc > 2)
         __builtin_trap();
-    free(text);
+    fuzz_argv_free(&a);
     return 0;
 }

@@ -15,9 +15,8 @@ void VEC_FN(adadelta)(const descent_step *s, size_t n, float *param, const float
         const vf p = vf_load_n(param + i, lanes);
         vf g = vf_load_n(grad + i, lanes);
         if (h->weight_decay != 0)
-            g = vf_add(g, vf_mul(wd, p)); /* unfused, see README */
-        const vf v = vf_fma(rho, vf_load_n(square_avg + i, lanes),
-                            vf_mul(one_minus_rho, vf_mul(g, g)));
+            g = with_weight_decay(g, p, wd);
+        const vf v = vf_ema(rho, vf_load_n(square_avg + i, lanes), one_minus_rho, vf_mul(g, g));
         const vf u = vf_load_n(acc_delta + i, lanes);
         const vf std = vf_sqrt(vf_add(v, eps));
         const vf delta = vf_mul(vf_div(vf_sqrt(vf_add(u, eps)), std), g);

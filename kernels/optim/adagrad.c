@@ -15,7 +15,7 @@ void VEC_FN(adagrad)(const descent_step *s, size_t n, float *param, const float 
         const vf p = vf_load_n(param + i, lanes);
         vf g = vf_load_n(grad + i, lanes);
         if (h->weight_decay != 0)
-            g = vf_add(g, vf_mul(wd, p)); /* unfused, see README */
+            g = with_weight_decay(g, p, wd);
         const vf acc = vf_fma(g, g, vf_load_n(sum + i, lanes));
         vf_store_n(sum + i, acc, lanes);
         const vf std = vf_add(vf_sqrt(acc), eps);

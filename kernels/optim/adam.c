@@ -23,12 +23,11 @@ static inline void adam_family(const descent_step *s, size_t n, float *param,
         vf p = vf_load_n(param + i, lanes);
         vf g = vf_load_n(grad + i, lanes);
         if (l2_decay)
-            g = vf_add(g, vf_mul(wd, p)); /* unfused, see README */
+            g = with_weight_decay(g, p, wd);
         if (decoupled_decay)
             p = vf_mul(p, decay_factor);
-        const vf m = vf_fma(beta1, vf_load_n(exp_avg + i, lanes), vf_mul(one_minus_beta1, g));
-        const vf v = vf_fma(beta2, vf_load_n(exp_avg_sq + i, lanes),
-                            vf_mul(one_minus_beta2, vf_mul(g, g)));
+        const vf m = vf_ema(beta1, vf_load_n(exp_avg + i, lanes), one_minus_beta1, g);
+        const vf v = vf_ema(beta2, vf_load_n(exp_avg_sq + i, lanes), one_minus_beta2, vf_mul(g, g));
         vf second_moment = v;
         if (h->amsgrad) {
             second_moment = vf_max(vf_load_n(max_exp_avg_sq + i, lanes), v);

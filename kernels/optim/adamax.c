@@ -18,8 +18,8 @@ void VEC_FN(adamax)(const descent_step *s, size_t n, float *param, const float *
         const vf p = vf_load_n(param + i, lanes);
         vf g = vf_load_n(grad + i, lanes);
         if (h->weight_decay != 0)
-            g = vf_add(g, vf_mul(wd, p)); /* unfused, see README */
-        const vf m = vf_fma(beta1, vf_load_n(exp_avg + i, lanes), vf_mul(one_minus_beta1, g));
+            g = with_weight_decay(g, p, wd);
+        const vf m = vf_ema(beta1, vf_load_n(exp_avg + i, lanes), one_minus_beta1, g);
         const vf u = vf_max(vf_mul(beta2, vf_load_n(exp_inf + i, lanes)),
                             vf_add(vf_abs(g), eps));
         vf_store_n(exp_avg + i, m, lanes);

@@ -1,6 +1,7 @@
-/* Helpers for the per-step scalars of the vector kernels.  They are
- * computed in double from the step number and rounded to float once, as the
- * reference does, so every variant broadcasts the same numbers. */
+/* Helpers shared by the vector kernels.  The per-step scalars are computed
+ * in double from the step number and rounded to float once, as the
+ * reference does, so every variant broadcasts the same numbers; the
+ * per-element pieces that several optimizers share are written once here. */
 #ifndef DESCENT_OPTIM_COEFFS_H
 #define DESCENT_OPTIM_COEFFS_H
 
@@ -19,6 +20,21 @@ static inline double bias_correction(double beta, long t)
 static inline vf vf_param(double x)
 {
     return vf_set1((float)x);
+}
+
+/* PyTorch's L2 weight decay, g + wd p.  Kept unfused (a rounded product,
+ * then the sum): where g and wd p nearly cancel, an FMA moved the result
+ * further from the reference than the agreement tolerance allows. */
+static inline vf with_weight_decay(vf g, vf p, vf wd)
+{
+    return vf_add(g, vf_mul(wd, p));
+}
+
+/* The exponential moving average beta avg + (1 - beta) x of the moments
+ * (Adam family, RMSprop, Adadelta), one FMA. */
+static inline vf vf_ema(vf beta, vf avg, vf one_minus_beta, vf x)
+{
+    return vf_fma(beta, avg, vf_mul(one_minus_beta, x));
 }
 
 #endif

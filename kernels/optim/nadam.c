@@ -25,10 +25,9 @@ void VEC_FN(nadam)(const descent_step *s, size_t n, float *param, const float *g
         vf p = vf_load_n(param + i, lanes);
         vf g = vf_load_n(grad + i, lanes);
         if (h->weight_decay != 0)
-            g = vf_add(g, vf_mul(wd, p)); /* unfused, see README */
-        const vf m = vf_fma(beta1, vf_load_n(exp_avg + i, lanes), vf_mul(one_minus_beta1, g));
-        const vf v = vf_fma(beta2, vf_load_n(exp_avg_sq + i, lanes),
-                            vf_mul(one_minus_beta2, vf_mul(g, g)));
+            g = with_weight_decay(g, p, wd);
+        const vf m = vf_ema(beta1, vf_load_n(exp_avg + i, lanes), one_minus_beta1, g);
+        const vf v = vf_ema(beta2, vf_load_n(exp_avg_sq + i, lanes), one_minus_beta2, vf_mul(g, g));
         const vf inv_denom = vf_div(one, vf_add(vf_sqrt(vf_mul(v, inv_bc2)), eps));
         p = vf_fma(grad_coef, vf_mul(g, inv_denom), p);
         p = vf_fma(exp_avg_coef, vf_mul(m, inv_denom), p);

@@ -28,10 +28,9 @@ void VEC_FN(radam)(const descent_step *s, size_t n, float *param, const float *g
         vf p = vf_load_n(param + i, lanes);
         vf g = vf_load_n(grad + i, lanes);
         if (h->weight_decay != 0)
-            g = vf_add(g, vf_mul(wd, p)); /* unfused, see README */
-        const vf m = vf_fma(beta1, vf_load_n(exp_avg + i, lanes), vf_mul(one_minus_beta1, g));
-        const vf v = vf_fma(beta2, vf_load_n(exp_avg_sq + i, lanes),
-                            vf_mul(one_minus_beta2, vf_mul(g, g)));
+            g = with_weight_decay(g, p, wd);
+        const vf m = vf_ema(beta1, vf_load_n(exp_avg + i, lanes), one_minus_beta1, g);
+        const vf v = vf_ema(beta2, vf_load_n(exp_avg_sq + i, lanes), one_minus_beta2, vf_mul(g, g));
         const vf corrected_m = vf_mul(m, inv_bc1);
         if (rectify)
             p = vf_fnma(rectified_lr, vf_div(corrected_m, vf_add(vf_sqrt(v), eps)), p);

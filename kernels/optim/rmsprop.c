@@ -20,7 +20,7 @@ void VEC_FN(rmsprop)(const descent_step *s, size_t n, float *param, const float 
         vf p = vf_load_n(param + i, lanes);
         vf g = vf_load_n(grad + i, lanes);
         if (h->weight_decay != 0)
-            g = vf_add(g, vf_mul(wd, p)); /* unfused, see README */
+            g = with_weight_decay(g, p, wd);
         const vf sq = vf_add(vf_mul(alpha, vf_load_n(square_avg + i, lanes)),
                              vf_mul(one_minus_alpha, vf_mul(g, g)));
         vf_store_n(square_avg + i, sq, lanes);

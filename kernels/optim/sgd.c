@@ -17,7 +17,7 @@ void VEC_FN(sgd)(const descent_step *s, size_t n, float *param, const float *gra
         vf p = vf_load_n(param + i, lanes);
         vf g = vf_load_n(grad + i, lanes);
         if (h->weight_decay != 0)
-            g = vf_add(g, vf_mul(wd, p)); /* unfused, see README */
+            g = with_weight_decay(g, p, wd);
         if (h->momentum != 0) {
             const vf b = first_step ? g
                 : vf_fma(mu, vf_load_n(momentum_buffer + i, lanes), vf_mul(one_minus_dampening, g));

@@ -114,6 +114,31 @@ descent_status descent_ref_mlp_forward(const descent_mlp_shape *shape, const flo
     return DESCENT_OK;
 }
 
+float descent_mlp_output_gradient(const descent_mlp_shape *s, int batch, const float *z,
+                                  int label, const float *targets, float *g)
+{
+    const int outputs = s->sizes[s->layers];
+    if (s->loss == DESCENT_CROSS_ENTROPY) {
+        /* log-softmax with the max subtracted, so large logits stay finite */
+        float max = z[0];
+        for (int o = 1; o < outputs; o++)
+            max = z[o] > max ? z[o] : max;
+        float sum = 0.0f;
+        for (int o = 0; o < outputs; o++)
+            sum += expf(z[o] - max);
+        const float logsumexp = max + logf(sum);
+        for (int o = 0; o < outputs; o++) {
+            const float softmax = expf(z[o] - max) / sum;
+            g[o] = (softmax - (o == label ? 1.0f : 0.0f)) / (float)batch;
+        }
+        return logsumexp - z[label];
+    }
+    const float n = (float)batch * (float)outputs;
+    for (int o = 0; o < outputs; o++)
+        g[o] = 2.0f * (z[o] - targets[o]) / n;
+    return 0.0f;
+}
+
 descent_status descent_ref_mlp_loss_grad(const descent_mlp_shape *shape, const float *params,
                                          int batch, const float *x, const int *labels,
                                          const float *targets, float *grad, float *loss)
@@ -143,27 +168,15 @@ descent_status descent_ref_mlp_loss_grad(const descent_mlp_shape *shape, const f
     double total = 0.0;
     for (int b = 0; b < batch; b++) {
         const float *z = p.z[L] + (size_t)b * outputs;
-        float *g = dz + (size_t)b * outputs;
         if (s->loss == DESCENT_CROSS_ENTROPY) {
-            float max = z[0];
-            for (int o = 1; o < outputs; o++)
-                max = z[o] > max ? z[o] : max;
-            float sum = 0.0f;
-            for (int o = 0; o < outputs; o++)
-                sum += expf(z[o] - max);
-            const float logsumexp = max + logf(sum);
-            total += (double)(logsumexp - z[labels[b]]);
-            for (int o = 0; o < outputs; o++) {
-                const float softmax = expf(z[o] - max) / sum;
-                g[o] = (softmax - (o == labels[b] ? 1.0f : 0.0f)) / (float)batch;
-            }
+            total += (double)descent_mlp_output_gradient(s, batch, z, labels[b], NULL,
+                                                         dz + (size_t)b * outputs);
         } else {
             const float *t = targets + (size_t)b * outputs;
-            const float n = (float)batch * (float)outputs;
+            descent_mlp_output_gradient(s, batch, z, 0, t, dz + (size_t)b * outputs);
             for (int o = 0; o < outputs; o++) {
                 const float diff = z[o] - t[o];
                 total += (double)(diff * diff);
-                g[o] = 2.0f * diff / n;
             }
         }
     }

@@ -312,8 +312,8 @@ descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int ba
 }
 
 /* Per example: dloss/dz_L into dz and, for cross-entropy, the example's
- * loss into example_loss[b] (the reference's formulas, operation for
- * operation; the MSE total is summed by the caller). */
+ * loss into example_loss[b], with the reference's own function (the MSE
+ * total is summed by the caller). */
 static void loss_and_output_gradient(descent_mlp *mlp, int batch, const int *labels,
                                      const float *targets)
 {
@@ -325,31 +325,10 @@ static void loss_and_output_gradient(descent_mlp *mlp, int batch, const int *lab
 #if DESCENT_HAVE_OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
 #endif
-    for (int b = 0; b < batch; b++) {
-        const float *z = logits + (size_t)b * outputs;
-        float *g = mlp->dz + (size_t)b * outputs;
-        if (s->loss == DESCENT_CROSS_ENTROPY) {
-            float max = z[0];
-            for (int o = 1; o < outputs; o++)
-                max = z[o] > max ? z[o] : max;
-            float sum = 0.0f;
-            for (int o = 0; o < outputs; o++)
-                sum += expf(z[o] - max);
-            const float logsumexp = max + logf(sum);
-            mlp->example_loss[b] = logsumexp - z[labels[b]];
-            for (int o = 0; o < outputs; o++) {
-                const float softmax = expf(z[o] - max) / sum;
-                g[o] = (softmax - (o == labels[b] ? 1.0f : 0.0f)) / (float)batch;
-            }
-        } else {
-            const float *t = targets + (size_t)b * outputs;
-            const float n = (float)batch * (float)outputs;
-            for (int o = 0; o < outputs; o++) {
-                const float diff = z[o] - t[o];
-                g[o] = 2.0f * diff / n;
-            }
-        }
-    }
+    for (int b = 0; b < batch; b++)
+        mlp->example_loss[b] = descent_mlp_output_gradient(
+            s, batch, logits + (size_t)b * outputs, labels ? labels[b] : 0,
+            targets ? targets + (size_t)b * outputs : NULL, mlp->dz + (size_t)b * outputs);
 }
 
 descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int batch,

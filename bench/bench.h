@@ -36,7 +36,10 @@ extern const struct bench_pattern_info {
  * rw: the in-place pattern over a[0..reads-1]; a[0] stands for the
  *     parameters, a[reads-1] for the gradient (read only), the others for
  *     state; arithmetic is one multiply-add per array, so the loop is
- *     bound by memory (or cache) bandwidth.
+ *     bound by memory (or cache) bandwidth.  Each written array becomes
+ *     itself plus s times a value, so s = 0 moves the same bytes and leaves
+ *     every value as it was (how BM_step measures its ceiling on the
+ *     optimizer's own arrays).
  * triad: STREAM's a = b + s c (counted as 12 bytes per element; the store
  *     to a also pays a write-allocate read of a, 16 bytes really move).
  * fma: a register-only loop of independent multiply-adds (16 vector
@@ -47,7 +50,8 @@ extern const struct bench_pattern_info {
  *     thread: call it from each thread of a parallel region).
  */
 #define BENCH_CEILING_DECL(isa)                                                        \
-    void bench_ceiling_rw_##isa(bench_pattern p, size_t n, float *const *a, int threads); \
+    void bench_ceiling_rw_##isa(bench_pattern p, size_t n, float *const *a, float s,     \
+                                int threads);                                           \
     void bench_ceiling_triad_##isa(size_t n, float *a, const float *b, const float *c,  \
                                    int threads);                                        \
     double bench_ceiling_fma_##isa(long iters);
@@ -56,7 +60,7 @@ BENCH_CEILING_DECL(avx2)
 BENCH_CEILING_DECL(avx512)
 
 /* Dispatch on an ISA (NULL for one not built here). */
-typedef void (*bench_rw_fn)(bench_pattern p, size_t n, float *const *a, int threads);
+typedef void (*bench_rw_fn)(bench_pattern p, size_t n, float *const *a, float s, int threads);
 typedef void (*bench_triad_fn)(size_t n, float *a, const float *b, const float *c, int threads);
 typedef double (*bench_fma_fn)(long iters);
 bench_rw_fn bench_rw_for(descent_isa isa);

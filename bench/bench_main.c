@@ -17,10 +17,10 @@
  *       bytes the step must move (table below); GFLOPS (nominal flops per
  *       parameter, table below); arith_intensity = flops/byte;
  *       ceiling_bytes_per_second = what the in-place kernel of the same
- *       access pattern (BM_ceiling's) reached on the same size and thread
- *       count, measured around this row's timed loop (half its passes just
- *       before, half just after); ceiling_fraction = achieved bytes/s /
- *       that ceiling.
+ *       access pattern (BM_ceiling's) reached on this row's own arrays and
+ *       thread count, with a multiplier of 0 that leaves the values as they
+ *       are, measured around the timed loop (half its passes just before,
+ *       half just after); ceiling_fraction = achieved bytes/s / that.
  *   BM_ceiling/<pattern>/<level>/<n>            the in-place access pattern
  *       of the optimizers (2r1w, 3r2w, 4r3w: reads R arrays, writes W of
  *       them back) with trivial arithmetic, vectorized with the widest ISA;
@@ -266,10 +266,9 @@ descent_isa bench_best_isa(void)
 
 /* ------------------------------------------------ ceiling arrays */
 
-/* The ceiling kernels' arrays, one set per pattern (PATTERN_COUNT = triad)
- * and size class, allocated and filled on first use and kept for the run:
- * BM_ceiling and every BM_step row of that pattern and size share them, so
- * the memory size's 64 MiB arrays are filled once, not per run. */
+/* BM_ceiling's arrays, one set per pattern (PATTERN_COUNT = triad) and
+ * size class, allocated and filled on first use and kept for the run, so
+ * the memory size's 64 MiB arrays are filled once, not per repetition. */
 static struct ceiling_arrays {
     size_t n;
     float *a[4];
@@ -306,13 +305,14 @@ static void free_ceiling_arrays(void)
                 free(ceiling_arrays[p][l].a[i]);
 }
 
-/* Runs `passes` passes of the rw pattern and returns the seconds taken. */
+/* Runs `passes` passes of the rw pattern with multiplier 0 (values kept)
+ * and returns the seconds taken. */
 static double time_rw_passes(bench_rw_fn rw, bench_pattern p, size_t n, float *const *a,
                              int threads, long long passes)
 {
     double t0 = bench_now();
     for (long long k = 0; k < passes; k++) {
-        rw(p, n, a, threads);
+        rw(p, n, a, 0.0f, threads);
         bench_clobber_memory();
     }
     return bench_now() - t0;
@@ -397,25 +397,33 @@ static void bm_step(bench_state *s)
         bench_skip_with_error(s, "%s", descent_last_error());
         goto out;
     }
-    /* The ceiling of this access pattern, measured around the timed loop
-     * on the same thread count: half its passes just before the loop,
-     * half just after.  The memory (and shared last-level cache)
-     * bandwidth of this machine drifts by +-20% over tens of seconds with
-     * other tenants' load, so a ceiling measured in another minute of the
-     * run gave fractions above 1; measured alongside, both figures see
-     * the same machine. */
-    float *const *ca = ceiling_arrays_for(cfg->pattern, c->level, n);
+    /* The ceiling of this access pattern, measured on this row's own
+     * arrays (the same pages and cache state; multiplier 0, so the values
+     * stay as they are) and around the timed loop on the same thread
+     * count: half its passes just before the loop, half just after.  The
+     * memory and shared last-level cache bandwidth of this machine drift by
+     * +-20% over tens of seconds with other tenants' load, and a second
+     * set of arrays competed with these for the last-level cache, so a
+     * ceiling measured elsewhere or on other arrays gave fractions above
+     * 1.  The state arrays are the optimizer's (read through its public
+     * accessor and written back unchanged). */
+    float *arrays[4];
+    int na = 0;
+    arrays[na++] = p;
+    for (int k = 0; k < descent_optim_state_count(cfg->kind); k++)
+        if (descent_optimizer_state(opt, k) != NULL)
+            arrays[na++] = (float *)descent_optimizer_state(opt, k);
+    arrays[na++] = g;
     bench_rw_fn rw = bench_rw_for(bench_best_isa());
     const long long passes = (bench_iterations(s) + 1) / 2;
-    double ceiling_time = ca ? time_rw_passes(rw, cfg->pattern, n, ca, threads, passes) : 0;
+    double ceiling_time = time_rw_passes(rw, cfg->pattern, n, arrays, threads, passes);
     double t0 = bench_now();
     while (bench_keep_running(s)) {
         descent_optimizer_step(opt, p, g);
         bench_clobber_memory();
     }
     double elapsed = bench_now() - t0;
-    if (ca)
-        ceiling_time += time_rw_passes(rw, cfg->pattern, n, ca, threads, passes);
+    ceiling_time += time_rw_passes(rw, cfg->pattern, n, arrays, threads, passes);
     double items = (double)bench_iterations(s) * (double)n;
     double bytes = items * pattern_bytes(cfg->pattern);
     bench_set_items_processed(s, items);
@@ -450,7 +458,7 @@ static void bm_ceiling(bench_state *s)
     if (triad)
         tr(n, a[0], a[1], a[2], threads); /* into cache (or memory's pages) */
     else
-        rw((bench_pattern)c->opt, n, a, threads);
+        rw((bench_pattern)c->opt, n, a, 1e-7f, threads);
     if (triad) {
         while (bench_keep_running(s)) {
             tr(n, a[0], a[1], a[2], threads);
@@ -458,7 +466,7 @@ static void bm_ceiling(bench_state *s)
         }
     } else {
         while (bench_keep_running(s)) {
-            rw((bench_pattern)c->opt, n, a, threads);
+            rw((bench_pattern)c->opt, n, a, 1e-7f, threads);
             bench_clobber_memory();
         }
     }

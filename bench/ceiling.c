@@ -48,15 +48,15 @@ typedef float vf_unaligned __attribute__((vector_size(VL * 4), aligned(4)));
 /* The in-place patterns over elements [lo, hi), written with explicit
  * vectors: one load per array and element, one store per written array
  * (GCC's auto-vectorized loop read the gradient twice per vector and ran
- * 4-6% below this in memory, so optimizers measured above their
- * "ceiling").  a[0] is the parameter, a[reads-1] the read-only gradient. */
-static void rw_range(bench_pattern p, size_t lo, size_t hi, float *const *a)
+ * 4-6% below this in memory).  a[0] is the parameter, a[reads-1] the
+ * read-only gradient, the others state; every written array gets itself
+ * plus s times something, so with s = 0 the values are unchanged. */
+static void rw_range(bench_pattern p, size_t lo, size_t hi, float *const *a, float s)
 {
     float *restrict a0 = a[0];
     float *restrict a1 = a[1];
     float *restrict a2 = p >= PATTERN_3R2W ? a[2] : NULL;
     const float *restrict a3 = p >= PATTERN_4R3W ? a[3] : NULL;
-    const float s = 1e-7f;
     const vf vs = SPLAT(s);
     size_t i = lo;
     switch (p) {
@@ -68,26 +68,27 @@ static void rw_range(bench_pattern p, size_t lo, size_t hi, float *const *a)
         break;
     case PATTERN_3R2W:
         for (; i + VL <= hi; i += VL) {
-            const vf t = LOAD(a1 + i) * vs + LOAD(a2 + i);
+            const vf t = LOAD(a1 + i) + vs * LOAD(a2 + i);
             STORE(a1 + i, t);
             STORE(a0 + i, LOAD(a0 + i) + vs * t);
         }
         for (; i < hi; i++) {
-            const float t = a1[i] * s + a2[i];
+            const float t = a1[i] + s * a2[i];
             a1[i] = t;
             a0[i] = a0[i] + s * t;
         }
         break;
     default:
         for (; i + VL <= hi; i += VL) {
-            const vf g = LOAD(a3 + i);
-            const vf t1 = LOAD(a1 + i) * vs + g, t2 = LOAD(a2 + i) * vs + g;
+            const vf g = vs * LOAD(a3 + i);
+            const vf t1 = LOAD(a1 + i) + g, t2 = LOAD(a2 + i) + g;
             STORE(a1 + i, t1);
             STORE(a2 + i, t2);
             STORE(a0 + i, LOAD(a0 + i) + vs * (t1 + t2));
         }
         for (; i < hi; i++) {
-            const float t1 = a1[i] * s + a3[i], t2 = a2[i] * s + a3[i];
+            const float g = s * a3[i];
+            const float t1 = a1[i] + g, t2 = a2[i] + g;
             a1[i] = t1;
             a2[i] = t2;
             a0[i] = a0[i] + s * (t1 + t2);
@@ -98,10 +99,10 @@ static void rw_range(bench_pattern p, size_t lo, size_t hi, float *const *a)
 
 /* Threaded: contiguous parts of whole vectors, one per thread, as the
  * static schedule of the library's block layer gives. */
-void FN(bench_ceiling_rw_)(bench_pattern p, size_t n, float *const *a, int threads)
+void FN(bench_ceiling_rw_)(bench_pattern p, size_t n, float *const *a, float s, int threads)
 {
     if (threads <= 1) {
-        rw_range(p, 0, n, a);
+        rw_range(p, 0, n, a, s);
         return;
     }
     const size_t vectors = (n + VL - 1) / VL;
@@ -113,7 +114,7 @@ void FN(bench_ceiling_rw_)(bench_pattern p, size_t n, float *const *a, int threa
         nt = (size_t)omp_get_num_threads();
 #endif
         const size_t lo = vectors * t / nt * VL, hi = vectors * (t + 1) / nt * VL;
-        rw_range(p, lo, hi < n ? hi : n, a);
+        rw_range(p, lo, hi < n ? hi : n, a, s);
     }
 }
 

@@ -174,6 +174,7 @@ typedef struct options {
     int quiet;
     int nonfinite_set; /* --on-nonfinite given; else the divergence rule */
     descent_nonfinite_policy nonfinite;
+    long max_skips; /* --on-nonfinite skip: consecutive skips that stop the run; 0 = none */
 } options;
 
 static void usage(FILE *out)
@@ -258,7 +259,9 @@ static void usage(FILE *out)
             "  --quiet               no progress lines\n"
             "  --on-nonfinite POLICY a NaN/Inf gradient: propagate (step anyway, as PyTorch,\n"
             "                        then stop as diverged), skip (leave that step out and\n"
-            "                        go on), stop (exit 1 naming the element).  Default: stop\n"
+            "                        go on; --max-skips N in a row, default 100, 0 = no limit,\n"
+            "                        stop the run with exit status 1), stop (exit 1 naming\n"
+            "                        the element).  Default: stop\n"
             "                        as diverged at a non-finite loss or gradient, unstepped\n",
             *DESCENT_DATA_DIR ? DESCENT_DATA_DIR : "none found by configure");
 }
@@ -303,6 +306,7 @@ static int parse_options(int argc, char **argv, options *o, int *help)
     o->seed = 1;
     o->standardize = -1;
     o->data_dir = DESCENT_DATA_DIR;
+    o->max_skips = 100;
     *help = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -495,6 +499,9 @@ static int parse_options(int argc, char **argv, options *o, int *help)
                 return 0;
             }
             o->nonfinite_set = 1;
+        } else if (cli_is_flag(arg, "--max-skips")) {
+            if (!parse_long("--max-skips", VALUE("--max-skips"), 0, 1L << 40, &o->max_skips))
+                return 0;
         } else if (arg[0] == '-' && arg[1] != '\0') {
             cli_error("train: unknown option '%s'", arg);
             return 0;
@@ -859,7 +866,7 @@ static double scheduled_lr(const options *o, double base, long epochs_done, long
 
 typedef enum {
     STOP_NONE, STOP_EPOCHS, STOP_MAX_STEPS, STOP_CONVERGED, STOP_TARGET_LOSS,
-    STOP_TARGET_ACCURACY, STOP_DIVERGED
+    STOP_TARGET_ACCURACY, STOP_DIVERGED, STOP_SKIPS
 } stop_reason;
 
 int cmd_train(int argc, char **argv)
@@ -906,7 +913,7 @@ int cmd_train(int argc, char **argv)
 
     if (o.nonfinite_set)
         descent_optimizer_set_nonfinite(t.opt, o.nonfinite);
-    long skipped_steps = 0;
+    long skipped_steps = 0, skipped_in_a_row = 0;
 
     int threads = o.threads;
 #if DESCENT_HAVE_OPENMP
@@ -974,11 +981,13 @@ int cmd_train(int argc, char **argv)
                 } else if (descent_optimizer_skipped_steps(t.opt) > skipped_before) {
                     took = 0, diverged = 0;
                     skipped_steps++;
+                    skipped_in_a_row++;
                 } else {
                     took = 1, diverged = !finite;
                 }
             }
             if (took) {
+                skipped_in_a_row = 0;
                 if (!o.nonfinite_set)
                     descent_optimizer_step(t.opt, t.params, t.grad);
                 step++;
@@ -1000,6 +1009,8 @@ int cmd_train(int argc, char **argv)
             }
             if (diverged)
                 stop = STOP_DIVERGED;
+            else if (!took && o.max_skips && skipped_in_a_row >= o.max_skips)
+                stop = STOP_SKIPS; /* the gradient stays non-finite: no point going on */
             else if (!took)
                 continue; /* --on-nonfinite skip */
             else if (o.grad_tol > 0 && gnorm < o.grad_tol)
@@ -1077,10 +1088,13 @@ int cmd_train(int argc, char **argv)
         printf("target accuracy reached (%.4f >= %g)\n", last_accuracy, o.target_accuracy);
         break;
     case STOP_DIVERGED: printf("diverged (loss %g, gradient norm %g)\n", last_loss, last_gnorm); break;
+    case STOP_SKIPS:
+        printf("%ld steps in a row skipped for a non-finite gradient (--max-skips)\n", o.max_skips);
+        break;
     default: printf("\n"); break;
     }
     trainer_free(&t);
-    return stop == STOP_DIVERGED ? 1 : 0;
+    return stop == STOP_DIVERGED || stop == STOP_SKIPS ? 1 : 0;
 }
 
 int cmd_train_check(int argc, char **argv)

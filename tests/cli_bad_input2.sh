@@ -166,5 +166,13 @@ expect 1 "grad\\[0\\] = -inf \\(first bad element of 2\\); step not taken" \
     "--on-nonfinite stop names the element" nf --on-nonfinite stop
 expect 1 "final f -?nan at \\(inf, inf\\).*stopped: diverged" \
     "--on-nonfinite propagate steps into inf/NaN, then stops" nf --on-nonfinite propagate
-expect 0 "5 steps, 9995 skipped \\(non-finite gradient\\)" \
-    "--on-nonfinite skip leaves the bad steps out and goes on" nf --on-nonfinite skip
+expect 1 "5 steps, 100 skipped \\(non-finite gradient\\).*stopped: 100 steps in a row skipped" \
+    "--on-nonfinite skip: a gradient that stays non-finite stops after --max-skips (100)" \
+    nf --on-nonfinite skip
+expect 1 "5 steps, 7 skipped .*stopped: 7 steps in a row skipped" "--max-skips 7" \
+    nf --on-nonfinite skip --max-skips 7
+expect 0 "5 steps, 9995 skipped \\(non-finite gradient\\).*stopped: epoch limit" \
+    "--on-nonfinite skip --max-skips 0 leaves the bad steps out and goes on" \
+    nf --on-nonfinite skip --max-skips 0
+expect 2 "--max-skips: -1 is out of range" "--max-skips -1" nf --max-skips -1
+expect 2 "--max-skips: 'x' is not an integer" "--max-skips x" nf --max-skips x

@@ -46,8 +46,9 @@ if [ -f "$R/throughput.json" ]; then
             }
         }
         line = ""
-        for (v in isas) for (t = 1; t <= maxt; t++)
-            if (pk[v, t] != "") line = line sprintf("  %s/%dt %.1f", v, t, pk[v, t])
+        nv = split("scalar avx2 avx512 neon", order, " ")
+        for (k = 1; k <= nv; k++) for (t = 1; t <= maxt; t++)
+            if (pk[order[k], t] != "") line = line sprintf("  %s/%dt %.1f", order[k], t, pk[order[k], t])
         if (line != "") print "FMA peak, GFLOP/s:" line
         if (no > 0) {
             printf "Optimizers at the main-memory size (n = %s), best variant per thread count;\n", n_mem

@@ -3,10 +3,14 @@
  * shape) at batch 64 and 256, every supported variant, 1 and all threads.
  *
  *   BM_mlp/forward/<isa>/batch:B           descent_mlp_forward
+ *   BM_mlp/backward/<isa>/batch:B          descent_mlp_backward (loss, output
+ *                                          gradient and backprop); each
+ *                                          iteration's forward runs with the
+ *                                          clocks paused
  *   BM_mlp/forward_backward/<isa>/batch:B  descent_mlp_loss_grad
  *   BM_mlp/train_step/<isa>/batch:B        loss_grad + an Adam step (same
  *                                          variant and threads)
- *   BM_mlp/forward|forward_backward/openblas/batch:B   OpenBLAS cblas_sgemm
+ *   BM_mlp/forward|backward|forward_backward/openblas/batch:B   OpenBLAS cblas_sgemm
  *       on the same GEMM shapes (plus the ReLU), a peer for the GEMM part
  *       (OPENBLAS_CORETYPE=SkylakeX is set by descent-bench when the
  *       variable was unset and the CPU has AVX-512; the label says so).
@@ -22,8 +26,8 @@
  * arith_intensity = those flops / the bytes a step must move at least,
  * with every intermediate (activations, their gradients) kept in cache:
  * forward reads the batch and the parameters and writes the outputs;
- * forward_backward reads the batch and the parameters and writes the
- * gradient; train_step adds Adam's 28 B per parameter (p, g, m, v read;
+ * backward and forward_backward read the batch and the parameters and
+ * write the gradient; train_step adds Adam's 28 B per parameter (p, g, m, v read;
  * p, m, v written) on top.  The roofline plot places the MLP with it.
  */
 #include <stdint.h>
@@ -45,8 +49,9 @@ void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float a
 void openblas_set_num_threads(int threads);
 #endif
 
-enum { OP_FORWARD, OP_FORWARD_BACKWARD, OP_TRAIN_STEP, OP_COUNT };
-static const char *const op_names[OP_COUNT] = {"forward", "forward_backward", "train_step"};
+enum { OP_FORWARD, OP_BACKWARD, OP_FORWARD_BACKWARD, OP_TRAIN_STEP, OP_COUNT };
+static const char *const op_names[OP_COUNT] = {"forward", "backward", "forward_backward",
+                                               "train_step"};
 
 #define IN 784
 #define HID 128
@@ -66,6 +71,7 @@ static double mlp_flops(int op, int batch)
     const double params = (double)IN * HID + HID + (double)HID * OUT + OUT;
     switch (op) {
     case OP_FORWARD: return fwd;
+    case OP_BACKWARD: return bwd;
     case OP_FORWARD_BACKWARD: return fwd + bwd;
     default: return fwd + bwd + 13 * params;
     }
@@ -77,6 +83,7 @@ static double mlp_bytes(int op, int batch)
     const double input = 4.0 * batch * IN;
     switch (op) {
     case OP_FORWARD: return input + 4 * params + 4.0 * batch * OUT;
+    case OP_BACKWARD:
     case OP_FORWARD_BACKWARD: return input + 8 * params;
     default: return input + 8 * params + 28 * params;
     }
@@ -141,11 +148,23 @@ static void bm_mlp(bench_state *s)
         goto done;
     }
     bench_peak_flops(c->isa, c->tidx, threads); /* measured before the loop if not yet */
-    double t0 = bench_now();
+    double t0 = bench_now(), backward_seconds = -1;
     switch (c->op) {
     case OP_FORWARD:
         while (bench_keep_running(s)) {
             descent_mlp_forward(mlp, params, c->batch, x, out);
+            bench_clobber_memory();
+        }
+        break;
+    case OP_BACKWARD: /* the clocks run for the backward calls only */
+        backward_seconds = 0;
+        while (bench_keep_running(s)) {
+            bench_pause_timing(s);
+            descent_mlp_forward(mlp, params, c->batch, x, out);
+            bench_resume_timing(s);
+            const double b0 = bench_now();
+            descent_mlp_backward(mlp, params, c->batch, x, labels, NULL, grad, &loss);
+            backward_seconds += bench_now() - b0;
             bench_clobber_memory();
         }
         break;
@@ -163,7 +182,7 @@ static void bm_mlp(bench_state *s)
         }
         break;
     }
-    report(s, c, bench_now() - t0, threads);
+    report(s, c, backward_seconds >= 0 ? backward_seconds : bench_now() - t0, threads);
 done:
     descent_optimizer_free(opt);
     descent_mlp_free(mlp);
@@ -195,17 +214,23 @@ static void bm_openblas(bench_state *s)
     fill_random(w2, (size_t)OUT * HID, 5);
     openblas_set_num_threads(threads);
     bench_peak_flops(bench_best_isa(), c->tidx, threads);
-    const int backward = c->op == OP_FORWARD_BACKWARD;
-    double t0 = 0;
+    const int backward = c->op != OP_FORWARD;
+    const int forward_timed = c->op != OP_BACKWARD; /* else the clocks pause for it */
+    double t0 = 0, timed = 0;
     for (int warm = 1; warm >= 0; warm--) {
         if (!warm)
-            t0 = bench_now();
+            t0 = bench_now(), timed = 0;
         while (warm || bench_keep_running(s)) {
+            if (!forward_timed && !warm)
+                bench_pause_timing(s);
             cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, b, HID, IN, 1.0f, x, IN, w1, IN, 0.0f, z1, HID);
             for (int i = 0; i < b * HID; i++)
                 a1[i] = z1[i] > 0 ? z1[i] : 0;
             cblas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, b, OUT, HID, 1.0f, a1, HID, w2, HID, 0.0f, z2,
                         OUT);
+            if (!forward_timed && !warm)
+                bench_resume_timing(s);
+            const double b0 = bench_now();
             if (backward) { /* z2 stands in for dL/dz2 */
                 cblas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, OUT, HID, b, 1.0f, z2, OUT, a1, HID, 0.0f,
                             dw2, HID);
@@ -216,12 +241,13 @@ static void bm_openblas(bench_state *s)
                 cblas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, HID, IN, b, 1.0f, da1, HID, x, IN, 0.0f,
                             dw1, IN);
             }
+            timed += bench_now() - b0;
             bench_clobber_memory();
             if (warm)
                 break;
         }
     }
-    report(s, c, bench_now() - t0, threads);
+    report(s, c, forward_timed ? bench_now() - t0 : timed, threads);
     const char *core = getenv("OPENBLAS_CORETYPE");
     char label[96];
     snprintf(label, sizeof label, "OpenBLAS sgemm only%s%s%s", core ? ", OPENBLAS_CORETYPE=" : "",
@@ -249,7 +275,7 @@ void bench_register_mlp(const descent_isa *isas, int nisa, const int *threads, i
                         int with_openblas)
 {
     static const int batches[2] = {64, 256};
-    static mlp_case cases[3 * DESCENT_ISA_COUNT * 2 * 2 + 3 * 2 * 2];
+    static mlp_case cases[OP_COUNT * (DESCENT_ISA_COUNT + 1) * 2 * 2];
     int k = 0;
     /* The OpenBLAS rows last: its worker threads spin for a while after
      * each threaded call and would take a core from the rows after them. */

@@ -30,10 +30,13 @@ if [ -f "$R/throughput.json" ]; then
             if (op == "train_step" && $7 > mg[b, t]) { mg[b, t] = $7; mv[b, t] = v; mf[b, t] = $9 }
             if (op == "forward_backward" && v == "openblas") ob[b, t] = $7
             if (op == "forward_backward" && v != "openblas" && $7 > fb[b, t]) fb[b, t] = $7
+            if (op == "forward" && v != "openblas" && $7 > fw[b, t]) fw[b, t] = $7
+            if (op == "backward" && v != "openblas" && $7 > bw[b, t]) bw[b, t] = $7
             batches[b] = 1
         }
     }
     function gb(x) { return x == "" ? "     -" : sprintf("%6.1f", x / 1e9) }
+    function opt1(x) { return x == "" ? "-" : sprintf("%.1f", x) }
     END {
         if (haveceil) {
             print "Ceilings (BM_ceiling rows), GB/s (bytes the pattern must move / s; triad counts 12 B, moves 16):"
@@ -69,13 +72,13 @@ if [ -f "$R/throughput.json" ]; then
         nb = 0
         for (b in batches) nb++
         if (nb > 0) {
-            print "MLP 784-128-10 ReLU, train step (forward + backward + Adam), best variant:"
-            printf "  %-6s %7s %-7s %8s %8s %18s %18s\n", "batch", "threads", "variant", "GFLOP/s", "of peak", "fwd+bwd GFLOP/s", "OpenBLAS fwd+bwd"
+            print "MLP 784-128-10 ReLU, train step (forward + backward + Adam), best variant; GFLOP/s of the parts (best variant):"
+            printf "  %-6s %7s %-7s %8s %8s   %7s %7s %7s %16s\n", "batch", "threads", "variant", "GFLOP/s", "of peak", "fwd", "bwd", "fwd+bwd", "OpenBLAS fwd+bwd"
             for (b in batches) for (t = 1; t <= maxt; t++) {
                 if (mg[b, t] == "") continue
-                printf "  %-6s %7d %-7s %8.1f %8s %18s %18s\n", b, t, mv[b, t], mg[b, t],
-                    mf[b, t] == "-" ? "-" : sprintf("%.2f", mf[b, t]), fb[b, t] == "" ? "-" : sprintf("%.1f", fb[b, t]),
-                    ob[b, t] == "" ? "-" : sprintf("%.1f", ob[b, t])
+                printf "  %-6s %7d %-7s %8.1f %8s   %7s %7s %7s %16s\n", b, t, mv[b, t], mg[b, t],
+                    mf[b, t] == "-" ? "-" : sprintf("%.2f", mf[b, t]), opt1(fw[b, t]), opt1(bw[b, t]),
+                    opt1(fb[b, t]), opt1(ob[b, t])
             }
         }
     }'

@@ -344,9 +344,19 @@ int descent_mlp_max_batch(const descent_mlp *mlp);
 descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int batch,
                                      const float *x, const int *labels, const float *targets,
                                      float *grad, float *loss);
-/* As descent_ref_mlp_forward, for 1 <= batch <= max_batch. */
+/* As descent_ref_mlp_forward, for 1 <= batch <= max_batch.  The object
+ * keeps the activations, for descent_mlp_backward. */
 descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int batch,
                                    const float *x, float *out);
+/* The backward half of descent_mlp_loss_grad: the loss and (grad not NULL)
+ * the gradient from the activations of the last descent_mlp_forward, which
+ * must have been called with the same params, x and batch, whose contents
+ * must not have changed since.  Forward then backward gives the same bits
+ * as descent_mlp_loss_grad.  DESCENT_ERR_INVALID when the last forward was
+ * with other pointers or batch (or none ran). */
+descent_status descent_mlp_backward(descent_mlp *mlp, const float *params, int batch,
+                                    const float *x, const int *labels, const float *targets,
+                                    float *grad, float *loss);
 
 #ifdef __cplusplus
 }

@@ -37,6 +37,10 @@ struct descent_mlp {
     float *out[DESCENT_MLP_MAX_LAYERS + 1];
     float *dz, *da;       /* [max_batch][widest layer] */
     float *example_loss;  /* [max_batch] */
+    /* What the activations in out[] were computed from (params, x, batch;
+     * params NULL when none), checked by descent_mlp_backward. */
+    const float *forward_params, *forward_x;
+    int forward_batch;
 };
 
 /* ------------------------------------------------------------------ gemm */
@@ -283,6 +287,7 @@ static void run_forward(descent_mlp *mlp, const float *params, int batch, const 
                         l < s->layers);
         a_prev = mlp->out[l];
     }
+    mlp->forward_params = params, mlp->forward_x = x, mlp->forward_batch = batch;
 }
 
 static descent_status check(const char *fn, descent_mlp *mlp, int batch)
@@ -331,19 +336,13 @@ static void loss_and_output_gradient(descent_mlp *mlp, int batch, const int *lab
             targets ? targets + (size_t)b * outputs : NULL, mlp->dz + (size_t)b * outputs);
 }
 
-descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int batch,
-                                     const float *x, const int *labels, const float *targets,
-                                     float *grad, float *loss)
+/* The loss and, if grad is not NULL, the gradient, from the activations
+ * that run_forward left for these params, batch and x. */
+static void run_backward(descent_mlp *mlp, const float *params, int batch, const float *x,
+                         const int *labels, const float *targets, float *grad, float *loss)
 {
-    descent_status st = check("descent_mlp_loss_grad", mlp, batch);
-    if (st == DESCENT_OK)
-        st = descent_mlp_check_call("descent_mlp_loss_grad", &mlp->shape, params, batch, x, 1,
-                                    labels, targets, loss);
-    if (st != DESCENT_OK)
-        return st;
     const descent_mlp_shape *s = &mlp->shape;
     const int L = s->layers, outputs = s->sizes[L];
-    run_forward(mlp, params, batch, x);
     loss_and_output_gradient(mlp, batch, labels, targets);
 
     /* The batch loss: a sequential sum in double, as the reference. */
@@ -361,7 +360,7 @@ descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int 
         *loss = (float)(total / ((double)batch * outputs));
     }
     if (!grad)
-        return DESCENT_OK;
+        return;
 
     float *dz = mlp->dz, *da = mlp->da;
     for (int l = L; l >= 1; l--) {
@@ -397,5 +396,37 @@ descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int 
         float *swap = dz;
         dz = da, da = swap;
     }
+}
+
+descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int batch,
+                                     const float *x, const int *labels, const float *targets,
+                                     float *grad, float *loss)
+{
+    descent_status st = check("descent_mlp_loss_grad", mlp, batch);
+    if (st == DESCENT_OK)
+        st = descent_mlp_check_call("descent_mlp_loss_grad", &mlp->shape, params, batch, x, 1,
+                                    labels, targets, loss);
+    if (st != DESCENT_OK)
+        return st;
+    run_forward(mlp, params, batch, x);
+    run_backward(mlp, params, batch, x, labels, targets, grad, loss);
+    return DESCENT_OK;
+}
+
+descent_status descent_mlp_backward(descent_mlp *mlp, const float *params, int batch,
+                                    const float *x, const int *labels, const float *targets,
+                                    float *grad, float *loss)
+{
+    descent_status st = check("descent_mlp_backward", mlp, batch);
+    if (st == DESCENT_OK)
+        st = descent_mlp_check_call("descent_mlp_backward", &mlp->shape, params, batch, x, 1,
+                                    labels, targets, loss);
+    if (st != DESCENT_OK)
+        return st;
+    if (mlp->forward_params != params || mlp->forward_x != x || mlp->forward_batch != batch)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "descent_mlp_backward: the last descent_mlp_forward on this MLP "
+                            "was not with these params, x and batch %d", batch);
+    run_backward(mlp, params, batch, x, labels, targets, grad, loss);
     return DESCENT_OK;
 }

@@ -27,7 +27,8 @@ for opt in adam adamw sgd sgd_momentum nesterov rmsprop adagrad adadelta adamax 
     done
 done
 for want in '^BM_ceiling/4r3w/mem/' '^BM_ceiling/triad/' '^BM_peak_fma/' \
-    '^BM_mlp/train_step/[a-z0-9]*/batch:64/' '^BM_mlp/forward/' '^BM_mlp/forward_backward/'; do
+    '^BM_mlp/train_step/[a-z0-9]*/batch:64/' '^BM_mlp/forward/' '^BM_mlp/backward/' \
+    '^BM_mlp/forward_backward/'; do
     printf '%s\n' "$list" | grep -q "$want" || missing="$missing $want"
 done
 if [ -z "$missing" ]; then
@@ -37,7 +38,7 @@ else
 fi
 
 # 2. a quick filtered run's JSON
-filter='BM_(peak_fma/scalar/|ceiling/4r3w/L2/[0-9]+/|step/(adam|sgd_momentum)/scalar/L2/[0-9]+/|mlp/forward/scalar/batch:64/)real_time/threads:1$'
+filter='BM_(peak_fma/scalar/|ceiling/4r3w/L2/[0-9]+/|step/(adam|sgd_momentum)/scalar/L2/[0-9]+/|mlp/(forward|backward)/scalar/batch:64/)real_time/threads:1$'
 for f in a b; do
     "$bench" --benchmark_filter="$filter" --benchmark_min_time=0.005s \
         --benchmark_out="$tmp/$f.json" --benchmark_out_format=json >"$tmp/$f.out" 2>&1
@@ -57,7 +58,7 @@ d = json.load(open(sys.argv[1]), parse_constant=refuse)
 for k in ("date", "num_cpus", "caches", "json_schema_version"):
     assert k in d["context"], "context lacks " + k
 runs = {r["name"]: r for r in d["benchmarks"]}
-assert len(runs) == 5, "expected 5 runs, got %s" % sorted(runs)
+assert len(runs) == 6, "expected 6 runs, got %s" % sorted(runs)
 for r in runs.values():
     for k in ("name", "family_index", "run_name", "run_type", "repetitions", "threads",
               "iterations", "real_time", "cpu_time", "time_unit"):
@@ -79,6 +80,11 @@ for r in steps:
 mlp = runs["BM_mlp/forward/scalar/batch:64/real_time/threads:1"]
 assert mlp["GFLOPS"] > 0 and mlp["peak_fraction"] > 0
 assert abs(mlp["arith_intensity"] - 21.31) < 0.01, "MLP forward intensity %g" % mlp["arith_intensity"]
+bwd = runs["BM_mlp/backward/scalar/batch:64/real_time/threads:1"]
+assert bwd["GFLOPS"] > 0 and bwd["peak_fraction"] > 0
+# backward's clocks stop for its forward: its time is a part of what
+# forward + backward take, not the whole
+assert bwd["real_time"] < 1.5 * mlp["real_time"], "backward %g vs forward %g" % (bwd["real_time"], mlp["real_time"])
 assert runs["BM_peak_fma/scalar/real_time/threads:1"]["GFLOPS"] > 0
 assert [r for n, r in runs.items() if n.startswith("BM_ceiling/4r3w/L2/")][0]["bytes_per_second"] > 0
 print("fine")

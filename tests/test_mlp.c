@@ -385,6 +385,58 @@ static void test_fast_varying_batch(void)
     free_problem(&big);
 }
 
+/* Forward then backward is loss_grad, bit for bit, on every variant and
+ * both losses; backward refuses to run on another forward's activations. */
+static void test_forward_then_backward(void)
+{
+    for (int lo = 0; lo < DESCENT_LOSS_COUNT; lo++) {
+        descent_mlp_shape s = make_shape((const int[]){33, 17, 5}, 3, DESCENT_RELU,
+                                         (descent_loss)lo);
+        problem p = make_problem(s, 9, 11 + (unsigned long long)lo);
+        const int *labels = labels_of(&p);
+        const float *targets = targets_of(&p);
+        float *want = malloc(p.n * sizeof(float)), *got = malloc(p.n * sizeof(float));
+        float *out = malloc((size_t)p.batch * 5 * sizeof(float));
+        descent_mlp *mlp;
+        if (!want || !got || !out || descent_mlp_create(&s, p.batch, &mlp) != DESCENT_OK) {
+            EXPECT(0, "setup: %s", descent_last_error());
+            free(want), free(got), free(out), free_problem(&p);
+            continue;
+        }
+        float want_loss, got_loss;
+        EXPECT(descent_mlp_backward(mlp, p.params, p.batch, p.x, labels, targets, got,
+                                    &got_loss) == DESCENT_ERR_INVALID &&
+                   strstr(descent_last_error(), "descent_mlp_forward"),
+               "backward before any forward: '%s'", descent_last_error());
+        for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
+            if (!descent_isa_supported((descent_isa)isa))
+                continue;
+            descent_mlp_set_isa(mlp, (descent_isa)isa);
+            EXPECT(descent_mlp_loss_grad(mlp, p.params, p.batch, p.x, labels, targets, want,
+                                         &want_loss) == DESCENT_OK,
+                   "%s", descent_last_error());
+            EXPECT(descent_mlp_forward(mlp, p.params, p.batch, p.x, out) == DESCENT_OK &&
+                       descent_mlp_backward(mlp, p.params, p.batch, p.x, labels, targets, got,
+                                            &got_loss) == DESCENT_OK,
+                   "%s", descent_last_error());
+            EXPECT(memcmp(want, got, p.n * sizeof(float)) == 0 &&
+                       memcmp(&want_loss, &got_loss, sizeof want_loss) == 0,
+                   "%s loss %d: forward + backward differs from loss_grad (loss %.9g vs %.9g)",
+                   descent_isa_name((descent_isa)isa), lo, got_loss, want_loss);
+        }
+        /* Another batch or another x than the last forward's. */
+        EXPECT(descent_mlp_backward(mlp, p.params, p.batch - 1, p.x, labels, targets, got,
+                                    &got_loss) == DESCENT_ERR_INVALID,
+               "backward with another batch accepted");
+        EXPECT(descent_mlp_backward(mlp, p.params, p.batch, p.x + 1, labels, targets, got,
+                                    &got_loss) == DESCENT_ERR_INVALID,
+               "backward with another x accepted");
+        descent_mlp_free(mlp);
+        free(want), free(got), free(out);
+        free_problem(&p);
+    }
+}
+
 /* ------------------------------------------------------------ stability */
 
 static void test_huge_logits_stay_finite(void)
@@ -564,6 +616,7 @@ int main(void)
     RUN(test_fast_wide_layers);
     RUN(test_fast_fashion_mnist_shape);
     RUN(test_fast_varying_batch);
+    RUN(test_forward_then_backward);
     RUN(test_huge_logits_stay_finite);
     RUN(test_saturating_activations);
     RUN(test_layout);

@@ -431,7 +431,8 @@ static void bm_step(bench_state *s)
     bench_set_counter(s, "GFLOPS", items * cfg->flops * 1e-9, BENCH_COUNTER_RATE);
     bench_set_counter(s, "arith_intensity", cfg->flops / pattern_bytes(cfg->pattern), 0);
     if (ceiling_time > 0 && elapsed > 0) {
-        double ceiling = 2.0 * (double)passes * (double)n * pattern_bytes(cfg->pattern) / ceiling_time;
+        const double ceiling_bytes = 2.0 * (double)passes * (double)n * pattern_bytes(cfg->pattern);
+        const double ceiling = ceiling_bytes / ceiling_time;
         bench_set_counter(s, "ceiling_bytes_per_second", ceiling, BENCH_COUNTER_BINARY);
         bench_set_counter(s, "ceiling_fraction", bytes / elapsed / ceiling, 0);
     }

@@ -294,12 +294,12 @@ void bench_register_mlp(const descent_isa *isas, int nisa, const int *threads, i
 #else
                         bench_fn fn = bm_mlp;
 #endif
-                        bench_register(
-                            "BM_mlp", fn,
-                            &(bench_args){.variant = {op_names[op], blas ? "openblas"
-                                                                         : descent_isa_name(isas[i])},
-                                          .arg = {batches[bi]}, .nargs = 1, .arg_name = {"batch"},
-                                          .threads = threads[t], .use_real_time = 1, .data = c});
+                        const char *variant = blas ? "openblas" : descent_isa_name(isas[i]);
+                        bench_register("BM_mlp", fn,
+                                       &(bench_args){.variant = {op_names[op], variant},
+                                                     .arg = {batches[bi]}, .nargs = 1,
+                                                     .arg_name = {"batch"}, .threads = threads[t],
+                                                     .use_real_time = 1, .data = c});
                     }
             }
 }

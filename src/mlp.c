@@ -281,8 +281,8 @@ static void run_forward(descent_mlp *mlp, const float *params, int batch, const 
     for (int l = 1; l <= s->layers; l++) {
         const int in = s->sizes[l - 1], out = s->sizes[l];
         /* Z = A_prev W^T, W [out][in] as stored */
-        parallel_gemm(mlp, 1, batch, out, in, a_prev, in, 1, params + descent_mlp_weight_offset(s, l),
-                      in, mlp->out[l], out, 0);
+        const float *W = params + descent_mlp_weight_offset(s, l);
+        parallel_gemm(mlp, 1, batch, out, in, a_prev, in, 1, W, in, mlp->out[l], out, 0);
         bias_activation(mlp, batch, out, params + descent_mlp_bias_offset(s, l), mlp->out[l],
                         l < s->layers);
         a_prev = mlp->out[l];
@@ -290,7 +290,11 @@ static void run_forward(descent_mlp *mlp, const float *params, int batch, const 
     mlp->forward_params = params, mlp->forward_x = x, mlp->forward_batch = batch;
 }
 
-static descent_status check(const char *fn, descent_mlp *mlp, int batch)
+/* The object, batch <= max_batch, then the shape and arguments as the
+ * reference checks them (descent_mlp_check_call). */
+static descent_status check(const char *fn, descent_mlp *mlp, const float *params, int batch,
+                            const float *x, int want_loss, const int *labels,
+                            const float *targets, const float *loss_or_out)
 {
     if (!mlp)
         return descent_fail(DESCENT_ERR_INVALID, "%s: mlp is NULL", fn);
@@ -298,16 +302,14 @@ static descent_status check(const char *fn, descent_mlp *mlp, int batch)
         return descent_fail(DESCENT_ERR_INVALID,
                             "%s: batch %d is larger than this MLP's max_batch %d", fn, batch,
                             mlp->max_batch);
-    return DESCENT_OK;
+    return descent_mlp_check_call(fn, &mlp->shape, params, batch, x, want_loss, labels,
+                                  targets, loss_or_out);
 }
 
 descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int batch,
                                    const float *x, float *out)
 {
-    descent_status s = check("descent_mlp_forward", mlp, batch);
-    if (s == DESCENT_OK)
-        s = descent_mlp_check_call("descent_mlp_forward", &mlp->shape, params, batch, x, 0,
-                                   NULL, NULL, out);
+    descent_status s = check("descent_mlp_forward", mlp, params, batch, x, 0, NULL, NULL, out);
     if (s != DESCENT_OK)
         return s;
     run_forward(mlp, params, batch, x);
@@ -402,10 +404,8 @@ descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int 
                                      const float *x, const int *labels, const float *targets,
                                      float *grad, float *loss)
 {
-    descent_status st = check("descent_mlp_loss_grad", mlp, batch);
-    if (st == DESCENT_OK)
-        st = descent_mlp_check_call("descent_mlp_loss_grad", &mlp->shape, params, batch, x, 1,
-                                    labels, targets, loss);
+    descent_status st =
+        check("descent_mlp_loss_grad", mlp, params, batch, x, 1, labels, targets, loss);
     if (st != DESCENT_OK)
         return st;
     run_forward(mlp, params, batch, x);
@@ -417,10 +417,8 @@ descent_status descent_mlp_backward(descent_mlp *mlp, const float *params, int b
                                     const float *x, const int *labels, const float *targets,
                                     float *grad, float *loss)
 {
-    descent_status st = check("descent_mlp_backward", mlp, batch);
-    if (st == DESCENT_OK)
-        st = descent_mlp_check_call("descent_mlp_backward", &mlp->shape, params, batch, x, 1,
-                                    labels, targets, loss);
+    descent_status st =
+        check("descent_mlp_backward", mlp, params, batch, x, 1, labels, targets, loss);
     if (st != DESCENT_OK)
         return st;
     if (mlp->forward_params != params || mlp->forward_x != x || mlp->forward_batch != batch)

@@ -56,8 +56,9 @@ static ALWAYS_INLINE void tile(const int mr, const int full, int nr, int kc, con
         c[i][1] = accumulate ? vf_load_n(C + i * ldc + VEC_WIDTH, l1) : vf_zero();
     }
     for (int k = 0; k < kc; k++) {
-        const vf b0 = full ? vf_load(B + k * ldb) : vf_load_n(B + k * ldb, l0);
-        const vf b1 = full ? vf_load(B + k * ldb + VEC_WIDTH) : vf_load_n(B + k * ldb + VEC_WIDTH, l1);
+        const float *b = B + k * ldb;
+        const vf b0 = full ? vf_load(b) : vf_load_n(b, l0);
+        const vf b1 = full ? vf_load(b + VEC_WIDTH) : vf_load_n(b + VEC_WIDTH, l1);
         const float *a = A + k * csa;
 #pragma GCC unroll 8
         for (int i = 0; i < mr; i++) {
@@ -92,11 +93,8 @@ static void tile_rows(int mr, int nr, int kc, const float *A, ptrdiff_t rsa, ptr
 void VEC_FN(gemm)(int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
                   const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate)
 {
-    if (K == 0) {
-        if (!accumulate)
-            for (int m = 0; m < M; m++)
-                for (int n = 0; n < N; n++)
-                    C[m * ldc + n] = 0.0f;
+    if (K == 0) { /* nothing to multiply: the scalar gemm zeroes C (or leaves it) */
+        descent_gemm_scalar(M, N, 0, A, rsa, csa, B, ldb, C, ldc, accumulate);
         return;
     }
     for (int k0 = 0; k0 < K; k0 += KC) {

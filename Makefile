@@ -121,8 +121,11 @@ $(BUILDDIR)/tests/%: tests/%.c tests/check.h $(LIB)
 # bench/harness.h: a Google-Benchmark-compatible framework (same flags,
 # console, JSON and CSV output).  Benchmark programs link BENCH_HARNESS_OBJS;
 # harness_selftest is the program tests/cli_bench_harness.sh drives.
+# It writes --benchmark_out through the library's output-file writer
+# (src/outfile.c, with src/error.c for its messages), linked on its own so
+# that the harness needs no kernels.
 BENCH_HARNESS_SRCS := bench/harness.c bench/flags.c bench/stats.c bench/report.c \
-                      bench/outfile.c bench/context.c
+                      bench/context.c src/outfile.c src/error.c
 BENCH_HARNESS_OBJS := $(BENCH_HARNESS_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 BENCH_SELFTEST := $(BUILDDIR)/bench/harness_selftest
 $(BENCH_HARNESS_OBJS) $(BUILDDIR)/obj/bench/harness_selftest.o: bench/harness.h bench/harness_internal.h

@@ -40,7 +40,7 @@
  * curves/<problem>_<optimizer>.csv (best lr, first seed: step, epoch,
  * seconds, loss[, test_acc]), curves/batch_<name>.csv,
  * curves/schedule_<name>.csv, paths/rosenbrock_<optimizer>.csv (x, y per
- * step).  Files are written as name.tmp and renamed when complete.
+ * step).  Files are written whole or not at all (descent_outfile).
  */
 #include <errno.h>
 #include <math.h>
@@ -140,39 +140,38 @@ static int set_scope(const char *name)
 
 static char out_dir[4096] = "results";
 
-/* Open DIR/sub/name.tmp for writing; finish() renames it into place. */
+/* DIR/sub/name through the library's writer (descent.h, "Output files"):
+ * complete or not there.  A file that cannot be written ends the run with
+ * status 2; the writer's exit hook removes every temporary still open. */
 typedef struct outfile {
+    descent_outfile *file;
     FILE *f;
-    char path[4400], tmp[4410];
 } outfile;
 
-static int out_open(outfile *o, const char *sub, const char *name)
+static void out_open(outfile *o, const char *sub, const char *name)
 {
-    char dir[4200];
+    char dir[4200], path[4400];
     snprintf(dir, sizeof dir, "%s%s%s", out_dir, sub ? "/" : "", sub ? sub : "");
     mkdir(out_dir, 0777);
     if (sub)
         mkdir(dir, 0777);
-    snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp", o->path);
-    o->f = fopen(o->tmp, "w");
-    if (o->f == NULL) {
-        fprintf(stderr, "descent-converge: %s: %s\n", o->tmp, strerror(errno));
-        exit(1);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (descent_outfile_open(path, &o->file) != DESCENT_OK) {
+        fprintf(stderr, "descent-converge: %s\n", descent_last_error());
+        exit(2);
     }
-    return 0;
+    o->f = descent_outfile_stream(o->file);
 }
 
 static void out_finish(outfile *o)
 {
-    if (o->f == NULL)
+    if (o->file == NULL)
         return;
-    int bad = ferror(o->f);
-    if (fclose(o->f) != 0 || bad || rename(o->tmp, o->path) != 0) {
-        fprintf(stderr, "descent-converge: cannot write %s\n", o->path);
-        remove(o->tmp);
-        exit(1);
+    if (descent_outfile_commit(o->file) != DESCENT_OK) {
+        fprintf(stderr, "descent-converge: %s\n", descent_last_error());
+        exit(2);
     }
+    o->file = NULL;
     o->f = NULL;
 }
 
@@ -588,6 +587,30 @@ static void usage(FILE *f)
                "                                       schedules, paths)\n");
 }
 
+/* The names --only takes; anything else is a usage error, so that a typo
+ * cannot replace good results with an empty report. */
+static const char *const only_names[] = {"linreg", "rosenbrock", "fmnist", "batch",
+                                         "schedules", "paths"};
+
+static int check_only(const char *only)
+{
+    const char *p = only;
+    for (;;) {
+        const size_t len = strcspn(p, ",");
+        int known = 0;
+        for (size_t i = 0; i < sizeof only_names / sizeof only_names[0]; i++)
+            known |= strlen(only_names[i]) == len && strncmp(p, only_names[i], len) == 0;
+        if (!known) {
+            fprintf(stderr, "descent-converge: --only: unknown name '%.*s' (known: linreg, "
+                            "rosenbrock, fmnist, batch, schedules, paths)\n", (int)len, p);
+            return 0;
+        }
+        if (p[len] == '\0')
+            return 1;
+        p += len + 1;
+    }
+}
+
 static int wants(const char *only, const char *name)
 {
     if (only == NULL)
@@ -601,6 +624,7 @@ static int wants(const char *only, const char *name)
 
 int main(int argc, char **argv)
 {
+    descent_guard_std_fds();
     const char *data_dir = DESCENT_DATA_DIR, *only = NULL;
     set_scope("default");
     for (int i = 1; i < argc; i++) {
@@ -608,7 +632,7 @@ int main(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
-            return 0;
+            return descent_close_stdout("descent-converge") != 0 ? 2 : 0;
         } else if (strcmp(a, "--scope") == 0 && v) {
             if (set_scope(v) != 0) {
                 fprintf(stderr, "descent-converge: --scope: unknown scope '%s'\n", v);
@@ -622,6 +646,8 @@ int main(int argc, char **argv)
             data_dir = v;
             i++;
         } else if (strcmp(a, "--only") == 0 && v) {
+            if (!check_only(v))
+                return 2;
             only = v;
             i++;
         } else {
@@ -952,5 +978,5 @@ int main(int argc, char **argv)
         descent_dataset_free(&mn_train);
         descent_dataset_free(&mn_test);
     }
-    return 0;
+    return descent_close_stdout("descent-converge") != 0 ? 2 : 0;
 }

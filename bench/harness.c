@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "descent.h" /* the output-file writer */
 #include "harness_internal.h"
 
 /* GB's ceiling on a run's iteration count. */
@@ -648,11 +649,7 @@ static int run_selected(const bench_options *opt, const char *prog, const char *
         for (size_t i = 0; i < registry.count; i++)
             if (registry.list[i].selected)
                 printf("%s\n", registry.list[i].name);
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-            fprintf(stderr, "%s: error writing standard output\n", prog);
-            return 1;
-        }
-        return 0;
+        return descent_close_stdout(prog) != 0 ? 2 : 0;
     }
     /* GB's message and exit status 0; an output file still gets a valid,
      * empty report. */
@@ -660,9 +657,13 @@ static int run_selected(const bench_options *opt, const char *prog, const char *
         fprintf(stderr, "Failed to match any benchmarks against regex: %s\n",
                 opt->filter != NULL ? opt->filter : "");
 
-    FILE *file = NULL;
-    if (opt->out != NULL && (file = bench_output_open(opt->out, prog)) == NULL)
-        return 1;
+    /* Opened before anything runs, so an unwritable path costs nothing. */
+    descent_outfile *out = NULL;
+    if (opt->out != NULL && descent_outfile_open(opt->out, &out) != DESCENT_OK) {
+        fprintf(stderr, "%s: --benchmark_out: %s\n", prog, descent_last_error());
+        return 2;
+    }
+    FILE *file = descent_outfile_stream(out);
     bench_context ctx;
     bench_context_collect(&ctx, argv0);
     size_t width = name_width(opt);
@@ -698,16 +699,14 @@ static int run_selected(const bench_options *opt, const char *prog, const char *
         if (filed != NULL)
             bench_reporter_end(filed);
     }
-    if (file != NULL) {
-        if (status != 0)
-            bench_output_discard(file);
-        else
-            status = bench_output_commit(file, opt->out, prog);
+    if (out != NULL && status != 0) {
+        descent_outfile_discard(out);
+    } else if (out != NULL && descent_outfile_commit(out) != DESCENT_OK) {
+        fprintf(stderr, "%s: --benchmark_out: %s\n", prog, descent_last_error());
+        status = 2;
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "%s: error writing standard output\n", prog);
-        status = 1;
-    }
+    if (descent_close_stdout(prog) != 0)
+        status = 2;
     bench_reporter_free(display);
     bench_reporter_free(filed);
     return status;
@@ -718,10 +717,12 @@ int bench_main(int argc, char **argv)
     const char *argv0 = argc > 0 && argv[0] != NULL ? argv[0] : "benchmark";
     const char *slash = strrchr(argv0, '/');
     const char *prog = slash != NULL ? slash + 1 : argv0;
+    descent_guard_std_fds();
     bench_options opt;
     int status = bench_parse_flags(argc, argv, prog, &opt);
     if (status == 0 && opt.help) {
         bench_print_help(stdout, prog);
+        status = descent_close_stdout(prog) != 0 ? 2 : 0;
     } else if (status == 0 && registry.failed) {
         fprintf(stderr, "%s: a benchmark registration failed (see above); nothing was run\n",
                 prog);

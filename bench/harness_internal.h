@@ -85,15 +85,6 @@ void bench_run_free(bench_run *run);
 #define BENCH_STAT_COUNT 4
 size_t bench_aggregate(const bench_run *reps, size_t n, bench_run *out);
 
-/* ----------------------------------------------------------- output file */
-
-/* Opens FILE.tmp.PID before anything runs, so a bad path fails fast
- * (message on stderr, NULL).  Commit renames it over `path` (0, or 1 after
- * a message); discard removes it. */
-FILE *bench_output_open(const char *path, const char *prog);
-int bench_output_commit(FILE *f, const char *path, const char *prog);
-void bench_output_discard(FILE *f);
-
 /* ------------------------------------------------------------- context */
 
 #define BENCH_MAX_CACHES 16

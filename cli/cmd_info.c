@@ -72,15 +72,24 @@ int cmd_info(int argc, char **argv)
     }
     printf("\n");
     descent_isa chosen;
-    if (descent_isa_resolve(DESCENT_ISA_BEST, &chosen) == DESCENT_OK)
+    char why[512] = "";
+    if (descent_isa_resolve(DESCENT_ISA_BEST, &chosen) == DESCENT_OK) {
         printf("chosen:     %s\n", descent_isa_name(chosen));
-    else
-        printf("chosen:     none: %s\n", descent_last_error());
+    } else {
+        snprintf(why, sizeof why, "%s", descent_last_error());
+        printf("chosen:     none: %s\n", why);
+    }
 #if DESCENT_HAVE_OPENMP
     printf("openmp:     yes, %d threads by default\n", omp_get_max_threads());
 #else
     printf("openmp:     no (built without OpenMP; everything runs on one thread)\n");
 #endif
     printf("sleef:      %s\n", DESCENT_HAVE_SLEEF ? "yes" : "no (polynomial fallbacks)");
+    /* Everything else would fail the same way (DESCENT_ISA names a variant
+     * this build or CPU lacks): a usage error, after the facts above. */
+    if (*why) {
+        cli_error("%s", why);
+        return EXIT_USAGE;
+    }
     return 0;
 }

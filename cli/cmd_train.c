@@ -255,7 +255,9 @@ static void usage(FILE *out)
             "  --log FILE.csv        one row per step: step,epoch,time_s,loss,grad_norm,lr,\n"
             "                        test_accuracy (after the epoch's last step, else empty);\n"
             "                        loss and grad_norm are the step's batch's, before the\n"
-            "                        update.  Written to FILE.csv.tmp, renamed when complete.\n"
+            "                        update.  A regular file is written under a temporary\n"
+            "                        name and renamed when complete; a device or FIFO\n"
+            "                        (/dev/stdout) directly.  Write errors: exit status 2\n"
             "  --quiet               no progress lines\n"
             "  --on-nonfinite POLICY a NaN/Inf gradient: propagate (step anyway, as PyTorch,\n"
             "                        then stop as diverged), skip (leave that step out and\n"
@@ -888,28 +890,21 @@ int cmd_train(int argc, char **argv)
         cli_error("%s", descent_last_error());
         return EXIT_USAGE;
     }
+    /* The log is opened before the data is loaded and anything runs, so an
+     * unwritable path (a directory, a missing folder) costs nothing. */
+    descent_outfile *log_file = NULL;
+    if (o.log_path && descent_outfile_open(o.log_path, &log_file) != DESCENT_OK) {
+        cli_error("--log: %s", descent_last_error());
+        return EXIT_USAGE;
+    }
+    FILE *log = descent_outfile_stream(log_file);
     if (!setup(&t)) {
+        descent_outfile_discard(log_file);
         trainer_free(&t);
         return EXIT_USAGE;
     }
-
-    FILE *log = NULL;
-    char *tmp_path = NULL;
-    if (o.log_path) {
-        const size_t len = strlen(o.log_path) + 5;
-        tmp_path = malloc(len);
-        if (tmp_path)
-            snprintf(tmp_path, len, "%s.tmp", o.log_path);
-        log = tmp_path ? fopen(tmp_path, "w") : NULL;
-        if (!log) {
-            cli_error("--log: cannot write %s: %s", tmp_path ? tmp_path : o.log_path,
-                      strerror(errno));
-            free(tmp_path);
-            trainer_free(&t);
-            return EXIT_USAGE;
-        }
+    if (log)
         fprintf(log, "step,epoch,time_s,loss,grad_norm,lr,test_accuracy\n");
-    }
 
     if (o.nonfinite_set)
         descent_optimizer_set_nonfinite(t.opt, o.nonfinite);
@@ -952,7 +947,7 @@ int cmd_train(int argc, char **argv)
     float last_loss = NAN;
     int accuracy_current = 0; /* last_accuracy measured at the current parameters */
     int ok = 1;
-    while (stop == STOP_NONE && ok) {
+    while (stop == STOP_NONE && ok && !(log && ferror(log))) {
         epoch++;
         if (shuffle)
             descent_rng_shuffle(&t.rng, t.order, (size_t)t.n_train);
@@ -1006,6 +1001,8 @@ int cmd_train(int argc, char **argv)
                 if (!isnan(acc))
                     fprintf(log, "%.6f", acc);
                 fputc('\n', log);
+                if (ferror(log)) /* a full disk or a size limit: commit says which */
+                    break;
             }
             if (diverged)
                 stop = STOP_DIVERGED;
@@ -1039,20 +1036,18 @@ int cmd_train(int argc, char **argv)
     }
     const double seconds = now_seconds() - t0;
 
-    if (log) {
-        int failed = ferror(log);
-        failed |= fclose(log) != 0;
-        if (!ok || failed || rename(tmp_path, o.log_path) != 0) {
-            if (ok)
-                cli_error("--log: cannot write %s: %s", o.log_path, strerror(errno));
-            remove(tmp_path);
-            ok = 0;
-        }
+    /* A log that could not be written whole (ENOSPC, EFBIG) is a data
+     * error, status 2, distinct from a diverged run's 1. */
+    int status = ok ? 0 : 1;
+    if (log_file && !ok) {
+        descent_outfile_discard(log_file);
+    } else if (log_file && descent_outfile_commit(log_file) != DESCENT_OK) {
+        cli_error("--log: %s", descent_last_error());
+        status = EXIT_USAGE;
     }
-    free(tmp_path);
-    if (!ok) {
+    if (status != 0) {
         trainer_free(&t);
-        return 1;
+        return status;
     }
 
     /* The summary. */
@@ -1092,6 +1087,14 @@ int cmd_train(int argc, char **argv)
         printf("%ld steps in a row skipped for a non-finite gradient (--max-skips)\n", o.max_skips);
         break;
     default: printf("\n"); break;
+    }
+    /* Parameters left non-finite (--on-nonfinite skip can end a run there
+     * when the last steps were taken with huge but finite gradients) are a
+     * failed run, whatever rule stopped it. */
+    if (!isfinite(final_loss)) {
+        cli_error("train: the final %s is not finite", t.func ? "f" : "loss");
+        trainer_free(&t);
+        return 1;
     }
     trainer_free(&t);
     return stop == STOP_DIVERGED || stop == STOP_SKIPS ? 1 : 0;

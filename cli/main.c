@@ -31,6 +31,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    descent_guard_std_fds();
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
@@ -38,15 +39,20 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
-        return 0;
+        return descent_close_stdout("descent") != 0 ? EXIT_USAGE : 0;
     }
     if (!strcmp(cmd, "--version")) {
         printf("descent %s\n", DESCENT_VERSION_STRING);
-        return 0;
+        return descent_close_stdout("descent") != 0 ? EXIT_USAGE : 0;
     }
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        if (!strcmp(cmd, commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (!strcmp(cmd, commands[i].name)) {
+            const int status = commands[i].run(argc - 1, argv + 1);
+            /* Output that never arrived (stdout closed or on a full disk)
+             * is a failed run, not a silent success. */
+            return descent_close_stdout("descent") != 0 ? EXIT_USAGE : status;
+        }
+    }
     if (cmd[0] == '-')
         cli_error("unknown option '%s'", cmd);
     else

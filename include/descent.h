@@ -17,6 +17,7 @@
 #define DESCENT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -357,6 +358,52 @@ descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int ba
 descent_status descent_mlp_backward(descent_mlp *mlp, const float *params, int batch,
                                     const float *x, const int *labels, const float *targets,
                                     float *grad, float *loss);
+
+/* ------------------------------------------------------------ output files */
+
+/* Every file descent writes (training logs, benchmark reports) goes
+ * through this writer, so that a file is either the previous complete one
+ * or the new complete one, never a mix or a part:
+ *  - a regular file, or a new path, is written to a unique temporary in
+ *    the same directory (mkstemp) and renamed over PATH by commit; two
+ *    processes writing one PATH each produce a whole file (the last rename
+ *    wins);
+ *  - anything else (/dev/null, /dev/full, a FIFO) is written directly: a
+ *    rename would replace the device node; /dev/stdout, /dev/fd/N and
+ *    /proc/self/fd/N are written through a copy of that descriptor (so a
+ *    stdout redirected to a file gets the bytes after what is there);
+ *  - a symbolic link to a regular file keeps the link: its target is
+ *    replaced.
+ * Until commit or discard, the temporary is removed when the process exits
+ * or is ended by SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, ... (the
+ * previous action is then taken; a signal the caller ignored stays
+ * ignored), and SIGXFSZ is ignored, so a file-size limit is a write error
+ * (EFBIG) that commit reports.  Not for concurrent use from several
+ * threads.
+ *
+ * open: DESCENT_ERR_IO when PATH cannot be written (a directory, a missing
+ * or read-only directory), found before any work is done. */
+typedef struct descent_outfile descent_outfile;
+descent_status descent_outfile_open(const char *path, descent_outfile **out);
+/* The stream to write to (NULL for a NULL file). */
+FILE *descent_outfile_stream(const descent_outfile *f);
+/* Flushes, checks every write (ENOSPC, EFBIG, EIO), syncs and renames into
+ * place; DESCENT_ERR_IO and no file change when any of it failed.  Frees f
+ * either way. */
+descent_status descent_outfile_commit(descent_outfile *f);
+/* Drops what was written (PATH keeps its previous contents when it went
+ * through a temporary) and frees f. */
+void descent_outfile_discard(descent_outfile *f);
+
+/* For a program's main().  descent_guard_std_fds(), first: a standard
+ * descriptor (0-2) the caller closed is held open read-only on /dev/null,
+ * so that writes to it still fail but no file opened later takes its
+ * number and receives them.  descent_close_stdout(PROG), last: flushes
+ * stdout; on a write error (a closed stdout, ENOSPC on /dev/full) prints
+ * "PROG: error writing standard output: ..." and returns 1 (0 when all
+ * output was written); the program then exits with status 2. */
+void descent_guard_std_fds(void);
+int descent_close_stdout(const char *prog);
 
 #ifdef __cplusplus
 }

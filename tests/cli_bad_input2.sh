@@ -82,11 +82,11 @@ expect 2 "--on-nonfinite needs a value" "train --on-nonfinite without value" \
 
 # ------------------------------------------------- train: output paths
 mkdir "$tmp/out"
-expect 2 "--log: cannot write /nonexistent/x.csv.tmp: No such file or directory" \
+expect 2 "--log: cannot write /nonexistent/x.csv: No such file or directory" \
     "train --log /nonexistent/x.csv" "$descent" train --problem quadratic --log /nonexistent/x.csv
 expect 2 "--log: empty file name" "train --log ''" "$descent" train --problem quadratic --log ""
-mkdir "$tmp/out/taken.csv" # the log's name is a directory: the final rename fails
-expect 1 "--log: cannot write $tmp/out/taken.csv" "train --log onto a directory" \
+mkdir "$tmp/out/taken.csv" # the log's name is a directory: refused before the run
+expect 2 "--log: cannot write $tmp/out/taken.csv: Is a directory" "train --log onto a directory" \
     "$descent" train --problem quadratic --max-steps 3 --quiet --log "$tmp/out/taken.csv"
 rmdir "$tmp/out/taken.csv"
 no_files_left "failed --log runs" "$tmp/out"

@@ -255,7 +255,7 @@ if [ $status -eq 0 ] && [ -s "$tmp/out.json" ] && grep -q '^BM_memcpy/8 ' "$tmp/
     pass "--benchmark_out writes the file (json by default), no temporary left"
 else
     fail "--benchmark_out writes the file (json by default), no temporary left" \
-        "status $status" "$(ls "$tmp")"
+        "status $status" "$(cat "$tmp/out.stdout")" "$(ls "$tmp")"
 fi
 [ "$PY" != false ] && json_check "--benchmark_out file is valid JSON" "$tmp/out.json" '
 assert [r["name"] for r in runs] == ["BM_memcpy/8"], runs'
@@ -275,13 +275,13 @@ else
 fi
 out=$("$selftest" "$fast" --benchmark_out="$tmp/missing/dir/x.json" 2>&1)
 status=$?
-if [ $status -eq 1 ] && printf '%s\n' "$out" | grep -q "cannot write '$tmp/missing/dir/x.json'" &&
+if [ $status -eq 2 ] && printf '%s\n' "$out" | grep -q "cannot write $tmp/missing/dir/x.json" &&
     ! printf '%s\n' "$out" | grep -q '^BM_'; then
-    pass "unwritable --benchmark_out: exit 1 before running anything"
+    pass "unwritable --benchmark_out: exit 2 before running anything"
 else
-    fail "unwritable --benchmark_out: exit 1 before running anything" "status $status" "$out"
+    fail "unwritable --benchmark_out: exit 2 before running anything" "status $status" "$out"
 fi
-expect 1 "cannot write '$tmp': Is a directory" "--benchmark_out naming a directory" \
+expect 2 "cannot write $tmp: Is a directory" "--benchmark_out naming a directory" \
     "$selftest" "$fast" --benchmark_out="$tmp"
 
 # A killed run leaves the previous report untouched and no temporary.

@@ -123,7 +123,7 @@ for f in throughput.json convergence.json convergence_summary.txt convergence_ta
     curves/schedule_cosine.csv paths/rosenbrock_adam.csv; do
     [ -s "$tmp/results/$f" ] || missing="$missing $f"
 done
-leftover=$(ls -A "$tmp/results" | grep -e '^\.' -e '\.tmp$')
+leftover=$(ls -A "$tmp/results" | grep -e '^\.' -e '\.tmp')
 if [ $status -eq 0 ] && [ -z "$missing" ] && [ -z "$leftover" ] &&
     printf '%s\n' "$out" | grep -q 'Time to result' && printf '%s\n' "$out" | grep -q 'FMA peak'; then
     pass "BENCH=quick suite writes results/*.json, curves, paths and prints the summary"

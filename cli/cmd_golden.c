@@ -208,8 +208,10 @@ static void usage(FILE *out)
             "usage: descent golden [--isa NAME] [--threads N] FILE...\n"
             "\n"
             "Replays oracle files (format: ../shared/golden/FORMAT.md) with the chosen\n"
-            "variant and prints PASS, FAIL or SKIP per file, then a summary.  Exit status\n"
-            "is 0 only if no file failed.\n"
+            "variant and prints PASS, FAIL, SKIP or ERROR per file, then a summary.\n"
+            "Exit status: 0 if no file failed, 1 if a file FAILed (a value outside the\n"
+            "tolerance), 2 if a file could not be read or is malformed (ERROR: the run is\n"
+            "not a valid check, so 2 wins over 1), or on bad usage.\n"
             "\n"
             "  --isa NAME     scalar, avx2, avx512, neon or best (default: best, or $DESCENT_ISA)\n"
             "  --threads N    OpenMP threads (default: OMP_NUM_THREADS or all cores)\n");
@@ -286,9 +288,13 @@ int cmd_golden(int argc, char **argv)
         golden_free(&g);
         counts[r]++;
     }
-    /* A file that cannot be read counts as failed: it proves nothing. */
+    /* A file that cannot be read counts as failed: it proves nothing.  It is
+     * a data error (status 2), not a numerical failure (1), and takes
+     * precedence: a run over a broken file is not a valid check. */
     printf("golden: %d passed, %d failed, %d skipped\n", counts[RESULT_PASS],
            counts[RESULT_FAIL] + counts[RESULT_ERROR], counts[RESULT_SKIP]);
     free(files);
-    return (counts[RESULT_FAIL] || counts[RESULT_ERROR]) ? 1 : 0;
+    if (counts[RESULT_ERROR])
+        return EXIT_USAGE;
+    return counts[RESULT_FAIL] ? 1 : 0;
 }

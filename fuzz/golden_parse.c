@@ -1,6 +1,7 @@
 /* libFuzzer target: the oracle-file parser (src/golden.c), on arbitrary
  * bytes.  A parse either succeeds (and is freed) or fails with a message;
  * ASan/UBSan report anything else. */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,12 +15,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     golden_file g;
     descent_status s = golden_parse("fuzz.txt", (const char *)data, size, &g);
     if (s == DESCENT_OK) {
-        /* A successful parse must describe arrays that really exist. */
-        if (!g.is_mlp && g.optim.n > 0 && g.optim.steps > 0) {
-            volatile float sink = g.optim.init[g.optim.n - 1] +
-                                  g.optim.grads[(size_t)g.optim.steps * g.optim.n - 1] +
-                                  g.optim.params[(size_t)g.optim.steps * g.optim.n - 1];
-            (void)sink;
+        /* A successful parse must describe arrays that really exist, with
+         * something to check (n >= 1) and only finite values in them. */
+        if (!g.is_mlp) {
+            const size_t n = g.optim.n, rows = (size_t)g.optim.steps * n;
+            if (n == 0 || g.optim.steps < 1)
+                __builtin_trap();
+            for (size_t i = 0; i < n; i++)
+                if (!isfinite(g.optim.init[i]))
+                    __builtin_trap();
+            for (size_t i = 0; i < rows; i++)
+                if (!isfinite(g.optim.grads[i]) || !isfinite(g.optim.params[i]))
+                    __builtin_trap();
+        } else if (!isfinite(g.mlp.loss_value)) {
+            __builtin_trap();
         }
         golden_free(&g);
     } else if (descent_last_error()[0] == '\0') {

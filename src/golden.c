@@ -2,10 +2,14 @@
  * checked, and any deviation is an error naming the file and line, because
  * a silently misread oracle would make every test built on it meaningless. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "golden.h"
 #include "internal.h"
@@ -106,18 +110,54 @@ static char *token(char **s)
     return start;
 }
 
-static descent_status parse_double_token(reader *r, char *tok, double *out)
+/* Every record holds exactly its values: anything left on the line is an
+ * error, not something to ignore. */
+static descent_status expect_end_of_record(reader *r)
+{
+    char *extra = token(&r->rest);
+    if (!extra)
+        return DESCENT_OK;
+    char msg[96];
+    snprintf(msg, sizeof msg, "extra value on the '%s' record", r->key);
+    return bad(r, msg, extra);
+}
+
+/* The one place a number token is converted, as a double or (as_float) a
+ * float32: the whole token must be a finite number (the files hold no NaN or
+ * Inf).  Overflow is an error (strtod/strtof give +-HUGE_VAL with ERANGE);
+ * underflow is not: a float32 denormal such as 1e-40 also sets ERANGE, but
+ * it is the value the file means. */
+static descent_status parse_number(reader *r, const char *tok, int as_float, double *out)
 {
     char *end;
     errno = 0;
-    *out = strtod(tok, &end);
+    const double v = as_float ? (double)strtof(tok, &end) : strtod(tok, &end);
     if (end == tok || *end)
         return bad(r, "not a number", tok);
+    if (isinf(v) && errno == ERANGE)
+        return bad(r, as_float ? "out of float32 range" : "out of range", tok);
+    if (!isfinite(v))
+        return bad(r, "not a finite number", tok);
+    *out = v;
     return DESCENT_OK;
 }
 
-/* A record holding exactly one number. */
-static descent_status read_number(reader *r, const char *key, double *out)
+static descent_status parse_double_token(reader *r, const char *tok, double *out)
+{
+    return parse_number(r, tok, 0, out);
+}
+
+static descent_status parse_float_token(reader *r, const char *tok, float *out)
+{
+    double v;
+    descent_status s = parse_number(r, tok, 1, &v);
+    if (s == DESCENT_OK)
+        *out = (float)v; /* exact: v came from strtof */
+    return s;
+}
+
+/* A record holding exactly one number (a double, or a float32 value). */
+static descent_status read_number_as(reader *r, const char *key, int as_float, double *out)
 {
     descent_status s = expect_key(r, key);
     if (s != DESCENT_OK)
@@ -125,11 +165,14 @@ static descent_status read_number(reader *r, const char *key, double *out)
     char *tok = token(&r->rest);
     if (!tok)
         return bad(r, "missing value", key);
-    if ((s = parse_double_token(r, tok, out)) != DESCENT_OK)
+    if ((s = parse_number(r, tok, as_float, out)) != DESCENT_OK)
         return s;
-    if (token(&r->rest))
-        return bad(r, "more than one value", key);
-    return DESCENT_OK;
+    return expect_end_of_record(r);
+}
+
+static descent_status read_number(reader *r, const char *key, double *out)
+{
+    return read_number_as(r, key, 0, out);
 }
 
 static descent_status read_count(reader *r, const char *key, long lo, long *out)
@@ -158,17 +201,11 @@ static descent_status parse_floats(reader *r, size_t count, float *out)
             snprintf(msg, sizeof msg, "'%s' has %zu values, expected %zu", r->key, i, count);
             return bad(r, msg, NULL);
         }
-        char *end;
-        out[i] = strtof(tok, &end);
-        if (end == tok || *end)
-            return bad(r, "not a number", tok);
+        descent_status s = parse_float_token(r, tok, &out[i]);
+        if (s != DESCENT_OK)
+            return s;
     }
-    if (token(&r->rest)) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "'%s' has more than the expected %zu values", r->key, count);
-        return bad(r, msg, NULL);
-    }
-    return DESCENT_OK;
+    return expect_end_of_record(r);
 }
 
 static descent_status alloc_floats(reader *r, size_t count, float **out)
@@ -265,6 +302,8 @@ static descent_status parse_optim(reader *r, golden_optim *o)
     char *name = token(&r->rest);
     if (!name || descent_optim_from_name(name, &o->kind) != DESCENT_OK)
         return bad(r, "unknown optimizer", name ? name : "(missing)");
+    if ((s = expect_end_of_record(r)) != DESCENT_OK)
+        return s;
     descent_hparams_default(o->kind, &o->h);
     for (int k = 0; k < 7 && hparam_keys[o->kind][k]; k++) {
         double v;
@@ -275,8 +314,9 @@ static descent_status parse_optim(reader *r, golden_optim *o)
     }
     if (descent_hparams_validate(o->kind, &o->h) != DESCENT_OK)
         return bad(r, "invalid hyperparameters", descent_last_error());
+    /* n >= 1: a file must check at least one value. */
     long n, steps;
-    if ((s = read_count(r, "n", 0, &n)) != DESCENT_OK ||
+    if ((s = read_count(r, "n", 1, &n)) != DESCENT_OK ||
         (s = read_count(r, "steps", 1, &steps)) != DESCENT_OK)
         return s;
     o->n = (size_t)n;
@@ -308,6 +348,8 @@ static descent_status parse_mlp(reader *r, golden_mlp *m)
     char *model = token(&r->rest);
     if (!model || strcmp(model, "mlp") != 0)
         return bad(r, "unknown model", model ? model : "(missing)");
+    if ((s = expect_end_of_record(r)) != DESCENT_OK)
+        return s;
     if ((s = expect_key(r, "layers")) != DESCENT_OK)
         return s;
     int count = 0;
@@ -330,12 +372,16 @@ static descent_status parse_mlp(reader *r, golden_mlp *m)
     char *act = token(&r->rest);
     if (!act || (strcmp(act, "relu") && strcmp(act, "tanh") && strcmp(act, "sigmoid")))
         return bad(r, "activation must be relu, tanh or sigmoid", act);
+    if ((s = expect_end_of_record(r)) != DESCENT_OK)
+        return s;
     snprintf(m->activation, sizeof m->activation, "%s", act);
     if ((s = expect_key(r, "loss")) != DESCENT_OK)
         return s;
     char *loss = token(&r->rest);
     if (!loss || (strcmp(loss, "cross_entropy") && strcmp(loss, "mse")))
         return bad(r, "loss must be cross_entropy or mse", loss);
+    if ((s = expect_end_of_record(r)) != DESCENT_OK)
+        return s;
     snprintf(m->loss, sizeof m->loss, "%s", loss);
     long batch;
     if ((s = read_count(r, "batch", 1, &batch)) != DESCENT_OK)
@@ -375,7 +421,8 @@ static descent_status parse_mlp(reader *r, golden_mlp *m)
         free(m->target);
         m->target = NULL;
     }
-    if ((s = read_number(r, "loss_value", &m->loss_value)) != DESCENT_OK)
+    /* loss_value is a float32 value like the tensors (FORMAT.md). */
+    if ((s = read_number_as(r, "loss_value", 1, &m->loss_value)) != DESCENT_OK)
         return s;
     for (int l = 0; l < m->layers; l++) {
         size_t in = (size_t)m->sizes[l], out = (size_t)m->sizes[l + 1];
@@ -389,20 +436,35 @@ static descent_status parse_mlp(reader *r, golden_mlp *m)
     return DESCENT_OK;
 }
 
+/* Every record ends with a newline, so a file cut short anywhere (even in
+ * its last number, which would still parse) ends without one. */
+static descent_status check_not_truncated(reader *r, const char *text, size_t len)
+{
+    if (len == 0 || text[len - 1] == '\n')
+        return DESCENT_OK;
+    r->lineno = 1;
+    for (const char *p = text; (p = memchr(p, '\n', len - (size_t)(p - text))); p++)
+        r->lineno++;
+    return bad(r, "truncated: the last line does not end with a newline", NULL);
+}
+
 descent_status golden_parse(const char *name, const char *text, size_t len, golden_file *out)
 {
     memset(out, 0, sizeof *out);
     if (memchr(text, '\0', len))
         return descent_fail(DESCENT_ERR_FORMAT, "%s: binary data (NUL byte) in a text file",
                             name);
-    reader r = {.name = name, .text = malloc(len + 1)};
+    reader r = {.name = name};
+    descent_status s = check_not_truncated(&r, text, len);
+    if (s != DESCENT_OK)
+        return s;
+    r.text = malloc(len + 1);
     if (!r.text)
         return descent_fail(DESCENT_ERR_NOMEM, "%s: out of memory", name);
     memcpy(r.text, text, len);
     r.text[len] = '\0';
     r.next = r.text;
 
-    descent_status s;
     if (!next_record(&r)) {
         s = bad(&r, "empty file: expected 'optimizer' or 'model'", NULL);
     } else if (!strcmp(r.key, "optimizer")) {
@@ -421,43 +483,67 @@ descent_status golden_parse(const char *name, const char *text, size_t len, gold
     return s;
 }
 
+static const char *file_kind(mode_t mode)
+{
+    return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO"
+         : S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device"
+         : S_ISSOCK(mode) ? "a socket" : "of an unknown type";
+}
+
+/* Reads all of fd into a new buffer (*buf NULL when the file is empty). */
+static descent_status read_all(const char *path, int fd, char **buf, size_t *len)
+{
+    size_t cap = 0;
+    *buf = NULL;
+    *len = 0;
+    for (;;) {
+        if (*len == cap) {
+            if (cap >= GOLDEN_MAX_BYTES)
+                return descent_fail(DESCENT_ERR_FORMAT, "%s: larger than %zu bytes", path,
+                                    GOLDEN_MAX_BYTES);
+            cap = cap ? cap * 2 : 65536;
+            char *grown = realloc(*buf, cap);
+            if (!grown)
+                return descent_fail(DESCENT_ERR_NOMEM, "%s: out of memory reading", path);
+            *buf = grown;
+        }
+        ssize_t got = read(fd, *buf + *len, cap - *len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return descent_fail(DESCENT_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+        if (got == 0)
+            return DESCENT_OK;
+        *len += (size_t)got;
+    }
+}
+
 descent_status golden_load(const char *path, golden_file *out)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* O_NONBLOCK so that opening a FIFO cannot wait for a writer; the type
+     * is then checked on the open file itself (no race with a rename), and
+     * only a regular file is read (which O_NONBLOCK does not affect). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return descent_fail(DESCENT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            if (cap >= GOLDEN_MAX_BYTES) {
-                free(buf);
-                fclose(f);
-                return descent_fail(DESCENT_ERR_FORMAT, "%s: larger than %zu bytes", path,
-                                    GOLDEN_MAX_BYTES);
-            }
-            cap = cap ? cap * 2 : 65536;
-            char *grown = realloc(buf, cap);
-            if (!grown) {
-                free(buf);
-                fclose(f);
-                return descent_fail(DESCENT_ERR_NOMEM, "%s: out of memory reading", path);
-            }
-            buf = grown;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int err = errno;
+        close(fd);
+        return descent_fail(DESCENT_ERR_IO, "%s: cannot open: %s", path, strerror(err));
     }
-    int err = ferror(f) ? errno : 0;
-    fclose(f);
-    if (err) {
-        free(buf);
-        return descent_fail(DESCENT_ERR_IO, "%s: cannot read: %s", path, strerror(err));
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return descent_fail(DESCENT_ERR_IO, "%s: cannot open: not a regular file (%s)", path,
+                            file_kind(st.st_mode));
     }
-    descent_status s = golden_parse(path, buf ? buf : "", len, out);
+    char *buf;
+    size_t len;
+    descent_status s = read_all(path, fd, &buf, &len);
+    close(fd);
+    if (s == DESCENT_OK)
+        s = golden_parse(path, buf ? buf : "", len, out);
     free(buf);
     return s;
 }

@@ -39,8 +39,11 @@ typedef struct golden_file {
     golden_mlp mlp;
 } golden_file;
 
-/* Parses `path`.  On error returns DESCENT_ERR_IO or DESCENT_ERR_FORMAT and
- * descent_last_error() reads "PATH:LINE: what is wrong". */
+/* Parses `path`, which must be a regular file (a FIFO, device or directory
+ * is refused without reading it).  Every number must be complete and finite,
+ * every record hold exactly its values and end with a newline, and a file
+ * must hold at least one value to check.  On error returns DESCENT_ERR_IO or
+ * DESCENT_ERR_FORMAT and descent_last_error() reads "PATH:LINE: what is wrong". */
 descent_status golden_load(const char *path, golden_file *out);
 /* Parses a file already in memory (`name` is used in messages). */
 descent_status golden_parse(const char *name, const char *text, size_t len, golden_file *out);

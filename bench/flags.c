@@ -5,9 +5,6 @@
  * nonsense values, anything we cannot parse is an error (exit status 2):
  * a typo must not silently measure the wrong thing.
  */
-#include <errno.h>
-#include <limits.h>
-#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,18 +101,60 @@ static int parse_time_unit(const char *prog, const char *value, bench_time_unit 
     return 2;
 }
 
-/* A whole decimal string of digits, 1..max. */
-static int parse_count(const char *text, size_t len, long long max, long long *out)
+/* Bounds on the numeric flags.  An hour per benchmark is far past any use
+ * of --benchmark_min_time; a larger value is a typo that would run each row
+ * until BENCH_MAX_ITERATIONS (days for the slow ones). */
+#define MAX_MIN_TIME 3600.0
+#define MAX_REPETITIONS 1000000
+
+typedef enum number_kind { NUMBER_INTEGER, NUMBER_DECIMAL } number_kind;
+
+static int is_digit(char c)
 {
-    if (len == 0 || len > 18)
-        return -1;
-    long long v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] < '0' || text[i] > '9')
-            return -1;
-        v = v * 10 + (text[i] - '0');
+    return c >= '0' && c <= '9';
+}
+
+/* How many digits start `text[0..len)`. */
+static size_t count_digits(const char *text, size_t len)
+{
+    size_t n = 0;
+    while (n < len && is_digit(text[n]))
+        n++;
+    return n;
+}
+
+/* The one reader of numeric flags, so that all refuse the same things.
+ * text[0..len) must be plain digits (NUMBER_INTEGER), or digits with an
+ * optional '.' fraction and e exponent (NUMBER_DECIMAL), whose value lies
+ * in [lo, hi].  strtod alone would also take a sign, leading blanks, "inf",
+ * "nan" and hex ("0x1p-3"); the grammar is checked first so that strtod
+ * only ever sees a plain decimal.  Returns 0, or -1 with *out untouched. */
+static int parse_number(const char *text, size_t len, number_kind kind, double lo, double hi,
+                        double *out)
+{
+    size_t i = count_digits(text, len), digits = i;
+    if (kind == NUMBER_DECIMAL) {
+        if (i < len && text[i] == '.') {
+            size_t fraction = count_digits(text + i + 1, len - i - 1);
+            digits += fraction;
+            i += 1 + fraction;
+        }
+        if (digits > 0 && i < len && (text[i] == 'e' || text[i] == 'E')) {
+            size_t j = i + 1;
+            if (j < len && (text[j] == '+' || text[j] == '-'))
+                j++;
+            size_t exponent = count_digits(text + j, len - j);
+            if (exponent == 0)
+                return -1;
+            i = j + exponent;
+        }
     }
-    if (v < 1 || v > max)
+    if (digits == 0 || i != len)
+        return -1;
+    /* Overflow gives HUGE_VAL, out of range; underflow a harmless 0. */
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (end != text + len || !(v >= lo && v <= hi))
         return -1;
     *out = v;
     return 0;
@@ -128,48 +167,42 @@ static int parse_min_time(const char *prog, const char *value, bench_options *op
     if (need_value(prog, flag, value))
         return 2;
     size_t len = strlen(value);
+    double v;
     if (len > 0 && value[len - 1] == 'x') {
-        long long iters;
-        if (parse_count(value, len - 1, 1000000000000LL, &iters) != 0) {
-            fprintf(stderr, "%s: --%s: '%s' is not a positive iteration count (e.g. 100x)\n",
-                    prog, flag, value);
+        if (parse_number(value, len - 1, NUMBER_INTEGER, 1, (double)BENCH_MAX_ITERATIONS,
+                         &v) != 0) {
+            fprintf(stderr,
+                    "%s: --%s: '%s' is not a positive iteration count (1x to %lldx, e.g. "
+                    "100x)\n",
+                    prog, flag, value, BENCH_MAX_ITERATIONS);
             return 2;
         }
-        opt->min_iterations = iters;
+        opt->min_iterations = (long long)v;
         return 0;
     }
-    /* strtod alone would take "-1", "inf", "nan", hex and leading blanks. */
-    char *end = NULL;
-    double seconds = -1;
-    if ((value[0] >= '0' && value[0] <= '9') || value[0] == '.') {
-        errno = 0;
-        seconds = strtod(value, &end);
-        if (errno != 0 || !isfinite(seconds))
-            seconds = -1;
-        else if (*end == 's')
-            end++;
-    }
-    if (seconds < 0 || end == NULL || *end != '\0') {
+    if (len > 0 && value[len - 1] == 's')
+        len--;
+    if (parse_number(value, len, NUMBER_DECIMAL, 0, MAX_MIN_TIME, &v) != 0) {
         fprintf(stderr,
-                "%s: --%s: '%s' is not a time in seconds (e.g. 0.5s) or an iteration "
-                "count (e.g. 100x)\n",
-                prog, flag, value);
+                "%s: --%s: '%s' is not a time in seconds from 0 to %g (e.g. 0.5s) or an "
+                "iteration count (e.g. 100x)\n",
+                prog, flag, value, MAX_MIN_TIME);
         return 2;
     }
-    opt->min_time = seconds;
+    opt->min_time = v;
     opt->min_iterations = 0;
     return 0;
 }
 
 static int parse_repetitions(const char *prog, const char *value, int *out)
 {
-    long long n;
+    double n;
     if (need_value(prog, "benchmark_repetitions", value))
         return 2;
-    if (parse_count(value, strlen(value), 1000000, &n) != 0) {
+    if (parse_number(value, strlen(value), NUMBER_INTEGER, 1, MAX_REPETITIONS, &n) != 0) {
         fprintf(stderr,
-                "%s: --benchmark_repetitions: '%s' is not a positive integer (1..1000000)\n",
-                prog, value);
+                "%s: --benchmark_repetitions: '%s' is not a positive integer (1..%d)\n",
+                prog, value, MAX_REPETITIONS);
         return 2;
     }
     *out = (int)n;
@@ -177,29 +210,99 @@ static int parse_repetitions(const char *prog, const char *value, int *out)
 }
 
 /* GB's filter: a POSIX extended regex searched in the full name; a leading
- * '-' selects the names that do NOT match; "" and "all" select everything. */
-/* glibc's regcomp expands every '+' and {m,n} by copying the expression
- * before it, so stacked repetitions ("a++++...", "((a{99}){99}){99}") cost
- * memory exponential in their number (fuzz/bench_flags.c found 42 '+' in a
- * row taking over 2 GB).  Refuses patterns whose repetitions could multiply
- * to more than 4096 copies, counted as if all were nested. */
-static int filter_too_complex(const char *spec)
+ * '-' selects the names that do NOT match; "" and "all" select everything.
+ * glibc's regcomp and regexec have costs that grow without bound, so
+ * filter_problem() refuses, before regcomp sees it, a pattern that is:
+ * - longer than MAX_FILTER_LENGTH bytes: the longest benchmark name is
+ *   about 60 bytes, so 1024 holds an alternation of a dozen whole names;
+ * - nested more than MAX_FILTER_DEPTH parentheses deep: regcomp parses a
+ *   group by recursion, and 30000 '(' overflow the stack (SIGSEGV);
+ * - repeated too much: regcomp expands every '+' and {m,n} by copying the
+ *   expression before it, so stacked repetitions ("a++++...",
+ *   "((a{99}){99}){99}") cost memory exponential in their number
+ *   (fuzz/bench_flags.c found 42 '+' in a row taking over 2 GB).  It
+ *   counts the copies as if all were nested, times the pattern's length
+ *   (what one copy can hold), and refuses more than MAX_FILTER_NODES.
+ *   Memory grows with the square of that product (the epsilon closures of
+ *   optional copies): "a{0,4095}" takes 130 MB, "(<1000 bytes>){4095}"
+ *   840 MB; 8192 keeps the worst near 100 MB and a tenth of a second;
+ * - using a back-reference (\1 to \9): regexec matches those by
+ *   backtracking, which takes minutes on "(.*)(.*)(.*)(.*)(.*)\5\4\3\2\1x". */
+#define MAX_FILTER_LENGTH 1024
+#define MAX_FILTER_DEPTH 32
+#define MAX_FILTER_NODES 8192.0
+#define STR(x) STR_(x)
+#define STR_(x) #x
+
+/* Just past the bracket expression opening at p[0] == '[' (at the string's
+ * end if it is not closed; regcomp refuses those).  Inside one, '\' is an
+ * ordinary character, a ']' first is literal, and "[:", "[=", "[." open a
+ * name that ends at ":]", "=]", ".]". */
+static const char *skip_bracket(const char *p)
 {
-    double copies = 1;
-    for (const char *p = spec; *p; p++) {
-        if (*p == '\\' && p[1]) {
+    p++;
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    while (*p != '\0' && *p != ']') {
+        if (p[0] == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+            char close = p[1];
+            p += 2;
+            while (*p != '\0' && !(p[0] == close && p[1] == ']'))
+                p++;
+            if (*p == '\0')
+                return p;
+            p += 2;
+        } else {
             p++;
-        } else if (*p == '+') {
-            copies *= 2;
-        } else if (*p == '{') {
-            char *end;
-            unsigned long lo = strtoul(p + 1, &end, 10), hi = lo;
-            if (*end == ',' && end[1] != '}')
-                hi = strtoul(end + 1, &end, 10);
-            copies *= (double)(hi > lo ? hi : lo) + 1;
         }
     }
-    return copies > 4096;
+    return *p != '\0' ? p + 1 : p;
+}
+
+/* The largest count a '{' at p allows ("{m}", "{m,}", "{m,n}", "{,n}"). */
+static double interval_copies(const char *p)
+{
+    char *end;
+    unsigned long lo = strtoul(p + 1, &end, 10), hi = lo;
+    if (*end == ',' && end[1] != '}')
+        hi = strtoul(end + 1, &end, 10);
+    return (double)(hi > lo ? hi : lo) + 1;
+}
+
+/* Why regcomp/regexec must not see `spec` (see above), or NULL if they may. */
+static const char *filter_problem(const char *spec)
+{
+    size_t len = strlen(spec);
+    if (len > MAX_FILTER_LENGTH)
+        return "is longer than " STR(MAX_FILTER_LENGTH) " bytes";
+    double copies = 1;
+    int depth = 0;
+    for (const char *p = spec; *p != '\0';) {
+        if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
+            return "uses a back-reference (\\1 to \\9)";
+        if (*p == '\\' && p[1] != '\0') {
+            p += 2;
+            continue;
+        }
+        if (*p == '[') {
+            p = skip_bracket(p);
+            continue;
+        }
+        if (*p == '(' && ++depth > MAX_FILTER_DEPTH)
+            return "nests groups more than " STR(MAX_FILTER_DEPTH) " deep";
+        if (*p == ')' && depth > 0)
+            depth--;
+        if (*p == '+')
+            copies *= 2;
+        if (*p == '{')
+            copies *= interval_copies(p);
+        p++;
+    }
+    if (copies * (double)len > MAX_FILTER_NODES)
+        return "repeats too much (nested + or {m,n})";
+    return NULL;
 }
 
 static int compile_filter(const char *prog, bench_options *opt)
@@ -211,9 +314,13 @@ static int compile_filter(const char *prog, bench_options *opt)
     opt->negate_filter = spec[0] == '-';
     if (opt->negate_filter)
         spec++;
-    if (filter_too_complex(spec)) {
-        fprintf(stderr, "%s: --benchmark_filter: regular expression '%s' repeats too much "
-                "(nested + or {m,n}); simplify it\n", prog, opt->filter);
+    const char *problem = filter_problem(spec);
+    if (problem != NULL) {
+        size_t full = strlen(opt->filter); /* quoting at most 64 bytes of it */
+        int shown = full > 64 ? 64 : (int)full;
+        fprintf(stderr, "%s: --benchmark_filter: regular expression '%.*s%s' %s; simplify it "
+                "(see --help)\n", prog, shown, opt->filter,
+                opt->filter[shown] != '\0' ? "..." : "", problem);
         return 2;
     }
     int rc = regcomp(&opt->filter_re, spec, REG_EXTENDED | REG_NOSUB);
@@ -307,12 +414,16 @@ void bench_print_help(FILE *out, const char *prog)
             "usage: %s [flags]   (Google Benchmark's flags)\n"
             "  --benchmark_list_tests={true|false}   print the names, run nothing\n"
             "  --benchmark_filter=<regex>            run the names that match (POSIX ERE;\n"
-            "                                        a leading '-' runs those that don't)\n"
+            "                                        a leading '-' runs those that don't;\n"
+            "                                        at most %d bytes, groups nested at\n"
+            "                                        most %d deep, no back-references)\n"
             "  --benchmark_min_time=<float>s | <integer>x\n"
             "                                        grow each run to this many seconds\n"
-            "                                        (default 0.5s), or run N iterations\n"
-            "  --benchmark_repetitions=<n>           repeat each benchmark; report mean,\n"
-            "                                        median, stddev and cv\n"
+            "                                        (0 to %g, default 0.5s), or run N\n"
+            "                                        iterations (1 to %lld); decimal\n"
+            "                                        numbers only: no sign, hex, inf, nan\n"
+            "  --benchmark_repetitions=<n>           repeat each benchmark (1 to %d);\n"
+            "                                        report mean, median, stddev and cv\n"
             "  --benchmark_report_aggregates_only={true|false}\n"
             "  --benchmark_display_aggregates_only={true|false}\n"
             "  --benchmark_format=<console|json|csv> format of standard output\n"
@@ -321,5 +432,6 @@ void bench_print_help(FILE *out, const char *prog)
             "  --benchmark_time_unit=<ns|us|ms|s>    default unit of times (ns)\n"
             "  --benchmark_counters_tabular={true|false}   counters as table columns\n"
             "exit status: 0 done, 1 output or registration failed, 2 bad flags\n",
-            prog);
+            prog, MAX_FILTER_LENGTH, MAX_FILTER_DEPTH, MAX_MIN_TIME, BENCH_MAX_ITERATIONS,
+            MAX_REPETITIONS);
 }

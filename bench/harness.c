@@ -16,9 +16,6 @@
 #include "descent.h" /* the output-file writer */
 #include "harness_internal.h"
 
-/* GB's ceiling on a run's iteration count. */
-#define MAX_ITERATIONS 1000000000LL
-
 /* ------------------------------------------------------------- strings */
 
 static char *vformat(const char *fmt, va_list ap)
@@ -478,7 +475,7 @@ static double decisive_seconds(const bench_instance *inst, const bench_state *s)
  * the wall clock far past the goal while CPU time lags). */
 static int run_is_long_enough(const bench_instance *inst, const bench_state *s, double min_time)
 {
-    return s->skipped || s->max_iterations >= MAX_ITERATIONS ||
+    return s->skipped || s->max_iterations >= BENCH_MAX_ITERATIONS ||
            decisive_seconds(inst, s) >= min_time || s->real_seconds >= 5 * min_time;
 }
 
@@ -492,7 +489,7 @@ static long long next_iterations(double seconds, double min_time, long long iter
     if (multiplier <= 1.0)
         multiplier = 2.0;
     double next = fmax(multiplier * (double)iterations, (double)iterations + 1.0) + 0.5;
-    return next >= (double)MAX_ITERATIONS ? MAX_ITERATIONS : (long long)next;
+    return next >= (double)BENCH_MAX_ITERATIONS ? BENCH_MAX_ITERATIONS : (long long)next;
 }
 
 static int compare_counters(const void *a, const void *b)

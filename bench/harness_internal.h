@@ -21,6 +21,10 @@ typedef enum bench_format {
     BENCH_FORMAT_CSV
 } bench_format;
 
+/* GB's ceiling on a run's iteration count (kMaxIterations): the runner
+ * grows no run past it and --benchmark_min_time=Nx asks for no more. */
+#define BENCH_MAX_ITERATIONS 1000000000LL
+
 typedef struct bench_options {
     int help;
     int list_tests;

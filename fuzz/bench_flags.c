@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();
     if (rc == 0) {
         (void)bench_filter_selects(&opt, "BM_step/adam/avx2/65536");
-        if (opt.repetitions < 1 || !(opt.min_time >= 0))
+        if (opt.repetitions < 1 || !(opt.min_time >= 0) || opt.min_iterations < 0 ||
+            opt.min_iterations > BENCH_MAX_ITERATIONS)
             __builtin_trap();
     }
     bench_free_options(&opt);

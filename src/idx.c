@@ -1,5 +1,8 @@
-/* IDX loader (see idx.h): zlib's gzread when the build has zlib (it reads
- * uncompressed files as they are), plain stdio otherwise. */
+/* IDX loader (see idx.h).  Files are read through stdio: one that starts
+ * with the gzip magic is inflated with zlib's inflate (a build without zlib
+ * refuses it), member after member, and nothing but another member may
+ * follow one (zlib's gzread would silently ignore such trailing bytes); any
+ * other file is the data as it is. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -18,86 +21,182 @@
 
 /* ---------------------------------------------------------------- reader */
 
+#define READER_BUFFER ((size_t)1 << 17)
+
 typedef struct reader {
     const char *path;
-#if DESCENT_HAVE_ZLIB
-    gzFile gz;
-#else
     FILE *f;
+    unsigned char *buffer;     /* READER_BUFFER bytes read from f, */
+    const unsigned char *next; /* of which `avail` bytes from `next` on are unread */
+    size_t avail;
+#if DESCENT_HAVE_ZLIB
+    int gzip;         /* the file is gzip members, inflated through z */
+    int member_ended; /* z reached the end of a member */
+    z_stream z;
 #endif
 } reader;
 
+/* Makes at least `want` (<= READER_BUFFER) unread bytes available, fewer
+ * only where the file ends. */
+static descent_status reader_fill(reader *r, size_t want)
+{
+    if (r->avail >= want || feof(r->f))
+        return DESCENT_OK;
+    memmove(r->buffer, r->next, r->avail);
+    r->next = r->buffer;
+    r->avail += fread(r->buffer + r->avail, 1, READER_BUFFER - r->avail, r->f);
+    if (ferror(r->f))
+        return descent_fail(DESCENT_ERR_IO, "%s: read error: %s", r->path, strerror(errno));
+    return DESCENT_OK;
+}
+
+static int starts_with_gzip_magic(const reader *r)
+{
+    return r->avail >= 2 && r->next[0] == 0x1f && r->next[1] == 0x8b;
+}
+
+static void reader_close(reader *r)
+{
+#if DESCENT_HAVE_ZLIB
+    if (r->gzip)
+        inflateEnd(&r->z);
+    r->gzip = 0;
+#endif
+    if (r->f)
+        fclose(r->f);
+    r->f = NULL;
+    free(r->buffer);
+    r->buffer = NULL;
+}
+
 static descent_status reader_open(reader *r, const char *path)
 {
+    memset(r, 0, sizeof *r);
     r->path = path;
     struct stat st;
     if (stat(path, &st) != 0)
         return descent_fail(DESCENT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     if (!S_ISREG(st.st_mode))
         return descent_fail(DESCENT_ERR_IO, "%s: cannot open: not a regular file", path);
-    errno = 0;
-#if DESCENT_HAVE_ZLIB
-    r->gz = gzopen(path, "rb");
-    if (!r->gz)
-        return descent_fail(DESCENT_ERR_IO, "%s: cannot open: %s", path,
-                            errno ? strerror(errno) : "out of memory");
-    gzbuffer(r->gz, 1 << 17);
-#else
     r->f = fopen(path, "rb");
     if (!r->f)
         return descent_fail(DESCENT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    r->buffer = malloc(READER_BUFFER);
+    r->next = r->buffer;
+    descent_status s = r->buffer ? reader_fill(r, 2)
+                                 : descent_fail(DESCENT_ERR_NOMEM, "%s: out of memory", path);
+    if (s == DESCENT_OK && starts_with_gzip_magic(r)) {
+#if DESCENT_HAVE_ZLIB
+        if (inflateInit2(&r->z, 16 + MAX_WBITS) == Z_OK) /* gzip only */
+            r->gzip = 1;
+        else
+            s = descent_fail(DESCENT_ERR_NOMEM, "%s: out of memory for zlib", path);
+#else
+        s = descent_fail(DESCENT_ERR_FORMAT,
+                         "%s: gzip-compressed, but this build has no zlib (decompress it "
+                         "with gunzip, or install zlib1g-dev and re-run ./configure)",
+                         path);
 #endif
+    }
+    if (s != DESCENT_OK)
+        reader_close(r);
+    return s;
+}
+
+/* An uncompressed file: its bytes as they are; *n = 0 only at its end. */
+static descent_status copy_some(reader *r, unsigned char *out, size_t len, size_t *n)
+{
+    *n = 0;
+    descent_status s = reader_fill(r, 1);
+    if (s != DESCENT_OK)
+        return s;
+    *n = r->avail < len ? r->avail : len;
+    memcpy(out, r->next, *n);
+    r->next += *n, r->avail -= *n;
     return DESCENT_OK;
 }
 
-static void reader_close(reader *r)
-{
 #if DESCENT_HAVE_ZLIB
-    if (r->gz)
-        gzclose(r->gz);
-    r->gz = NULL;
-#else
-    if (r->f)
-        fclose(r->f);
-    r->f = NULL;
-#endif
+/* After a member: the file may end, or another member follow (RFC 1952;
+ * `cat a.gz b.gz`); anything else is an error.  *more says which. */
+static descent_status next_member(reader *r, int *more)
+{
+    *more = 0;
+    descent_status s = reader_fill(r, 2);
+    if (s != DESCENT_OK || r->avail == 0)
+        return s;
+    if (starts_with_gzip_magic(r)) {
+        inflateReset(&r->z);
+        r->member_ended = 0;
+        *more = 1;
+        return DESCENT_OK;
+    }
+    size_t trailing = 0;
+    while (s == DESCENT_OK && r->avail > 0) {
+        trailing += r->avail;
+        r->avail = 0;
+        s = reader_fill(r, 1);
+    }
+    if (s != DESCENT_OK)
+        return s;
+    return descent_fail(DESCENT_ERR_FORMAT,
+                        "%s: %zu bytes of trailing data after the gzip stream", r->path,
+                        trailing);
 }
 
+/* A gzip file: inflates into out[0..len); *n = 0 only after its last
+ * member.  A member cut short or failing its CRC or length check is an error. */
+static descent_status inflate_some(reader *r, unsigned char *out, size_t len, size_t *n)
+{
+    *n = 0;
+    while (*n == 0) {
+        descent_status s;
+        int more;
+        if (r->member_ended && ((s = next_member(r, &more)) != DESCENT_OK || !more))
+            return s;
+        if ((s = reader_fill(r, 1)) != DESCENT_OK)
+            return s;
+        if (r->avail == 0)
+            return descent_fail(DESCENT_ERR_FORMAT,
+                                "%s: corrupt gzip data: unexpected end of file", r->path);
+        const uInt room = len < (1u << 30) ? (uInt)len : 1u << 30;
+        r->z.next_in = (Bytef *)r->next, r->z.avail_in = (uInt)r->avail;
+        r->z.next_out = out, r->z.avail_out = room;
+        const int rc = inflate(&r->z, Z_NO_FLUSH);
+        *n = room - r->z.avail_out;
+        r->next = r->z.next_in, r->avail = r->z.avail_in;
+        if (rc == Z_STREAM_END)
+            r->member_ended = 1;
+        else if (rc == Z_MEM_ERROR)
+            return descent_fail(DESCENT_ERR_NOMEM, "%s: out of memory for zlib", r->path);
+        else if (rc != Z_OK)
+            return descent_fail(DESCENT_ERR_FORMAT, "%s: corrupt gzip data: %s", r->path,
+                                r->z.msg ? r->z.msg : "unknown zlib error");
+    }
+    return DESCENT_OK;
+}
+#endif
+
 /* Reads up to len bytes; *got < len only at the end of the data.  A read
- * error or corrupt compressed data (including a compressed stream that ends
- * early or fails its CRC) is an error. */
+ * error, or corrupt gzip data (including trailing bytes after the last
+ * member), is an error. */
 static descent_status reader_read(reader *r, void *buf, size_t len, size_t *got)
 {
     unsigned char *p = buf;
     *got = 0;
     while (*got < len) {
-        size_t want = len - *got;
+        size_t n;
 #if DESCENT_HAVE_ZLIB
-        if (want > (1u << 30))
-            want = 1u << 30;
-        int n = gzread(r->gz, p + *got, (unsigned)want);
-        int errnum = Z_OK;
-        const char *msg = gzerror(r->gz, &errnum);
-        if (n < 0 || (errnum != Z_OK && errnum != Z_STREAM_END)) {
-            if (errnum == Z_ERRNO)
-                return descent_fail(DESCENT_ERR_IO, "%s: read error: %s", r->path,
-                                    strerror(errno));
-            return descent_fail(DESCENT_ERR_FORMAT, "%s: corrupt gzip data: %s", r->path,
-                                msg && *msg ? msg : "unknown zlib error");
-        }
+        descent_status s = r->gzip ? inflate_some(r, p + *got, len - *got, &n)
+                                   : copy_some(r, p + *got, len - *got, &n);
+#else
+        descent_status s = copy_some(r, p + *got, len - *got, &n);
+#endif
+        if (s != DESCENT_OK)
+            return s;
         if (n == 0)
             break;
-        *got += (size_t)n;
-#else
-        size_t n = fread(p + *got, 1, want, r->f);
         *got += n;
-        if (n < want) {
-            if (ferror(r->f))
-                return descent_fail(DESCENT_ERR_IO, "%s: read error: %s", r->path,
-                                    strerror(errno));
-            break;
-        }
-#endif
     }
     return DESCENT_OK;
 }
@@ -121,13 +220,6 @@ static descent_status read_header(reader *r, uint32_t magic_expected, const char
         return s;
     if (got == 0)
         return descent_fail(DESCENT_ERR_FORMAT, "%s: empty file", r->path);
-#if !DESCENT_HAVE_ZLIB
-    if (got >= 2 && header[0] == 0x1f && header[1] == 0x8b)
-        return descent_fail(DESCENT_ERR_FORMAT,
-                            "%s: gzip-compressed, but this build has no zlib (decompress it "
-                            "with gunzip, or install zlib1g-dev and re-run ./configure)",
-                            r->path);
-#endif
     if (got < 4)
         return descent_fail(DESCENT_ERR_FORMAT, "%s: truncated header (%zu bytes)", r->path,
                             got);

@@ -2,7 +2,8 @@
  * Loader for IDX files (the MNIST / Fashion-MNIST format: a big-endian
  * header — magic 0x00000803 for 3-D unsigned-byte images, 0x00000801 for
  * 1-D unsigned-byte labels — then the dimensions and the bytes), gzip
- * compressed or not.  Strict: the magic, the dimensions, the declared size
+ * compressed (one or more gzip members, and nothing after them) or not.
+ * Strict: the magic, the dimensions, the declared size
  * against the actual bytes (short → error, anything after → error), the
  * label range and the image/label counts are all checked, and a failure is
  * an error naming the file, never a partial load.  Internal; used by the

@@ -1,9 +1,10 @@
 /*
  * The IDX loader: every malformed file (missing, empty, truncated, wrong
  * magic or dimensions, counts that disagree, trailing bytes, corrupt or cut
- * gzip, labels out of range, absurd counts) is an error naming the file,
- * never a crash or a partial load; a good file loads exactly, compressed or
- * not; and the real Fashion-MNIST files load when installed.  The fixtures
+ * gzip, bytes after the gzip stream, labels out of range, absurd counts) is
+ * an error naming the file, never a crash or a partial load; a good file
+ * loads exactly, compressed (in one gzip member or several) or not; and the
+ * real Fashion-MNIST files load when installed.  The fixtures
  * are written at run time into a temporary directory.
  */
 #include <stdint.h>
@@ -143,31 +144,32 @@ static void expect_failure(const char *img, const char *lab, descent_status stat
            "%s: a failed load must leave an empty dataset", img);
 }
 
+/* Loads images `img` and labels `lab` and expects exactly the good pair's values. */
+static void expect_good_load(const char *img, const char *lab)
+{
+    descent_dataset d;
+    descent_status s = descent_idx_load(path_of(img), path_of(lab), 28, 28, 10, &d);
+    EXPECT(s == DESCENT_OK, "%s: %s", img, descent_last_error());
+    if (s != DESCENT_OK)
+        return;
+    EXPECT(d.count == 5 && d.rows == 28 && d.cols == 28, "%s: %zu x %dx%d", img, d.count,
+           d.rows, d.cols);
+    int bad = 0;
+    for (size_t n = 0; n < 5; n++) {
+        bad += d.labels[n] != (int)(n % 10);
+        for (size_t i = 0; i < 784; i++)
+            bad += d.images[n * 784 + i] != (float)((n * 7 + i) % 256) / 255.0f;
+    }
+    EXPECT(bad == 0, "%s: %d values differ", img, bad);
+    descent_dataset_free(&d);
+}
+
 static void test_good_file_loads_exactly(void)
 {
-    const char *pairs[][2] = {{"good-images", "good-labels"},
+    expect_good_load("good-images", "good-labels");
 #if DESCENT_HAVE_ZLIB
-                              {"good-images.gz", "good-labels.gz"},
+    expect_good_load("good-images.gz", "good-labels.gz");
 #endif
-    };
-    for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
-        descent_dataset d;
-        descent_status s = descent_idx_load(path_of(pairs[p][0]), path_of(pairs[p][1]), 28, 28,
-                                            10, &d);
-        EXPECT(s == DESCENT_OK, "%s: %s", pairs[p][0], descent_last_error());
-        if (s != DESCENT_OK)
-            continue;
-        EXPECT(d.count == 5 && d.rows == 28 && d.cols == 28, "%s: %zu x %dx%d", pairs[p][0],
-               d.count, d.rows, d.cols);
-        int bad = 0;
-        for (size_t n = 0; n < 5; n++) {
-            bad += d.labels[n] != (int)(n % 10);
-            for (size_t i = 0; i < 784; i++)
-                bad += d.images[n * 784 + i] != (float)((n * 7 + i) % 256) / 255.0f;
-        }
-        EXPECT(bad == 0, "%s: %d values differ", pairs[p][0], bad);
-        descent_dataset_free(&d);
-    }
 }
 
 static void test_missing_file(void)
@@ -294,6 +296,103 @@ static void test_corrupt_gzip(void)
 #endif
 }
 
+#if DESCENT_HAVE_ZLIB
+/* Appends one gzip member holding data[0..len) to out (of *out_len bytes, at most cap). */
+static void append_gzip_member(unsigned char *out, size_t *out_len, size_t cap,
+                               const void *data, size_t len)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        printf("# deflateInit2 failed\n");
+        exit(1);
+    }
+    z.next_in = (unsigned char *)data, z.avail_in = (uInt)len;
+    z.next_out = out + *out_len, z.avail_out = (uInt)(cap - *out_len);
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+        printf("# deflate failed (output buffer too small?)\n");
+        exit(1);
+    }
+    *out_len = cap - z.avail_out;
+    deflateEnd(&z);
+}
+#endif
+
+/* zlib's gzread ignores whatever follows a gzip member when it is not
+ * another member: the loader must not. */
+static void test_gzip_trailing_garbage(void)
+{
+#if DESCENT_HAVE_ZLIB
+    static unsigned char gz[1 << 16];
+    const struct {
+        const char *name;
+        size_t count;
+        unsigned char byte;
+        const char *needle;
+    } cases[] = {
+        {"gz-junk1.gz", 1, 0xAB, "1 bytes of trailing data after the gzip stream"},
+        {"gz-junk100.gz", 100, 0xAB, "100 bytes of trailing data after the gzip stream"},
+        {"gz-zero.gz", 1, 0x00, "1 bytes of trailing data after the gzip stream"},
+        {"gz-half-magic.gz", 1, 0x1f, "1 bytes of trailing data after the gzip stream"},
+        {"gz-padding.gz", 4000, 0x00, "4000 bytes of trailing data after the gzip stream"},
+    };
+    const size_t image_len = make_images(image_buf, DESCENT_IDX_MAGIC_IMAGES, 5, 28, 28, 0, 0);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t len = 0;
+        append_gzip_member(gz, &len, sizeof gz, image_buf, image_len);
+        memset(gz + len, cases[c].byte, cases[c].count);
+        write_raw(cases[c].name, gz, len + cases[c].count);
+        expect_failure(cases[c].name, NULL, DESCENT_ERR_FORMAT, cases[c].needle);
+    }
+    /* The label file goes through the same reader. */
+    const size_t label_len = make_labels(label_buf, 5, -1, 0);
+    size_t len = 0;
+    append_gzip_member(gz, &len, sizeof gz, label_buf, label_len);
+    gz[len++] = 0;
+    write_raw("gz-zero-labels.gz", gz, len);
+    expect_failure("good-images.gz", "gz-zero-labels.gz", DESCENT_ERR_FORMAT,
+                   "1 bytes of trailing data after the gzip stream");
+#else
+    printf("# built without zlib: gzip cases not run\n");
+#endif
+}
+
+/* Concatenated gzip members are one gzip file (RFC 1952, `cat a.gz b.gz`):
+ * they load as the concatenation of their data, split anywhere (here inside
+ * the header, with an empty member between); a cut second member is an error. */
+static void test_gzip_members(void)
+{
+#if DESCENT_HAVE_ZLIB
+    static unsigned char gz[1 << 16];
+    const size_t image_len = make_images(image_buf, DESCENT_IDX_MAGIC_IMAGES, 5, 28, 28, 0, 0);
+    size_t len = 0;
+    append_gzip_member(gz, &len, sizeof gz, image_buf, 10);
+    append_gzip_member(gz, &len, sizeof gz, image_buf, 0);
+    append_gzip_member(gz, &len, sizeof gz, image_buf + 10, image_len - 10);
+    write_raw("members-images.gz", gz, len);
+    const size_t label_len = make_labels(label_buf, 5, -1, 0);
+    size_t llen = 0;
+    append_gzip_member(gz, &llen, sizeof gz, label_buf, 9);
+    append_gzip_member(gz, &llen, sizeof gz, label_buf + 9, label_len - 9);
+    write_raw("members-labels.gz", gz, llen);
+    expect_good_load("members-images.gz", "members-labels.gz");
+
+    /* The first member whole, the second cut before its trailer... */
+    len = 0;
+    append_gzip_member(gz, &len, sizeof gz, image_buf, 100);
+    append_gzip_member(gz, &len, sizeof gz, image_buf + 100, image_len - 100);
+    write_raw("members-cut.gz", gz, len - 6);
+    expect_failure("members-cut.gz", NULL, DESCENT_ERR_FORMAT, "corrupt gzip data");
+    /* ...or nothing of it but the gzip magic. */
+    len = 0;
+    append_gzip_member(gz, &len, sizeof gz, image_buf, image_len);
+    gz[len++] = 0x1f, gz[len++] = 0x8b;
+    write_raw("members-magic-only.gz", gz, len);
+    expect_failure("members-magic-only.gz", NULL, DESCENT_ERR_FORMAT, "corrupt gzip data");
+#else
+    printf("# built without zlib: gzip cases not run\n");
+#endif
+}
+
 static void test_label_out_of_range(void)
 {
     size_t llen = make_labels(label_buf, 5, 3, 10);
@@ -379,6 +478,8 @@ int main(void)
     RUN(test_count_mismatch);
     RUN(test_trailing_garbage);
     RUN(test_corrupt_gzip);
+    RUN(test_gzip_trailing_garbage);
+    RUN(test_gzip_members);
     RUN(test_label_out_of_range);
     RUN(test_standardize);
 

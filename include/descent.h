@@ -188,7 +188,11 @@ void descent_optimizer_reset(descent_optimizer *opt);
 /* Chooses the variant; DESCENT_ISA_BEST re-resolves (and reads DESCENT_ISA). */
 descent_status descent_optimizer_set_isa(descent_optimizer *opt, descent_isa isa);
 descent_isa descent_optimizer_isa(const descent_optimizer *opt);
-/* Threads used by step (>= 1; 0 means the OpenMP default). */
+/* Threads used by step: N >= 1 runs every step on N threads (results are
+ * the same bits for any N).  0, the default, measures: steps big enough to
+ * split run on 1 thread or on all (OpenMP's maximum), whichever has been
+ * faster lately, trying the other now and then, so that a busy machine,
+ * where waiting for a descheduled thread costs milliseconds, gets 1. */
 descent_status descent_optimizer_set_threads(descent_optimizer *opt, int threads);
 /* Changes the learning rate between steps (for schedules); must be >= 0. */
 descent_status descent_optimizer_set_lr(descent_optimizer *opt, double lr);
@@ -337,7 +341,8 @@ void descent_mlp_free(descent_mlp *mlp);
 /* DESCENT_ISA_BEST re-resolves (and reads DESCENT_ISA). */
 descent_status descent_mlp_set_isa(descent_mlp *mlp, descent_isa isa);
 descent_isa descent_mlp_isa(const descent_mlp *mlp);
-/* Threads (>= 1; 0 means the OpenMP default). */
+/* Threads, as descent_optimizer_set_threads: N >= 1 fixed, 0 (the
+ * default) measured per call between 1 and all. */
 descent_status descent_mlp_set_threads(descent_mlp *mlp, int threads);
 const descent_mlp_shape *descent_mlp_get_shape(const descent_mlp *mlp);
 int descent_mlp_max_batch(const descent_mlp *mlp);
@@ -358,6 +363,13 @@ descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int ba
 descent_status descent_mlp_backward(descent_mlp *mlp, const float *params, int batch,
                                     const float *x, const int *labels, const float *targets,
                                     float *grad, float *loss);
+
+/* ------------------------------------------------------------------- clock */
+
+/* Seconds on a monotonic clock (CLOCK_MONOTONIC): for intervals only.  The
+ * one clock of the project: the training loop, the benchmarks and the
+ * thread choice all time with it. */
+double descent_seconds(void);
 
 /* ------------------------------------------------------------ output files */
 

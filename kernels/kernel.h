@@ -32,6 +32,11 @@ void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
                            size_t n, float *param, const float *grad,
                            float *const state[3], int threads);
 
+/* 1 when descent_parallel_step would cut n elements into two blocks or
+ * more (below that it runs the kernel whole, on one thread, whatever the
+ * thread count). */
+int descent_parallel_splits(size_t n);
+
 /* The reference optimizers behind the kernel signature (the scalar row of
  * the dispatch table). */
 extern const descent_kernel_fn descent_scalar_kernels[DESCENT_OPTIM_COUNT];

@@ -43,6 +43,11 @@ static int threads_for_blocks(size_t blocks, int threads)
 #endif
 }
 
+int descent_parallel_splits(size_t n)
+{
+    return n > BLOCK_ELEMENTS;
+}
+
 void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
                            size_t n, float *param, const float *grad,
                            float *const state[3], int threads)

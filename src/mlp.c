@@ -17,6 +17,7 @@
 #include "config.h"
 #include "internal.h"
 #include "mlp_internal.h"
+#include "thread_tuner.h"
 
 #if DESCENT_HAVE_OPENMP
 #include <omp.h>
@@ -31,7 +32,9 @@ struct descent_mlp {
     descent_isa isa;
     descent_gemm_fn gemm;
     descent_gemm_nt_fn gemm_nt;
-    int threads; /* 0 = OpenMP default */
+    int threads;        /* 0: chosen by the tuner, 1 or all (thread_tuner.h) */
+    thread_tuner tuner; /* times whole calls (forward, backward, loss_grad) */
+    int run_threads;    /* of the call running now, for each of its regions */
     /* out[l], l = 1..L: [max_batch][sizes[l]]; a_l = act(z_l) for hidden
      * layers (relu'(z) = [a > 0], tanh' and sigmoid' come from a), and z_L. */
     float *out[DESCENT_MLP_MAX_LAYERS + 1];
@@ -98,7 +101,7 @@ static void parallel_gemm(const descent_mlp *mlp, int b_transposed, int M, int N
     const int tiles_m = (M + TILE_M - 1) / TILE_M, tiles_n = (N + TILE_N - 1) / TILE_N;
     const int tiles = tiles_m * tiles_n;
 #if DESCENT_HAVE_OPENMP
-    int threads = mlp->threads > 0 ? mlp->threads : omp_get_max_threads();
+    int threads = mlp->run_threads;
     if (threads > tiles)
         threads = tiles;
     /* Small products are not worth waking the threads (64 Ki multiply-adds). */
@@ -144,7 +147,7 @@ static float derivative_from_output(descent_activation act, float a)
 static int threads_for_rows(const descent_mlp *mlp, int rows, int cols)
 {
 #if DESCENT_HAVE_OPENMP
-    int threads = mlp->threads > 0 ? mlp->threads : omp_get_max_threads();
+    const int threads = mlp->run_threads;
     if ((double)rows * cols < 32768.0)
         return 1;
     return threads < rows ? threads : rows;
@@ -204,6 +207,7 @@ descent_status descent_mlp_create(const descent_mlp_shape *shape, int max_batch,
         return descent_fail(DESCENT_ERR_NOMEM, "out of memory creating an MLP");
     mlp->shape = *shape;
     mlp->max_batch = max_batch;
+    thread_tuner_init(&mlp->tuner);
     const int L = shape->layers;
     size_t widest = 0;
     int failed = 0;
@@ -274,6 +278,19 @@ int descent_mlp_max_batch(const descent_mlp *mlp)
 
 /* ------------------------------------------------------ forward/backward */
 
+/* The work of a call per example, for the thread tuner: the backward pass
+ * makes two products per layer to the forward's one. */
+#define WORK_FORWARD 1.0
+#define WORK_BACKWARD 2.0
+
+/* The thread count for every region of the call that starts now. */
+static thread_plan begin_call(descent_mlp *mlp)
+{
+    const thread_plan plan = thread_tuner_plan(&mlp->tuner, mlp->threads);
+    mlp->run_threads = plan.threads;
+    return plan;
+}
+
 static void run_forward(descent_mlp *mlp, const float *params, int batch, const float *x)
 {
     const descent_mlp_shape *s = &mlp->shape;
@@ -312,7 +329,9 @@ descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int ba
     descent_status s = check("descent_mlp_forward", mlp, params, batch, x, 0, NULL, NULL, out);
     if (s != DESCENT_OK)
         return s;
+    const thread_plan plan = begin_call(mlp);
     run_forward(mlp, params, batch, x);
+    thread_tuner_done(&mlp->tuner, &plan, (double)batch * WORK_FORWARD);
     const int L = mlp->shape.layers;
     memcpy(out, mlp->out[L], (size_t)batch * (size_t)mlp->shape.sizes[L] * sizeof(float));
     return DESCENT_OK;
@@ -408,8 +427,11 @@ descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int 
         check("descent_mlp_loss_grad", mlp, params, batch, x, 1, labels, targets, loss);
     if (st != DESCENT_OK)
         return st;
+    const thread_plan plan = begin_call(mlp);
     run_forward(mlp, params, batch, x);
     run_backward(mlp, params, batch, x, labels, targets, grad, loss);
+    thread_tuner_done(&mlp->tuner, &plan,
+                      (double)batch * (WORK_FORWARD + (grad ? WORK_BACKWARD : 0)));
     return DESCENT_OK;
 }
 
@@ -425,6 +447,8 @@ descent_status descent_mlp_backward(descent_mlp *mlp, const float *params, int b
         return descent_fail(DESCENT_ERR_INVALID,
                             "descent_mlp_backward: the last descent_mlp_forward on this MLP "
                             "was not with these params, x and batch %d", batch);
+    const thread_plan plan = begin_call(mlp);
     run_backward(mlp, params, batch, x, labels, targets, grad, loss);
+    thread_tuner_done(&mlp->tuner, &plan, grad ? (double)batch * WORK_BACKWARD : 0);
     return DESCENT_OK;
 }

@@ -6,6 +6,7 @@
 
 #include "../kernels/kernel.h"
 #include "internal.h"
+#include "thread_tuner.h"
 
 struct descent_optimizer {
     descent_optim_kind kind;
@@ -16,7 +17,8 @@ struct descent_optimizer {
     float *state[3];    /* NULL where the chosen options need no array */
     descent_isa isa;
     descent_kernel_fn kernel;
-    int threads;        /* 0 = OpenMP default */
+    int threads;        /* 0: chosen by the tuner, 1 or all (thread_tuner.h) */
+    thread_tuner tuner;
     descent_nonfinite_policy nonfinite;
     descent_finite_fn check; /* the gradient check of the chosen variant */
     long skipped;            /* steps skipped under DESCENT_NONFINITE_SKIP */
@@ -79,6 +81,7 @@ descent_status descent_optimizer_create(descent_optim_kind kind,
     opt->kind = kind;
     opt->h = *h;
     opt->n = n;
+    thread_tuner_init(&opt->tuner);
     for (int i = 0; i < descent_optim_state_count(kind); i++) {
         if (!state_used(kind, h, i))
             continue;
@@ -151,8 +154,13 @@ descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
 {
     if (!opt || ((!param || !grad) && opt->n > 0))
         return descent_fail(DESCENT_ERR_INVALID, "descent_optimizer_step: NULL argument");
+    /* An explicit thread count is used as it is; the default is measured,
+     * where the step is big enough to be split at all. */
+    thread_plan plan = {.threads = opt->threads ? opt->threads : 1, .candidate = -1};
+    if (!opt->threads && descent_parallel_splits(opt->n))
+        plan = thread_tuner_plan(&opt->tuner, 0);
     if (opt->nonfinite != DESCENT_NONFINITE_PROPAGATE && opt->n > 0) {
-        const size_t bad = descent_parallel_first_nonfinite(opt->check, opt->n, grad, opt->threads);
+        const size_t bad = descent_parallel_first_nonfinite(opt->check, opt->n, grad, plan.threads);
         if (bad < opt->n) {
             if (opt->nonfinite == DESCENT_NONFINITE_SKIP) {
                 opt->skipped++;
@@ -170,7 +178,8 @@ descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
         .t = opt->t + 1,
         .mu_product_before = opt->mu_product,
     };
-    descent_parallel_step(opt->kernel, &step, opt->n, param, grad, opt->state, opt->threads);
+    descent_parallel_step(opt->kernel, &step, opt->n, param, grad, opt->state, plan.threads);
+    thread_tuner_done(&opt->tuner, &plan, (double)opt->n);
     opt->t = step.t;
     if (opt->kind == DESCENT_NADAM)
         opt->mu_product *= descent_nadam_momentum(&opt->h, step.t);

@@ -22,6 +22,9 @@ void descent_ref_rmsprop(const descent_hparams *h, long t, size_t n,
                          float *momentum_buffer, float *grad_avg)
 {
     (void)t; /* RMSprop keeps no bias correction */
+    if (!h || (n > 0 && (!param || !grad || !square_avg || (h->momentum > 0 && !momentum_buffer) ||
+                         (h->centered && !grad_avg))))
+        return; /* descent.h's NULL rule: a step without its arrays does nothing */
     const float lr = (float)h->lr;
     const float alpha = (float)h->alpha, one_minus_alpha = (float)(1.0 - h->alpha);
     const float eps = (float)h->eps;

@@ -9,9 +9,15 @@
  *
  * Conventions
  *  - Every parameter, gradient and state array is fp32 and holds n elements.
- *  - Steps are 1-based: the first call of a step function uses t = 1.
+ *  - Steps are 1-based: the first call of a step function uses t = 1, and
+ *    t runs up to LONG_MAX (an optimizer object refuses a step past it).
  *  - Functions that can fail return a descent_status; on failure
  *    descent_last_error() holds a one-line message for the calling thread.
+ *  - NULL: a NULL pointer where an object or an array is needed is
+ *    DESCENT_ERR_INVALID (with a message) from a function returning a
+ *    descent_status; a getter then returns 0 or NULL (or the value its
+ *    comment names), and a function returning void does nothing.  The same
+ *    holds for an enum value outside its enum: never an out-of-bounds read.
  */
 #ifndef DESCENT_H
 #define DESCENT_H
@@ -85,7 +91,8 @@ typedef struct descent_hparams {
 } descent_hparams;
 
 /* PyTorch's defaults for `kind` (SGD, which has no default lr in
- * torch.optim 1.13, gets lr = 1e-3 as in PyTorch 2.x). */
+ * torch.optim 1.13, gets lr = 1e-3 as in PyTorch 2.x).  An unknown kind
+ * gets the shared fields only (betas, eps; lr 0). */
 void descent_hparams_default(descent_optim_kind kind, descent_hparams *h);
 
 /* Rejects what torch.optim rejects (negative lr, eps or weight decay, betas
@@ -95,7 +102,8 @@ descent_status descent_hparams_validate(descent_optim_kind kind,
                                         const descent_hparams *h);
 
 /* Number of fp32 state arrays of `kind` (0..3) and the name of each, as
- * torch.optim names its state ("exp_avg", "momentum_buffer", ...). */
+ * torch.optim names its state ("exp_avg", "momentum_buffer", ...); 0 and
+ * NULL for an unknown kind or index. */
 int descent_optim_state_count(descent_optim_kind kind);
 const char *descent_optim_state_name(descent_optim_kind kind, int index);
 
@@ -130,8 +138,11 @@ descent_status descent_isa_resolve(descent_isa requested, descent_isa *chosen);
  * The state arrays start at zero (Adagrad's `sum` at
  * initial_accumulator_value); an array the chosen options do not use may
  * be NULL (e.g. max_exp_avg_sq without amsgrad, momentum_buffer when
- * momentum = 0, grad_avg when not centered).  Hyperparameters are not
- * validated here: call descent_hparams_validate() first.
+ * momentum = 0, grad_avg when not centered); with h, or an array they do
+ * use, NULL (n > 0), the step does nothing.  t is in 1..LONG_MAX: every t
+ * there is computed without overflow (NAdam's mu_{t+1} too).
+ * Hyperparameters are not validated here: call descent_hparams_validate()
+ * first.
  */
 void descent_ref_sgd(const descent_hparams *h, long t, size_t n, float *param,
                      const float *grad, float *momentum_buffer);
@@ -154,7 +165,8 @@ void descent_ref_adamax(const descent_hparams *h, long t, size_t n,
                         float *exp_inf);
 /* NAdam carries the running product of its momentum coefficients,
  * mu_1 * ... * mu_t; start it at 1.0 and pass the same variable each step. */
-/* NAdam's momentum coefficient mu_t = beta1*(1 - 0.5*0.96^(t*momentum_decay)). */
+/* NAdam's momentum coefficient mu_t = beta1*(1 - 0.5*0.96^(t*momentum_decay));
+ * 0 when h is NULL. */
 double descent_nadam_momentum(const descent_hparams *h, long t);
 void descent_ref_nadam(const descent_hparams *h, long t, double *mu_product,
                        size_t n, float *param, const float *grad,
@@ -187,6 +199,7 @@ void descent_optimizer_free(descent_optimizer *opt);
 void descent_optimizer_reset(descent_optimizer *opt);
 /* Chooses the variant; DESCENT_ISA_BEST re-resolves (and reads DESCENT_ISA). */
 descent_status descent_optimizer_set_isa(descent_optimizer *opt, descent_isa isa);
+/* DESCENT_ISA_COUNT (not a variant) when opt is NULL. */
 descent_isa descent_optimizer_isa(const descent_optimizer *opt);
 /* Threads used by step: N >= 1 runs every step on N threads (results are
  * the same bits for any N).  0, the default, measures: steps big enough to
@@ -197,7 +210,9 @@ descent_status descent_optimizer_set_threads(descent_optimizer *opt, int threads
 /* Changes the learning rate between steps (for schedules); must be >= 0. */
 descent_status descent_optimizer_set_lr(descent_optimizer *opt, double lr);
 const descent_hparams *descent_optimizer_hparams(const descent_optimizer *opt);
-/* One step in place: param[i] is updated from grad[i], i < n. */
+/* One step in place: param[i] is updated from grad[i], i < n.  After
+ * LONG_MAX steps, DESCENT_ERR_INVALID (the count cannot go further) until
+ * descent_optimizer_reset. */
 descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
                                       const float *grad);
 long descent_optimizer_step_count(const descent_optimizer *opt);
@@ -232,6 +247,7 @@ descent_status descent_nonfinite_from_name(const char *name, descent_nonfinite_p
 /* DESCENT_ERR_INVALID for a value outside the enum. */
 descent_status descent_optimizer_set_nonfinite(descent_optimizer *opt,
                                                descent_nonfinite_policy policy);
+/* DESCENT_NONFINITE_COUNT (not a policy) when opt is NULL. */
 descent_nonfinite_policy descent_optimizer_nonfinite(const descent_optimizer *opt);
 /* Steps skipped under DESCENT_NONFINITE_SKIP since creation or reset. */
 long descent_optimizer_skipped_steps(const descent_optimizer *opt);
@@ -306,9 +322,13 @@ descent_status descent_mlp_shape_validate(const descent_mlp_shape *shape);
 /* Parses layer sizes written as "784-128-10" (input first) into
  * shape->layers and shape->sizes; activation and loss are left as they are. */
 descent_status descent_mlp_shape_parse(const char *text, descent_mlp_shape *shape);
-/* Number of floats in the flat parameter (and gradient) vector. */
+/* Number of floats in the flat parameter (and gradient) vector; 0 when the
+ * shape is NULL or its layers or sizes are invalid (as
+ * descent_mlp_shape_validate checks them; descent_last_error() says why). */
 size_t descent_mlp_param_count(const descent_mlp_shape *shape);
-/* Offsets of W_l and b_l, l = 1..L, in the flat vector. */
+/* Offsets of W_l and b_l, l = 1..L, in the flat vector (weight offset
+ * L+1 is the parameter count); 0 for another layer or a shape that
+ * descent_mlp_param_count rejects. */
 size_t descent_mlp_weight_offset(const descent_mlp_shape *shape, int layer);
 size_t descent_mlp_bias_offset(const descent_mlp_shape *shape, int layer);
 /* nn.Linear's default initialization, W_l and b_l ~ U(-1/sqrt(in),
@@ -340,6 +360,7 @@ descent_status descent_mlp_create(const descent_mlp_shape *shape, int max_batch,
 void descent_mlp_free(descent_mlp *mlp);
 /* DESCENT_ISA_BEST re-resolves (and reads DESCENT_ISA). */
 descent_status descent_mlp_set_isa(descent_mlp *mlp, descent_isa isa);
+/* DESCENT_ISA_COUNT (not a variant) when mlp is NULL. */
 descent_isa descent_mlp_isa(const descent_mlp *mlp);
 /* Threads, as descent_optimizer_set_threads: N >= 1 fixed, 0 (the
  * default) measured per call between 1 and all. */

@@ -37,19 +37,20 @@ const char *descent_isa_name(descent_isa isa)
 
 descent_status descent_isa_from_name(const char *name, descent_isa *isa)
 {
-    if (name && strcmp(name, "best") == 0) {
+    if (!name || !isa)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_isa_from_name: NULL argument");
+    if (strcmp(name, "best") == 0) {
         *isa = DESCENT_ISA_BEST;
         return DESCENT_OK;
     }
     for (int i = 0; i < DESCENT_ISA_COUNT; i++) {
-        if (name && strcmp(name, isa_names[i]) == 0) {
+        if (strcmp(name, isa_names[i]) == 0) {
             *isa = (descent_isa)i;
             return DESCENT_OK;
         }
     }
     return descent_fail(DESCENT_ERR_ISA,
-                        "unknown ISA '%s' (expected scalar, avx2, avx512, neon or best)",
-                        name ? name : "(null)");
+                        "unknown ISA '%s' (expected scalar, avx2, avx512, neon or best)", name);
 }
 
 static const descent_kernel_fn *kernel_table(descent_isa isa)
@@ -101,6 +102,8 @@ int descent_isa_supported(descent_isa isa)
 
 descent_status descent_isa_resolve(descent_isa requested, descent_isa *chosen)
 {
+    if (!chosen)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_isa_resolve: chosen is NULL");
     if (requested == DESCENT_ISA_BEST) {
         const char *env = getenv("DESCENT_ISA");
         if (env && *env && strcmp(env, "best") != 0) {

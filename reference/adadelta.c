@@ -15,6 +15,8 @@ void descent_ref_adadelta(const descent_hparams *h, long t, size_t n,
                           float *acc_delta)
 {
     (void)t; /* Adadelta keeps no bias correction */
+    if (!h || (n > 0 && (!param || !grad || !square_avg || !acc_delta)))
+        return; /* descent.h's NULL rule: a step without its arrays does nothing */
     const float lr = (float)h->lr;
     const float rho = (float)h->rho, one_minus_rho = (float)(1.0 - h->rho);
     const float eps = (float)h->eps;

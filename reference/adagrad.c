@@ -12,7 +12,10 @@
 void descent_ref_adagrad(const descent_hparams *h, long t, size_t n,
                          float *param, const float *grad, float *sum)
 {
-    const float clr = (float)(h->lr / (1.0 + (double)(t - 1) * h->lr_decay));
+    if (!h || (n > 0 && (!param || !grad || !sum)))
+        return; /* descent.h's NULL rule: a step without its arrays does nothing */
+    /* t - 1 in double, so that no t overflows */
+    const float clr = (float)(h->lr / (1.0 + ((double)t - 1.0) * h->lr_decay));
     const float eps = (float)h->eps;
     const float wd = (float)h->weight_decay;
 

@@ -17,6 +17,8 @@ static void adam_family_step(const descent_hparams *h, long t, size_t n,
                              float *param, const float *grad, float *m,
                              float *v, float *vmax, int decoupled_decay)
 {
+    if (!h || (n > 0 && (!param || !grad || !m || !v || (h->amsgrad && !vmax))))
+        return; /* descent.h's NULL rule: a step without its arrays does nothing */
     const double bias_correction1 = 1.0 - pow(h->beta1, (double)t);
     const double bias_correction2 = 1.0 - pow(h->beta2, (double)t);
     const float step_size = (float)(h->lr / bias_correction1);

@@ -14,6 +14,8 @@ void descent_ref_adamax(const descent_hparams *h, long t, size_t n,
                         float *param, const float *grad, float *exp_avg,
                         float *exp_inf)
 {
+    if (!h || (n > 0 && (!param || !grad || !exp_avg || !exp_inf)))
+        return; /* descent.h's NULL rule: a step without its arrays does nothing */
     const float clr = (float)(h->lr / (1.0 - pow(h->beta1, (double)t)));
     const float beta1 = (float)h->beta1, one_minus_beta1 = (float)(1.0 - h->beta1);
     const float beta2 = (float)h->beta2;

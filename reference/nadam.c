@@ -7,12 +7,15 @@
  *   p <- p - lr*(1 - mu_t)/(1 - P_t) * g/denom
  *          - lr*mu_{t+1}/(1 - P_t*mu_{t+1}) * m/denom
  */
+#include <limits.h>
 #include <math.h>
 
 #include "descent.h"
 
 double descent_nadam_momentum(const descent_hparams *h, long t)
 {
+    if (!h)
+        return 0.0;
     return h->beta1 * (1.0 - 0.5 * pow(0.96, (double)t * h->momentum_decay));
 }
 
@@ -20,8 +23,12 @@ void descent_ref_nadam(const descent_hparams *h, long t, double *mu_product,
                        size_t n, float *param, const float *grad,
                        float *exp_avg, float *exp_avg_sq)
 {
+    if (!h || !mu_product || (n > 0 && (!param || !grad || !exp_avg || !exp_avg_sq)))
+        return; /* descent.h's NULL rule: a step without its arrays does nothing */
     const double mu = descent_nadam_momentum(h, t);
-    const double mu_next = descent_nadam_momentum(h, t + 1);
+    /* mu_{t+1} with t + 1 saturated at LONG_MAX: no overflow, and on a
+     * 64-bit long the same double, (double)LONG_MAX = 2^63 = LONG_MAX + 1. */
+    const double mu_next = descent_nadam_momentum(h, t < LONG_MAX ? t + 1 : t);
     *mu_product *= mu;
     const double mu_product_next = *mu_product * mu_next;
     const float bias_correction2 = (float)(1.0 - pow(h->beta2, (double)t));

@@ -14,6 +14,8 @@
 void descent_ref_radam(const descent_hparams *h, long t, size_t n, float *param,
                        const float *grad, float *exp_avg, float *exp_avg_sq)
 {
+    if (!h || (n > 0 && (!param || !grad || !exp_avg || !exp_avg_sq)))
+        return; /* descent.h's NULL rule: a step without its arrays does nothing */
     const double bias_correction1 = 1.0 - pow(h->beta1, (double)t);
     const double bias_correction2 = 1.0 - pow(h->beta2, (double)t);
     const double rho_inf = 2.0 / (1.0 - h->beta2) - 1.0;

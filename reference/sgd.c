@@ -13,6 +13,8 @@
 void descent_ref_sgd(const descent_hparams *h, long t, size_t n, float *param,
                      const float *grad, float *momentum_buffer)
 {
+    if (!h || (n > 0 && (!param || !grad || (h->momentum != 0 && !momentum_buffer))))
+        return; /* descent.h's NULL rule: a step without its arrays does nothing */
     const float lr = (float)h->lr;
     const float wd = (float)h->weight_decay;
     const float mu = (float)h->momentum;

@@ -32,8 +32,10 @@ const char *descent_optim_name(descent_optim_kind kind)
 
 descent_status descent_optim_from_name(const char *name, descent_optim_kind *kind)
 {
+    if (!name || !kind)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_optim_from_name: NULL argument");
     for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
-        if (name && strcmp(name, optim_names[k]) == 0) {
+        if (strcmp(name, optim_names[k]) == 0) {
             *kind = (descent_optim_kind)k;
             return DESCENT_OK;
         }
@@ -41,7 +43,7 @@ descent_status descent_optim_from_name(const char *name, descent_optim_kind *kin
     return descent_fail(DESCENT_ERR_INVALID,
                         "unknown optimizer '%s' (expected sgd, adam, adamw, rmsprop, "
                         "adagrad, adadelta, adamax, nadam or radam)",
-                        name ? name : "(null)");
+                        name);
 }
 
 int descent_optim_state_count(descent_optim_kind kind)
@@ -63,6 +65,8 @@ const char *descent_optim_state_name(descent_optim_kind kind, int index)
 
 void descent_hparams_default(descent_optim_kind kind, descent_hparams *h)
 {
+    if (!h)
+        return;
     memset(h, 0, sizeof *h);
     h->beta1 = 0.9;
     h->beta2 = 0.999;

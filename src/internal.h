@@ -8,6 +8,10 @@
 #define DESCENT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define DESCENT_PRINTF(fmt, args)
+/* Sets the step counter, for tests: its limit, LONG_MAX steps, cannot be
+ * reached by stepping. */
+void descent_optimizer_set_step_count(descent_optimizer *opt, long t);
+
 #endif
 
 /* Records a one-line message for descent_last_error() and returns `status`,
@@ -19,5 +23,9 @@ descent_status descent_fail(descent_status status, const char *fmt, ...)
  * vector kernels never split a load across lines at the array start. */
 float *descent_alloc_floats(size_t n);
 void descent_free_floats(float *p);
+
+/* Sets the step counter, for tests: its limit, LONG_MAX steps, cannot be
+ * reached by stepping. */
+void descent_optimizer_set_step_count(descent_optimizer *opt, long t);
 
 #endif

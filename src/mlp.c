@@ -253,7 +253,7 @@ descent_status descent_mlp_set_isa(descent_mlp *mlp, descent_isa isa)
 
 descent_isa descent_mlp_isa(const descent_mlp *mlp)
 {
-    return mlp->isa;
+    return mlp ? mlp->isa : DESCENT_ISA_COUNT;
 }
 
 descent_status descent_mlp_set_threads(descent_mlp *mlp, int threads)
@@ -268,12 +268,12 @@ descent_status descent_mlp_set_threads(descent_mlp *mlp, int threads)
 
 const descent_mlp_shape *descent_mlp_get_shape(const descent_mlp *mlp)
 {
-    return &mlp->shape;
+    return mlp ? &mlp->shape : NULL;
 }
 
 int descent_mlp_max_batch(const descent_mlp *mlp)
 {
-    return mlp->max_batch;
+    return mlp ? mlp->max_batch : 0;
 }
 
 /* ------------------------------------------------------ forward/backward */

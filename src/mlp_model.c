@@ -22,15 +22,16 @@ const char *descent_activation_name(descent_activation activation)
 
 descent_status descent_activation_from_name(const char *name, descent_activation *activation)
 {
+    if (!name || !activation)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_activation_from_name: NULL argument");
     for (int i = 0; i < DESCENT_ACTIVATION_COUNT; i++) {
-        if (name && strcmp(name, activation_names[i]) == 0) {
+        if (strcmp(name, activation_names[i]) == 0) {
             *activation = (descent_activation)i;
             return DESCENT_OK;
         }
     }
     return descent_fail(DESCENT_ERR_INVALID,
-                        "unknown activation '%s' (expected relu, tanh or sigmoid)",
-                        name ? name : "(null)");
+                        "unknown activation '%s' (expected relu, tanh or sigmoid)", name);
 }
 
 const char *descent_loss_name(descent_loss loss)
@@ -42,17 +43,21 @@ const char *descent_loss_name(descent_loss loss)
 
 descent_status descent_loss_from_name(const char *name, descent_loss *loss)
 {
+    if (!name || !loss)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_loss_from_name: NULL argument");
     for (int i = 0; i < DESCENT_LOSS_COUNT; i++) {
-        if (name && strcmp(name, loss_names[i]) == 0) {
+        if (strcmp(name, loss_names[i]) == 0) {
             *loss = (descent_loss)i;
             return DESCENT_OK;
         }
     }
     return descent_fail(DESCENT_ERR_INVALID, "unknown loss '%s' (expected cross_entropy or mse)",
-                        name ? name : "(null)");
+                        name);
 }
 
-descent_status descent_mlp_shape_validate(const descent_mlp_shape *shape)
+/* The fields that fix the parameter layout: layers, sizes, and a count that
+ * fits in memory (so that the offsets below cannot overflow size_t). */
+static descent_status validate_layout(const descent_mlp_shape *shape)
 {
     if (!shape)
         return descent_fail(DESCENT_ERR_INVALID, "MLP shape is NULL");
@@ -73,6 +78,14 @@ descent_status descent_mlp_shape_validate(const descent_mlp_shape *shape)
     if (count > (double)((size_t)-1 / sizeof(float)))
         return descent_fail(DESCENT_ERR_INVALID, "MLP: %.0f parameters do not fit in memory",
                             count);
+    return DESCENT_OK;
+}
+
+descent_status descent_mlp_shape_validate(const descent_mlp_shape *shape)
+{
+    descent_status s = validate_layout(shape);
+    if (s != DESCENT_OK)
+        return s;
     if ((unsigned)shape->activation >= DESCENT_ACTIVATION_COUNT)
         return descent_fail(DESCENT_ERR_INVALID, "MLP: invalid activation %d",
                             (int)shape->activation);
@@ -119,22 +132,37 @@ descent_status descent_mlp_shape_parse(const char *text, descent_mlp_shape *shap
     return DESCENT_OK;
 }
 
-size_t descent_mlp_param_count(const descent_mlp_shape *shape)
-{
-    return descent_mlp_weight_offset(shape, shape->layers + 1);
-}
-
-size_t descent_mlp_weight_offset(const descent_mlp_shape *shape, int layer)
+/* Floats before W_layer, layer in 1..L+1 (L+1: all of them), for a shape
+ * whose layout is valid. */
+static size_t floats_before(const descent_mlp_shape *shape, int layer)
 {
     size_t offset = 0;
-    for (int l = 1; l < layer && l <= shape->layers; l++)
+    for (int l = 1; l < layer; l++)
         offset += ((size_t)shape->sizes[l - 1] + 1) * (size_t)shape->sizes[l];
     return offset;
 }
 
+/* 0 for an invalid layout (descent.h): the sizes of a bad shape may lie
+ * outside sizes[] or multiply past size_t. */
+size_t descent_mlp_param_count(const descent_mlp_shape *shape)
+{
+    if (validate_layout(shape) != DESCENT_OK)
+        return 0;
+    return floats_before(shape, shape->layers + 1);
+}
+
+size_t descent_mlp_weight_offset(const descent_mlp_shape *shape, int layer)
+{
+    if (validate_layout(shape) != DESCENT_OK || layer < 1 || layer > shape->layers + 1)
+        return 0;
+    return floats_before(shape, layer);
+}
+
 size_t descent_mlp_bias_offset(const descent_mlp_shape *shape, int layer)
 {
-    return descent_mlp_weight_offset(shape, layer) +
+    if (validate_layout(shape) != DESCENT_OK || layer < 1 || layer > shape->layers)
+        return 0;
+    return floats_before(shape, layer) +
            (size_t)shape->sizes[layer - 1] * (size_t)shape->sizes[layer];
 }
 

@@ -1,5 +1,6 @@
 /* The optimizer object: owns the state arrays and the step counter, and
  * runs each step through the chosen variant and the OpenMP layer. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,8 @@ descent_status descent_optimizer_create(descent_optim_kind kind,
 
 descent_status descent_optimizer_set_isa(descent_optimizer *opt, descent_isa isa)
 {
+    if (!opt)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_optimizer_set_isa: opt is NULL");
     descent_isa chosen;
     descent_status s = descent_isa_resolve(isa, &chosen);
     if (s != DESCENT_OK)
@@ -125,11 +128,13 @@ descent_status descent_optimizer_set_isa(descent_optimizer *opt, descent_isa isa
 
 descent_isa descent_optimizer_isa(const descent_optimizer *opt)
 {
-    return opt->isa;
+    return opt ? opt->isa : DESCENT_ISA_COUNT;
 }
 
 descent_status descent_optimizer_set_threads(descent_optimizer *opt, int threads)
 {
+    if (!opt)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_optimizer_set_threads: opt is NULL");
     if (threads < 0)
         return descent_fail(DESCENT_ERR_INVALID, "invalid thread count %d", threads);
     opt->threads = threads;
@@ -138,6 +143,8 @@ descent_status descent_optimizer_set_threads(descent_optimizer *opt, int threads
 
 descent_status descent_optimizer_set_lr(descent_optimizer *opt, double lr)
 {
+    if (!opt)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_optimizer_set_lr: opt is NULL");
     if (!(lr >= 0.0) || !isfinite(lr))
         return descent_fail(DESCENT_ERR_INVALID, "Invalid learning rate: %g", lr);
     opt->h.lr = lr;
@@ -146,7 +153,7 @@ descent_status descent_optimizer_set_lr(descent_optimizer *opt, double lr)
 
 const descent_hparams *descent_optimizer_hparams(const descent_optimizer *opt)
 {
-    return &opt->h;
+    return opt ? &opt->h : NULL;
 }
 
 descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
@@ -154,6 +161,11 @@ descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
 {
     if (!opt || ((!param || !grad) && opt->n > 0))
         return descent_fail(DESCENT_ERR_INVALID, "descent_optimizer_step: NULL argument");
+    /* Step numbers run from 1 to LONG_MAX (descent.h); one more would overflow the counter. */
+    if (opt->t == LONG_MAX)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "descent_optimizer_step: %ld steps taken, the most a step count "
+                            "holds; reset the optimizer to step again", opt->t);
     /* An explicit thread count is used as it is; the default is measured,
      * where the step is big enough to be split at all. */
     thread_plan plan = {.threads = opt->threads ? opt->threads : 1, .candidate = -1};
@@ -188,17 +200,22 @@ descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
 
 long descent_optimizer_step_count(const descent_optimizer *opt)
 {
-    return opt->t;
+    return opt ? opt->t : 0;
+}
+
+void descent_optimizer_set_step_count(descent_optimizer *opt, long t)
+{
+    opt->t = t;
 }
 
 size_t descent_optimizer_size(const descent_optimizer *opt)
 {
-    return opt->n;
+    return opt ? opt->n : 0;
 }
 
 const float *descent_optimizer_state(const descent_optimizer *opt, int index)
 {
-    if (index < 0 || index >= 3)
+    if (!opt || index < 0 || index >= 3)
         return NULL;
     return opt->state[index];
 }
@@ -215,15 +232,17 @@ const char *descent_nonfinite_name(descent_nonfinite_policy policy)
 
 descent_status descent_nonfinite_from_name(const char *name, descent_nonfinite_policy *policy)
 {
+    if (!name || !policy)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_nonfinite_from_name: NULL argument");
     for (int i = 0; i < DESCENT_NONFINITE_COUNT; i++) {
-        if (name && strcmp(name, nonfinite_names[i]) == 0) {
+        if (strcmp(name, nonfinite_names[i]) == 0) {
             *policy = (descent_nonfinite_policy)i;
             return DESCENT_OK;
         }
     }
     return descent_fail(DESCENT_ERR_INVALID,
                         "unknown non-finite policy '%s' (expected propagate, skip or stop)",
-                        name ? name : "(null)");
+                        name);
 }
 
 descent_status descent_optimizer_set_nonfinite(descent_optimizer *opt,
@@ -239,10 +258,10 @@ descent_status descent_optimizer_set_nonfinite(descent_optimizer *opt,
 
 descent_nonfinite_policy descent_optimizer_nonfinite(const descent_optimizer *opt)
 {
-    return opt->nonfinite;
+    return opt ? opt->nonfinite : DESCENT_NONFINITE_COUNT;
 }
 
 long descent_optimizer_skipped_steps(const descent_optimizer *opt)
 {
-    return opt->skipped;
+    return opt ? opt->skipped : 0;
 }

@@ -56,14 +56,15 @@ for t in "$BUILDDIR"/tests/test_*; do
 done
 
 # The reference and every variant this machine runs against the public
-# oracle vectors.
+# oracle vectors and the project's own (tests/golden: PyTorch at the
+# extremes of float32, written by tests/golden/gen_extreme.py).
 if [ -d "$GOLDEN_DIR/optim" ]; then
     for isa in scalar avx2 avx512; do
         if [ "$isa" != scalar ] && ! "$BUILDDIR/descent" info | grep -q "^variants:.* $isa\( \|$\)"; then
             continue
         fi
         run_suite "golden ($isa)" "$BUILDDIR/descent" golden --isa "$isa" \
-            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt
+            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt tests/golden/*.txt
     done
 else
     echo "== golden"
@@ -82,7 +83,7 @@ if [ "${HAVE_NEON_CROSS:-0}" = 1 ] && [ -n "${QEMU_AARCH64:-}" ] && [ -x "$A64/d
     if [ -d "$GOLDEN_DIR/optim" ]; then
         # shellcheck disable=SC2086
         run_suite "golden (neon, qemu)" $QEMU_AARCH64 "$A64/descent" golden --isa neon \
-            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt
+            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt tests/golden/*.txt
     fi
 else
     echo "== neon"

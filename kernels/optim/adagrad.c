@@ -6,7 +6,7 @@ void VEC_FN(adagrad)(const descent_step *s, size_t n, float *param, const float 
                      float *const state[3])
 {
     const descent_hparams *h = s->h;
-    const vf clr = vf_param(h->lr / (1.0 + (double)(s->t - 1) * h->lr_decay));
+    const vf clr = vf_param(h->lr / (1.0 + ((double)s->t - 1.0) * h->lr_decay));
     const vf eps = vf_param(h->eps), wd = vf_param(h->weight_decay);
     float *sum = state[0];
 

@@ -3,6 +3,8 @@
  * a multiplication by the reciprocal; and the two quotients g/denom and
  * m/denom share one reciprocal of denom (one divide per element, not two;
  * two divides were measured no closer to the reference). */
+#include <limits.h>
+
 #include "coeffs.h"
 
 void VEC_FN(nadam)(const descent_step *s, size_t n, float *param, const float *grad,
@@ -10,7 +12,8 @@ void VEC_FN(nadam)(const descent_step *s, size_t n, float *param, const float *g
 {
     const descent_hparams *h = s->h;
     const double mu = descent_nadam_momentum(h, s->t);
-    const double mu_next = descent_nadam_momentum(h, s->t + 1);
+    /* t + 1 saturated as in the reference (the same double at LONG_MAX) */
+    const double mu_next = descent_nadam_momentum(h, s->t < LONG_MAX ? s->t + 1 : s->t);
     const double mu_product = s->mu_product_before * mu;
     const vf grad_coef = vf_param(-h->lr * (1.0 - mu) / (1.0 - mu_product));
     const vf exp_avg_coef = vf_param(-h->lr * mu_next / (1.0 - mu_product * mu_next));

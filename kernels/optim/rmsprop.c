@@ -1,9 +1,11 @@
 /* RMSprop, centered and with momentum, over the vector layer (reference:
  * reference/rmsprop.c).  Deviation: FMA in the momentum and parameter
  * updates only.  The averages v and gbar and the centered variance
- * v - gbar^2 are rounded exactly as in the reference: that difference can
- * cancel almost completely, and a one-ulp change in its inputs would then be
- * a large relative change in the step. */
+ * v - gbar^2 are rounded exactly as in the reference, with the same two
+ * fused multiply-adds (PyTorch's addcmul, which keeps huge gradients from
+ * overflowing to inf - inf): v - gbar^2 can cancel almost completely, and a
+ * one-ulp change in its inputs would then be a large relative change in the
+ * step. */
 #include "coeffs.h"
 
 void VEC_FN(rmsprop)(const descent_step *s, size_t n, float *param, const float *grad,
@@ -21,15 +23,15 @@ void VEC_FN(rmsprop)(const descent_step *s, size_t n, float *param, const float 
         vf g = vf_load_n(grad + i, lanes);
         if (h->weight_decay != 0)
             g = with_weight_decay(g, p, wd);
-        const vf sq = vf_add(vf_mul(alpha, vf_load_n(square_avg + i, lanes)),
-                             vf_mul(one_minus_alpha, vf_mul(g, g)));
+        const vf sq = vf_fma(vf_mul(one_minus_alpha, g), g,
+                             vf_mul(alpha, vf_load_n(square_avg + i, lanes)));
         vf_store_n(square_avg + i, sq, lanes);
         vf variance = sq;
         if (h->centered) {
             const vf ga = vf_add(vf_mul(alpha, vf_load_n(grad_avg + i, lanes)),
                                  vf_mul(one_minus_alpha, g));
             vf_store_n(grad_avg + i, ga, lanes);
-            variance = vf_sub(sq, vf_mul(ga, ga));
+            variance = vf_fnma(ga, ga, sq);
         }
         const vf step = vf_div(g, vf_add(vf_sqrt(variance), eps));
         if (h->momentum > 0) {

@@ -6,6 +6,7 @@
 #define DESCENT_BENCH_BENCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "descent.h"
 
@@ -69,8 +70,11 @@ bench_fma_fn bench_fma_for(descent_isa isa);
 /* The widest ISA this CPU runs among those with ceiling kernels. */
 descent_isa bench_best_isa(void);
 
-/* Seconds on the monotonic clock. */
-double bench_now(void);
+/* OpenMP's thread count: the "all cores" of the rows (1 without OpenMP). */
+int bench_all_threads(void);
+/* Uniform values in [-0.5, 0.5) from a xorshift generator, the same for a
+ * seed on every machine (bench_mlp.c). */
+void bench_fill_random(float *a, size_t n, uint64_t seed);
 
 /* The measured FMA peak, cached for the MLP's peak_fraction (bench_main.c;
  * measured on the spot if BM_peak_fma was filtered out).  tidx: 0 = one
@@ -81,5 +85,7 @@ void bench_note_peak(descent_isa isa, int tidx, double flops_per_s);
 /* MLP benchmarks (bench_mlp.c). */
 void bench_register_mlp(const descent_isa *isas, int nisa, const int *threads, int nthreads,
                         int with_openblas);
+/* The default thread count on an idle and a busy machine (bench_busy.c). */
+void bench_register_busy(descent_isa isa);
 
 #endif

@@ -188,11 +188,13 @@ static void choose_sizes(void)
 
 /* ------------------------------------------------------------ helpers */
 
-double bench_now(void)
+int bench_all_threads(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+#if DESCENT_HAVE_OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
 }
 
 static float *alloc_floats(size_t n)
@@ -310,12 +312,12 @@ static void free_ceiling_arrays(void)
 static double time_rw_passes(bench_rw_fn rw, bench_pattern p, size_t n, float *const *a,
                              int threads, long long passes)
 {
-    double t0 = bench_now();
+    double t0 = descent_seconds();
     for (long long k = 0; k < passes; k++) {
         rw(p, n, a, 0.0f, threads);
         bench_clobber_memory();
     }
-    return bench_now() - t0;
+    return descent_seconds() - t0;
 }
 
 static double peak_cache[DESCENT_ISA_COUNT][2];
@@ -348,12 +350,12 @@ double bench_peak_flops(descent_isa isa, int tidx, int threads)
     if (fma == NULL)
         return 0;
     run_fma_parallel(fma, 10000, threads);
-    double start = bench_now();
+    double start = descent_seconds();
     do {
-        double t0 = bench_now();
+        double t0 = descent_seconds();
         double flops = run_fma_parallel(fma, 200000, threads);
-        bench_note_peak(isa, tidx, flops / (bench_now() - t0));
-    } while (bench_now() - start < 0.05);
+        bench_note_peak(isa, tidx, flops / (descent_seconds() - t0));
+    } while (descent_seconds() - start < 0.05);
     return peak_cache[isa][tidx];
 }
 
@@ -417,12 +419,12 @@ static void bm_step(bench_state *s)
     bench_rw_fn rw = bench_rw_for(bench_best_isa());
     const long long passes = (bench_iterations(s) + 1) / 2;
     double ceiling_time = time_rw_passes(rw, cfg->pattern, n, arrays, threads, passes);
-    double t0 = bench_now();
+    double t0 = descent_seconds();
     while (bench_keep_running(s)) {
         descent_optimizer_step(opt, p, g);
         bench_clobber_memory();
     }
-    double elapsed = bench_now() - t0;
+    double elapsed = descent_seconds() - t0;
     ceiling_time += time_rw_passes(rw, cfg->pattern, n, arrays, threads, passes);
     double items = (double)bench_iterations(s) * (double)n;
     double bytes = items * pattern_bytes(cfg->pattern);
@@ -488,10 +490,10 @@ static void bm_peak(bench_state *s)
     bench_fma_fn fma = bench_fma_for(c->isa);
     const long inner = 100000;
     run_fma_parallel(fma, 1000, threads);
-    double flops = 0, t0 = bench_now();
+    double flops = 0, t0 = descent_seconds();
     while (bench_keep_running(s))
         flops += run_fma_parallel(fma, inner, threads);
-    double elapsed = bench_now() - t0;
+    double elapsed = descent_seconds() - t0;
     bench_set_counter(s, "GFLOPS", flops * 1e-9, BENCH_COUNTER_RATE);
     bench_set_label(s, c->isa == DESCENT_ISA_AVX512 ? "16 zmm accumulators, FMA"
                        : c->isa == DESCENT_ISA_AVX2 ? "12 ymm accumulators, FMA"
@@ -580,10 +582,7 @@ int main(int argc, char **argv)
     if (check_patterns() != 0)
         return 1;
     choose_sizes();
-    int all = 1;
-#if DESCENT_HAVE_OPENMP
-    all = omp_get_max_threads();
-#endif
+    const int all = bench_all_threads();
     const int thread_counts[2] = {1, all};
     const int ntc = all > 1 ? 2 : 1;
 
@@ -633,6 +632,9 @@ int main(int argc, char **argv)
                                                      .opt = (int)o, .isa = isas[i], .level = l,
                                                      .n = level_n[l], .tidx = t})});
                 }
+    /* Before the MLP rows, whose OpenBLAS rows come last (its workers
+     * would take a core from any row after them). */
+    bench_register_busy(bench_best_isa());
     bench_register_mlp(isas, nisa, thread_counts, ntc, DESCENT_HAVE_OPENBLAS);
     /* The bench_case allocations live until bench_main returns (the
      * harness keeps pointers to them). */

@@ -89,7 +89,7 @@ static double mlp_bytes(int op, int batch)
     }
 }
 
-static void fill_random(float *a, size_t n, uint64_t seed)
+void bench_fill_random(float *a, size_t n, uint64_t seed)
 {
     uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
     for (size_t i = 0; i < n; i++) {
@@ -132,7 +132,7 @@ static void bm_mlp(bench_state *s)
         bench_skip_with_error(s, "out of memory");
         goto done;
     }
-    fill_random(x, (size_t)c->batch * IN, 3);
+    bench_fill_random(x, (size_t)c->batch * IN, 3);
     for (int i = 0; i < c->batch; i++)
         labels[i] = i % OUT;
     float loss;
@@ -148,7 +148,7 @@ static void bm_mlp(bench_state *s)
         goto done;
     }
     bench_peak_flops(c->isa, c->tidx, threads); /* measured before the loop if not yet */
-    double t0 = bench_now(), backward_seconds = -1;
+    double t0 = descent_seconds(), backward_seconds = -1;
     switch (c->op) {
     case OP_FORWARD:
         while (bench_keep_running(s)) {
@@ -162,9 +162,9 @@ static void bm_mlp(bench_state *s)
             bench_pause_timing(s);
             descent_mlp_forward(mlp, params, c->batch, x, out);
             bench_resume_timing(s);
-            const double b0 = bench_now();
+            const double b0 = descent_seconds();
             descent_mlp_backward(mlp, params, c->batch, x, labels, NULL, grad, &loss);
-            backward_seconds += bench_now() - b0;
+            backward_seconds += descent_seconds() - b0;
             bench_clobber_memory();
         }
         break;
@@ -182,7 +182,7 @@ static void bm_mlp(bench_state *s)
         }
         break;
     }
-    report(s, c, backward_seconds >= 0 ? backward_seconds : bench_now() - t0, threads);
+    report(s, c, backward_seconds >= 0 ? backward_seconds : descent_seconds() - t0, threads);
 done:
     descent_optimizer_free(opt);
     descent_mlp_free(mlp);
@@ -209,9 +209,9 @@ static void bm_openblas(bench_state *s)
         bench_skip_with_error(s, "out of memory");
         goto done;
     }
-    fill_random(x, (size_t)b * IN, 3);
-    fill_random(w1, (size_t)HID * IN, 4);
-    fill_random(w2, (size_t)OUT * HID, 5);
+    bench_fill_random(x, (size_t)b * IN, 3);
+    bench_fill_random(w1, (size_t)HID * IN, 4);
+    bench_fill_random(w2, (size_t)OUT * HID, 5);
     openblas_set_num_threads(threads);
     bench_peak_flops(bench_best_isa(), c->tidx, threads);
     const int backward = c->op != OP_FORWARD;
@@ -219,7 +219,7 @@ static void bm_openblas(bench_state *s)
     double t0 = 0, timed = 0;
     for (int warm = 1; warm >= 0; warm--) {
         if (!warm)
-            t0 = bench_now(), timed = 0;
+            t0 = descent_seconds(), timed = 0;
         while (warm || bench_keep_running(s)) {
             if (!forward_timed && !warm)
                 bench_pause_timing(s);
@@ -230,7 +230,7 @@ static void bm_openblas(bench_state *s)
                         OUT);
             if (!forward_timed && !warm)
                 bench_resume_timing(s);
-            const double b0 = bench_now();
+            const double b0 = descent_seconds();
             if (backward) { /* z2 stands in for dL/dz2 */
                 cblas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, OUT, HID, b, 1.0f, z2, OUT, a1, HID, 0.0f,
                             dw2, HID);
@@ -241,13 +241,13 @@ static void bm_openblas(bench_state *s)
                 cblas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, HID, IN, b, 1.0f, da1, HID, x, IN, 0.0f,
                             dw1, IN);
             }
-            timed += bench_now() - b0;
+            timed += descent_seconds() - b0;
             bench_clobber_memory();
             if (warm)
                 break;
         }
     }
-    report(s, c, forward_timed ? bench_now() - t0 : timed, threads);
+    report(s, c, forward_timed ? descent_seconds() - t0 : timed, threads);
     const char *core = getenv("OPENBLAS_CORETYPE");
     char label[96];
     snprintf(label, sizeof label, "OpenBLAS sgemm only%s%s%s", core ? ", OPENBLAS_CORETYPE=" : "",

@@ -93,12 +93,6 @@ static descent_optimizer *make_opt(const optcfg *c, double lr, size_t n, int thr
     return opt;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ----------------------------------------------------------- scope */
 
@@ -261,7 +255,7 @@ static run_result run_linreg(const descent_linreg *p, const optcfg *oc, double l
     long step = 0;
     int epoch = 0;
     while (step < max_steps) {
-        double t0 = now();
+        double t0 = descent_seconds();
         if (pos >= n) { /* new epoch */
             if (B < n)
                 descent_rng_shuffle(&rng, order, (size_t)n);
@@ -290,7 +284,7 @@ static run_result run_linreg(const descent_linreg *p, const optcfg *oc, double l
         step++;
         if (pos >= n)
             epoch++;
-        sec += now() - t0;
+        sec += descent_seconds() - t0;
         loss = linreg_loss(p, theta);
         if (keep_row(step))
             curve_row(cv, step, (double)step * B / n, sec, loss, loss - p->loss_at_solution);
@@ -333,14 +327,14 @@ static run_result run_rosen(const descent_func2d *fn, const optcfg *oc, double l
         fprintf(path, "0,%.7g,%.7g\n", p[0], p[1]);
     long step = 0;
     while (step < cap) {
-        double t0 = now();
+        double t0 = descent_seconds();
         pd[0] = p[0];
         pd[1] = p[1];
         fn->f(pd, gd);
         g[0] = (float)gd[0];
         g[1] = (float)gd[1];
         descent_status st = descent_optimizer_step(opt, p, g);
-        sec += now() - t0;
+        sec += descent_seconds() - t0;
         step++;
         pd[0] = p[0];
         pd[1] = p[1];
@@ -426,11 +420,11 @@ static run_result run_mnist(const optcfg *oc, double lr, unsigned long long seed
             memcpy(xb + (size_t)k * 784, mn_train.images + (size_t)i * 784, 784 * sizeof(float));
             yb[k] = mn_train.labels[i];
         }
-        double t0 = now();
+        double t0 = descent_seconds();
         descent_status st = descent_mlp_loss_grad(mlp, params, B, xb, yb, NULL, grad, &loss);
         if (st == DESCENT_OK)
             st = descent_optimizer_step(opt, params, grad);
-        sec += now() - t0;
+        sec += descent_seconds() - t0;
         step++;
         if (st != DESCENT_OK || !isfinite(loss))
             diverged = 1;
@@ -702,7 +696,7 @@ int main(int argc, char **argv)
     out_open(&js, NULL, "convergence.json");
     out_open(&sum, NULL, "convergence_summary.txt");
     FILE *J = js.f, *T = sum.f;
-    const double t_start = now();
+    const double t_start = descent_seconds();
     fprintf(J, "{\n  \"context\": {\n    \"program\": \"descent-converge\",\n"
                "    \"scope\": \"%s\",\n    \"seeds\": %d,\n    \"lr_grid\": [",
             S.name, S.seeds);
@@ -744,7 +738,7 @@ int main(int argc, char **argv)
                      "checked every %d steps, cap %d epochs", S.mnist_target, S.mnist_test,
                      S.mnist_train, S.mnist_eval_every, S.mnist_epochs);
         }
-        const double t0 = now();
+        const double t0 = descent_seconds();
         ran[p] = 1;
         fprintf(stderr, "descent-converge: %s ...\n", prob_names[p]);
         fprintf(J, "%s\n    {\n      \"name\": \"%s\",\n      \"target\": \"%s\",\n"
@@ -808,7 +802,7 @@ int main(int argc, char **argv)
             fprintf(J, "null");
             fprintf(T, "  fastest to target: none reached it\n");
         }
-        fprintf(J, ",\n      \"wall_seconds\": %.3g\n    }", now() - t0);
+        fprintf(J, ",\n      \"wall_seconds\": %.3g\n    }", descent_seconds() - t0);
 
         /* paths over the contour */
         if (p == PROB_ROSEN && wants(only, "paths")) {
@@ -969,7 +963,7 @@ int main(int argc, char **argv)
         fprintf(J, "\"skipped: data not found\"");
     else
         fprintf(J, "null");
-    fprintf(J, ",\n  \"wall_seconds\": %.3g\n}\n", now() - t_start);
+    fprintf(J, ",\n  \"wall_seconds\": %.3g\n}\n", descent_seconds() - t_start);
     out_finish(&js);
     out_finish(&sum);
     for (int s = 0; s < S.seeds; s++)

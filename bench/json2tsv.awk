@@ -3,12 +3,12 @@
 # rows, one per run or aggregate, for the summary and the plots:
 #   name run_type aggregate threads items_per_second bytes_per_second
 #   GFLOPS ceiling_fraction peak_fraction arith_intensity
-#   ceiling_bytes_per_second error
+#   ceiling_bytes_per_second vs_1_thread error
 # Missing values are "-".  POSIX awk.
 function flush() {
     if (name != "")
-        printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, rt, ag, th, ips, bps, gf, cf, pf, ai, cb, err
-    name = ""; rt = "-"; ag = "-"; th = "-"; ips = "-"; bps = "-"; gf = "-"; cf = "-"; pf = "-"; ai = "-"; cb = "-"; err = "0"
+        printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, rt, ag, th, ips, bps, gf, cf, pf, ai, cb, v1, err
+    name = ""; rt = "-"; ag = "-"; th = "-"; ips = "-"; bps = "-"; gf = "-"; cf = "-"; pf = "-"; ai = "-"; cb = "-"; v1 = "-"; err = "0"
 }
 function val(line,   v) {
     v = line
@@ -32,5 +32,6 @@ BEGIN { inb = 0; flush() }
 /^      "peak_fraction":/ { pf = val($0); next }
 /^      "arith_intensity":/ { ai = val($0); next }
 /^      "ceiling_bytes_per_second":/ { cb = val($0); next }
+/^      "vs_1_thread":/ { v1 = val($0); next }
 /^      "error_occurred": true/ { err = "1"; next }
 END { flush() }

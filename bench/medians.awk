@@ -4,7 +4,7 @@
 # aggregate suffix; run_type/aggregate become "median"/"mean").  Errored
 # runs are dropped.  POSIX awk.
 BEGIN { FS = OFS = "\t" }
-$12 == "1" { next }
+$13 == "1" { next }
 $2 == "aggregate" && $3 == "median" {
     base = $1; sub(/_median$/, "", base)
     if (!(base in seen)) { seen[base] = 1; order[++n] = base }
@@ -14,7 +14,7 @@ $2 == "iteration" {
     base = $1
     if (!(base in seen)) { seen[base] = 1; order[++n] = base }
     cnt[base]++; th[base] = $4
-    for (i = 5; i <= 11; i++) {
+    for (i = 5; i <= 12; i++) {
         if ($i == "-") { miss[base, i] = 1; continue }
         sum[base, i] += $i
     }
@@ -25,12 +25,12 @@ END {
         if (b in med) {
             split(med[b], f, "\t")
             line = b "\tmedian\t-\t" f[4]
-            for (i = 5; i <= 11; i++) line = line "\t" f[i]
+            for (i = 5; i <= 12; i++) line = line "\t" f[i]
             print line
             continue
         }
         line = b "\tmean\t-\t" th[b]
-        for (i = 5; i <= 11; i++)
+        for (i = 5; i <= 12; i++)
             line = line "\t" ((b, i) in miss ? "-" : sum[b, i] / cnt[b])
         print line
     }

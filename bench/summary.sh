@@ -33,6 +33,8 @@ if [ -f "$R/throughput.json" ]; then
             if (op == "forward" && v != "openblas" && $7 > fw[b, t]) fw[b, t] = $7
             if (op == "backward" && v != "openblas" && $7 > bw[b, t]) bw[b, t] = $7
             batches[b] = 1
+        } else if (fam == "BM_busy") {
+            busy[seg($1, 4), seg($1, 5)] = $12; busy_isa = seg($1, 3); havebusy = 1
         }
     }
     function gb(x) { return x == "" ? "     -" : sprintf("%6.1f", x / 1e9) }
@@ -80,6 +82,14 @@ if [ -f "$R/throughput.json" ]; then
                     mf[b, t] == "-" ? "-" : sprintf("%.2f", mf[b, t]), opt1(fw[b, t]), opt1(bw[b, t]),
                     opt1(fb[b, t]), opt1(ob[b, t])
             }
+        }
+        if (havebusy) {
+            print "Threads on an idle and a busy machine (BM_busy: MLP train step, batch 64, " busy_isa "; time per step / one thread'"'"'s, same run):"
+            printf "  %-6s %12s %12s\n", "", "all threads", "auto (default)"
+            split("idle busy", M, " ")
+            for (i = 1; i <= 2; i++)
+                printf "  %-6s %12s %12s\n", M[i], busy[M[i], "all"] == "" ? "-" : sprintf("%.2f", busy[M[i], "all"]),
+                    busy[M[i], "auto"] == "" ? "-" : sprintf("%.2f", busy[M[i], "auto"])
         }
     }'
     load=$(sed -n 's/.*"load_avg": \[\(.*\)\],*/\1/p' "$R/throughput.json" | head -n 1)

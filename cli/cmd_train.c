@@ -248,7 +248,9 @@ static void usage(FILE *out)
             "run:\n"
             "  --seed N              seeds initialization, synthetic data and shuffling (default 1)\n"
             "  --isa NAME            scalar, avx2, avx512, neon or best (default best, or $DESCENT_ISA)\n"
-            "  --threads N           OpenMP threads (default: OMP_NUM_THREADS or all cores)\n"
+            "  --threads N           run on N OpenMP threads (default: auto, each call on 1\n"
+            "                        or all threads (OMP_NUM_THREADS or all cores), whichever\n"
+            "                        is faster on this machine now; same results)\n"
             "  --data DIR            Fashion-MNIST directory (default: %s)\n"
             "  --train-limit N       use only the first N training examples\n"
             "  --test-limit N        use only the first N test examples\n"
@@ -641,12 +643,6 @@ static void trainer_free(trainer *t)
     free(t->logits);
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int load_data(trainer *t)
 {
@@ -910,13 +906,17 @@ int cmd_train(int argc, char **argv)
         descent_optimizer_set_nonfinite(t.opt, o.nonfinite);
     long skipped_steps = 0, skipped_in_a_row = 0;
 
-    int threads = o.threads;
+    /* "2 threads", or "auto threads (1 or 2)": the default measures per
+     * call which one pays (descent_optimizer_set_threads). */
+    char threads[48];
+    int most = 1;
 #if DESCENT_HAVE_OPENMP
-    if (threads == 0)
-        threads = omp_get_max_threads();
-#else
-    threads = 1;
+    most = omp_get_max_threads();
 #endif
+    if (o.threads > 0 || most == 1)
+        snprintf(threads, sizeof threads, "%d threads", o.threads > 0 ? o.threads : 1);
+    else
+        snprintf(threads, sizeof threads, "auto threads (1 or %d)", most);
     const long steps_per_epoch = (t.n_train + t.batch - 1) / t.batch;
     long planned_epochs = o.epochs;
     if (o.max_steps && (o.max_steps + steps_per_epoch - 1) / steps_per_epoch < planned_epochs)
@@ -935,11 +935,10 @@ int cmd_train(int argc, char **argv)
                 schedule_names[o.schedule]);
         if (!t.func)
             fprintf(stderr, ", batch %d, %ld steps per epoch", t.batch, steps_per_epoch);
-        fprintf(stderr, ", seed %llu, isa %s, %d threads\n", o.seed, descent_isa_name(o.isa),
-                threads);
+        fprintf(stderr, ", seed %llu, isa %s, %s\n", o.seed, descent_isa_name(o.isa), threads);
     }
 
-    const double t0 = now_seconds();
+    const double t0 = descent_seconds();
     double last_progress = -1;
     long step = 0, epoch = 0;
     stop_reason stop = STOP_NONE;
@@ -997,7 +996,7 @@ int cmd_train(int argc, char **argv)
             }
             if (log) {
                 fprintf(log, "%ld,%ld,%.6f,%.9g,%.9g,%.9g,", took ? step : step + 1, epoch,
-                        now_seconds() - t0, loss, gnorm, lr);
+                        descent_seconds() - t0, loss, gnorm, lr);
                 if (!isnan(acc))
                     fprintf(log, "%.6f", acc);
                 fputc('\n', log);
@@ -1021,7 +1020,7 @@ int cmd_train(int argc, char **argv)
         }
         if (stop == STOP_NONE && epoch >= o.epochs)
             stop = STOP_EPOCHS;
-        const double elapsed = now_seconds() - t0;
+        const double elapsed = descent_seconds() - t0;
         if (!o.quiet && ok && (stop != STOP_NONE || elapsed - last_progress >= 0.5)) {
             last_progress = elapsed;
             if (t.func)
@@ -1034,7 +1033,7 @@ int cmd_train(int argc, char **argv)
             fprintf(stderr, ", lr %.4g, %.1f s\n", descent_optimizer_hparams(t.opt)->lr, elapsed);
         }
     }
-    const double seconds = now_seconds() - t0;
+    const double seconds = descent_seconds() - t0;
 
     /* A log that could not be written whole (ENOSPC, EFBIG) is a data
      * error, status 2, distinct from a diverged run's 1. */
@@ -1059,8 +1058,8 @@ int cmd_train(int argc, char **argv)
         printf(", %ld epochs", epoch);
     if (skipped_steps)
         printf(", %ld skipped (non-finite gradient)", skipped_steps);
-    printf(", %.2f s, isa %s, %d threads; final %s %.6g", seconds, descent_isa_name(o.isa),
-           threads, t.func ? "f" : "loss", final_loss);
+    printf(", %.2f s, isa %s, %s; final %s %.6g", seconds, descent_isa_name(o.isa), threads,
+           t.func ? "f" : "loss", final_loss);
     if (t.n_test > 0)
         printf(", test accuracy %.4f", last_accuracy);
     if (o.problem->kind == KIND_LINREG) {

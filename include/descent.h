@@ -434,7 +434,8 @@ void descent_outfile_discard(descent_outfile *f);
  * number and receives them.  descent_close_stdout(PROG), last: flushes
  * stdout; on a write error (a closed stdout, ENOSPC on /dev/full) prints
  * "PROG: error writing standard output: ..." and returns 1 (0 when all
- * output was written); the program then exits with status 2. */
+ * output was written); the program then exits with status 2.  A NULL PROG
+ * reads "descent". */
 void descent_guard_std_fds(void);
 int descent_close_stdout(const char *prog);
 

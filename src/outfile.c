@@ -399,6 +399,8 @@ void descent_guard_std_fds(void)
 
 int descent_close_stdout(const char *prog)
 {
+    if (!prog)
+        prog = "descent";
     /* ferror: an earlier printf failed; fflush: the last buffer. */
     errno = 0;
     int failed = ferror(stdout) != 0;

@@ -105,10 +105,14 @@ if [ -n "$data" ] && [ -r "$data/train-images-idx3-ubyte.gz" ]; then
     done
     "$descent" train --problem fashion-mnist --train-limit 500 --test-limit 200 --epochs 2 \
         --threads 1 --seed 3 --log "$tmp/fm1b.csv" --quiet >/dev/null 2>&1
+    # the default: each call on 1 or all threads, as measured
+    "$descent" train --problem fashion-mnist --train-limit 500 --test-limit 200 --epochs 2 \
+        --seed 3 --log "$tmp/fm_auto.csv" --quiet >/dev/null 2>&1
     if same_log "$tmp/fm1.csv" "$tmp/fm1b.csv" && same_log "$tmp/fm1.csv" "$tmp/fm2.csv" &&
+        same_log "$tmp/fm1.csv" "$tmp/fm_auto.csv" &&
         [ "$(wc -l <"$tmp/fm1.csv")" -eq 17 ] &&
         [ "$(awk -F, 'NR > 1 && $7 != ""' "$tmp/fm1.csv" | wc -l)" -eq 2 ]; then
-        pass "fashion-mnist: same seed, same log, on 1 and 2 threads; accuracy after each epoch"
+        pass "fashion-mnist: same seed, same log, on 1, 2 and auto threads; accuracy after each epoch"
     else
         fail "fashion-mnist: reproducible logs" "$(diff "$tmp/fm1.csv" "$tmp/fm2.csv" | head -n 4)"
     fi

@@ -322,6 +322,20 @@ static void test_null_optimizer(void)
     descent_optimizer_free(opt);
 }
 
+/* ------------------------------------------------------- output files */
+
+static void test_null_outfile(void)
+{
+    descent_outfile *f = (descent_outfile *)&f;
+    EXPECT_INVALID(descent_outfile_open(NULL, &f));
+    EXPECT(f == NULL, "open with a NULL path left *out set");
+    EXPECT_INVALID(descent_outfile_open("", &f));
+    EXPECT_INVALID(descent_outfile_open("/tmp/x", NULL));
+    EXPECT(descent_outfile_stream(NULL) == NULL, "stream of NULL");
+    EXPECT_INVALID(descent_outfile_commit(NULL));
+    descent_outfile_discard(NULL);
+}
+
 /* --------------------------------------------------------------- MLP */
 
 static void test_null_mlp(void)
@@ -415,5 +429,6 @@ int main(void)
     RUN(test_null_in_reference_steps);
     RUN(test_null_optimizer);
     RUN(test_null_mlp);
+    RUN(test_null_outfile);
     return CHECK_EXIT_STATUS();
 }

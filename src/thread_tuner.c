@@ -8,19 +8,25 @@
 #include <omp.h>
 #endif
 
-/* Calls measured on 1 thread before the first call on all: the first call
- * of an object pays for page faults and cold caches. */
+/* Calls measured on 1 thread first: the first call of an object pays for
+ * page faults and cold caches, so the fastest of these is kept. */
 #define WARMUP_SINGLE 2
-/* A probe of the other choice is made once the calls since the last one
- * took PROBE_RATIO times what the other choice's last call took, and at
- * least MIN_GAP calls: probing then costs at most about 1/PROBE_RATIO of
- * the run, even where the other choice is a hundred times slower. */
+/* A try of the other choice is made once the calls since the last try took
+ * PROBE_RATIO times what the other choice's last call took, and at least
+ * MIN_GAP calls: trying then costs at most about 1/PROBE_RATIO of the run,
+ * even where the other choice is a hundred times slower. */
 #define PROBE_RATIO 20.0
 #define MIN_GAP 8
+/* What the first call on all threads is assumed to cost before it was
+ * ever tried: about a scheduler time slice (Linux's base slice is 3 ms),
+ * which a join pays for a descheduled thread.  So the first try comes
+ * after 0.1 s of work: a short run on a busy machine never pays for it,
+ * and a long run on an idle one loses little. */
+#define FIRST_TRY_SECONDS 5e-3
 
 void thread_tuner_init(thread_tuner *t)
 {
-    *t = (thread_tuner){.choice = 0};
+    *t = (thread_tuner){.choice = 0, .last_seconds = {0, FIRST_TRY_SECONDS}};
 }
 
 static int all_threads(void)
@@ -36,8 +42,6 @@ int thread_tuner_choose(const thread_tuner *t)
 {
     if (t->samples[0] < WARMUP_SINGLE)
         return 0;
-    if (t->samples[1] == 0)
-        return 1;
     if (t->calls_since_probe >= MIN_GAP &&
         t->seconds_since_probe >= PROBE_RATIO * t->last_seconds[!t->choice])
         return !t->choice;
@@ -49,29 +53,25 @@ void thread_tuner_record(thread_tuner *t, int c, double seconds, double units)
     if (c < 0 || c > 1 || !(units > 0))
         return;
     const double cost = seconds / units;
-    const int first_of_all = c == 1 && t->samples[1] == 0;
     t->last_seconds[c] = seconds;
-    if (t->samples[c] == 0 || (c == 0 && t->samples[0] < WARMUP_SINGLE)) {
-        /* warm-up: the fastest call so far */
-        t->cost[c] = t->samples[c] && t->cost[c] < cost ? t->cost[c] : cost;
-    } else if (c != t->choice) {
-        /* a probe: its cost replaces the stale one (the machine may have
-         * changed since the last) */
+    if (c != t->choice) {
+        /* a try: its cost replaces the stale one (the machine may have
+         * changed since the last), and the cheaper one is run from now */
         t->cost[c] = cost;
-    } else {
-        /* the running choice, smoothed: one slow call (an interrupt) does
-         * not flip it */
-        t->cost[c] = 0.75 * t->cost[c] + 0.25 * cost;
-    }
-    t->samples[c]++;
-    if (first_of_all || c != t->choice) {
         t->choice = t->cost[1] < t->cost[0];
         t->calls_since_probe = 0;
         t->seconds_since_probe = 0;
     } else {
+        if (t->samples[c] == 0)
+            t->cost[c] = cost;
+        else if (t->samples[c] < WARMUP_SINGLE) /* warm-up: the fastest */
+            t->cost[c] = cost < t->cost[c] ? cost : t->cost[c];
+        else /* smoothed: one slow call (an interrupt) does not flip it */
+            t->cost[c] = 0.75 * t->cost[c] + 0.25 * cost;
         t->calls_since_probe++;
         t->seconds_since_probe += seconds;
     }
+    t->samples[c]++;
 }
 
 thread_plan thread_tuner_plan(thread_tuner *t, int fixed)

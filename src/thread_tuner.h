@@ -12,7 +12,9 @@
  * starts or stops: once the calls since the last try took 20 times what
  * the other choice's last call took (and at least 8 calls), which keeps
  * the cost of trying under about 5% even where the other choice is a
- * hundred times slower.
+ * hundred times slower.  It starts on 1 thread; the first try of all
+ * threads, whose cost is not known yet, is assumed to cost a scheduler
+ * time slice (5 ms), so it comes after 0.1 s of work.
  * Results do not depend on the choice: every kernel gives the same bits for
  * any thread count.  An explicit thread count (set_threads N > 0) is used
  * as it is.

@@ -11,6 +11,11 @@ rmsprop_*.txt bit for bit):
 
     /usr/bin/python3 tests/golden/gen_extreme.py [OUTDIR]
 
+on an x86-64 CPU with AVX2 (PyTorch's default kernels there; its AVX-512
+kernels give the same files).  Its kernels without AVX
+(ATEN_CPU_CAPABILITY=default) do not fuse the multiply-adds and give other
+files, some with parameters that are not finite: the script refuses them.
+
 What the cases exercise: |g| or weight_decay*|p| between about 1.8e19 and
 1e30, where g*g alone overflows float32.  PyTorch forms every average of
 squares with addcmul, v = beta*v + ((1 - beta)*g)*g in one fused
@@ -178,9 +183,19 @@ def generate(c, seed):
     return "\n".join(lines) + "\n"
 
 
+def cpu_capability():
+    for line in torch.__config__.show().splitlines():
+        if "CPU capability usage:" in line:
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
 def main():
     if not torch.__version__.startswith("1.13"):
         sys.exit("expected PyTorch 1.13, found %s" % torch.__version__)
+    if cpu_capability() not in ("AVX2", "AVX512"):
+        sys.exit("PyTorch runs its %s CPU kernels here; the files come from its AVX2 ones"
+                 % cpu_capability())
     use_documented_nadam()
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     for seed, c in enumerate(CASES, 1):

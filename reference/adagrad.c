@@ -4,6 +4,9 @@
  *   g <- g + wd*p
  *   s <- s + g^2                          (s starts at initial_accumulator_value)
  *   p <- p - clr * g/(sqrt(s) + eps)
+ *
+ * s + g^2 is rounded once, fmaf(g, g, s), as PyTorch's addcmul_(g, g, value=1)
+ * rounds it (g*g alone overflows at the same |g| either way).
  */
 #include <math.h>
 
@@ -23,7 +26,7 @@ void descent_ref_adagrad(const descent_hparams *h, long t, size_t n,
         float g = grad[i];
         if (h->weight_decay != 0)
             g = g + wd * param[i];
-        sum[i] = sum[i] + g * g;
+        sum[i] = fmaf(g, g, sum[i]);
         const float std = sqrtf(sum[i]) + eps;
         param[i] = param[i] - clr * (g / std);
     }

@@ -3,7 +3,7 @@
  *   Adam:  g <- g + wd*p                 (L2 weight decay)
  *   AdamW: p <- p*(1 - lr*wd)            (decoupled decay, before the step)
  *   m <- b1*m + (1 - b1)*g
- *   v <- b2*v + (1 - b2)*g^2
+ *   v <- b2*v + (1 - b2)*g^2            (PyTorch's addcmul: ref_ema_square)
  *   vmax <- max(vmax, v)                 (amsgrad: over the raw v, not v-hat)
  *   denom <- sqrt(v or vmax)/sqrt(1 - b2^t) + eps   (eps after the correction)
  *   p <- p - lr/(1 - b1^t) * m/denom
@@ -38,7 +38,7 @@ static void adam_family_step(const descent_hparams *h, long t, size_t n,
                 g = g + wd * param[i];
         }
         m[i] = beta1 * m[i] + one_minus_beta1 * g;
-        v[i] = beta2 * v[i] + one_minus_beta2 * (g * g);
+        v[i] = ref_ema_square(beta2, v[i], one_minus_beta2, g);
         float second_moment = v[i];
         if (h->amsgrad)
             second_moment = vmax[i] = ref_max(vmax[i], v[i]);

@@ -2,7 +2,7 @@
  *
  *   mu_t = b1*(1 - 0.5*0.96^(t*momentum_decay)),  P_t = mu_1*...*mu_t
  *   g <- g + wd*p
- *   m <- b1*m + (1 - b1)*g;   v <- b2*v + (1 - b2)*g^2
+ *   m <- b1*m + (1 - b1)*g;   v <- b2*v + (1 - b2)*g^2   (v: PyTorch's addcmul)
  *   denom <- sqrt(v/(1 - b2^t)) + eps
  *   p <- p - lr*(1 - mu_t)/(1 - P_t) * g/denom
  *          - lr*mu_{t+1}/(1 - P_t*mu_{t+1}) * m/denom
@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "descent.h"
+#include "ref_util.h"
 
 double descent_nadam_momentum(const descent_hparams *h, long t)
 {
@@ -44,7 +45,7 @@ void descent_ref_nadam(const descent_hparams *h, long t, double *mu_product,
         if (h->weight_decay != 0)
             g = g + wd * param[i];
         exp_avg[i] = beta1 * exp_avg[i] + one_minus_beta1 * g;
-        exp_avg_sq[i] = beta2 * exp_avg_sq[i] + one_minus_beta2 * (g * g);
+        exp_avg_sq[i] = ref_ema_square(beta2, exp_avg_sq[i], one_minus_beta2, g);
         const float denom = sqrtf(exp_avg_sq[i] / bias_correction2) + eps;
         param[i] = param[i] + grad_coef * (g / denom);
         param[i] = param[i] + exp_avg_coef * (exp_avg[i] / denom);

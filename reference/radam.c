@@ -2,6 +2,7 @@
  *
  *   g <- g + wd*p
  *   m <- b1*m + (1 - b1)*g;   v <- b2*v + (1 - b2)*g^2;   m^ = m/(1 - b1^t)
+ *   (v as PyTorch's addcmul forms it: ref_ema_square)
  *   rho_inf = 2/(1 - b2) - 1,  rho_t = rho_inf - 2t*b2^t/(1 - b2^t)
  *   rho_t > 5 (strict):  r = sqrt((rho_t-4)(rho_t-2)rho_inf / ((rho_inf-4)(rho_inf-2)rho_t))
  *                        p <- p - lr * m^ * sqrt(1 - b2^t)/(sqrt(v) + eps) * r
@@ -10,6 +11,7 @@
 #include <math.h>
 
 #include "descent.h"
+#include "ref_util.h"
 
 void descent_ref_radam(const descent_hparams *h, long t, size_t n, float *param,
                        const float *grad, float *exp_avg, float *exp_avg_sq)
@@ -39,7 +41,7 @@ void descent_ref_radam(const descent_hparams *h, long t, size_t n, float *param,
         if (h->weight_decay != 0)
             g = g + wd * param[i];
         exp_avg[i] = beta1 * exp_avg[i] + one_minus_beta1 * g;
-        exp_avg_sq[i] = beta2 * exp_avg_sq[i] + one_minus_beta2 * (g * g);
+        exp_avg_sq[i] = ref_ema_square(beta2, exp_avg_sq[i], one_minus_beta2, g);
         const float corrected_exp_avg = exp_avg[i] / bc1;
         if (rectify) {
             const float adaptive_lr = bc2_sqrt / (sqrtf(exp_avg_sq[i]) + eps);

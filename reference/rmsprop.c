@@ -7,15 +7,17 @@
  *   momentum: b <- mu*b + d;  p <- p - lr*b       else p <- p - lr*d
  *
  * The two products of squares are formed as PyTorch's CPU addcmul forms
- * them, one fused multiply-add each: v <- fma((1 - alpha)*g, g, alpha*v) and
- * v~ = fma(-gbar, gbar, v).  A product is then never rounded, nor overflows,
- * on its own: g*g alone is inf from |g| ~ 1.8e19, where ((1 - alpha)*g)*g is
- * still finite up to ~1.8e20; and once v is inf, inf - gbar^2 stays inf (a
- * zero step, as in PyTorch) where inf - inf would be NaN.
+ * them, one fused multiply-add each: v <- fma((1 - alpha)*g, g, alpha*v)
+ * (ref_ema_square) and v~ = fma(-gbar, gbar, v).  A product is then never
+ * rounded, nor overflows, on its own: g*g alone is inf from |g| ~ 1.8e19,
+ * where ((1 - alpha)*g)*g is still finite up to ~1.8e20; and once v is inf,
+ * inf - gbar^2 stays inf (a zero step, as in PyTorch) where inf - inf would
+ * be NaN.
  */
 #include <math.h>
 
 #include "descent.h"
+#include "ref_util.h"
 
 void descent_ref_rmsprop(const descent_hparams *h, long t, size_t n,
                          float *param, const float *grad, float *square_avg,
@@ -35,7 +37,7 @@ void descent_ref_rmsprop(const descent_hparams *h, long t, size_t n,
         float g = grad[i];
         if (h->weight_decay != 0)
             g = g + wd * param[i];
-        square_avg[i] = fmaf(one_minus_alpha * g, g, alpha * square_avg[i]);
+        square_avg[i] = ref_ema_square(alpha, square_avg[i], one_minus_alpha, g);
         float variance = square_avg[i];
         if (h->centered) {
             grad_avg[i] = alpha * grad_avg[i] + one_minus_alpha * g;

@@ -1,5 +1,7 @@
 /* Adadelta over the vector layer (reference: reference/adadelta.c).
- * Deviation: FMA in the two running averages and the parameter update. */
+ * Deviation: FMA in the parameter update.  The two running averages of
+ * squares are rounded exactly as in the reference (PyTorch's addcmul, one
+ * FMA each: vf_ema_square), and so is delta. */
 #include "coeffs.h"
 
 void VEC_FN(adadelta)(const descent_step *s, size_t n, float *param, const float *grad,
@@ -16,13 +18,12 @@ void VEC_FN(adadelta)(const descent_step *s, size_t n, float *param, const float
         vf g = vf_load_n(grad + i, lanes);
         if (h->weight_decay != 0)
             g = with_weight_decay(g, p, wd);
-        const vf v = vf_ema(rho, vf_load_n(square_avg + i, lanes), one_minus_rho, vf_mul(g, g));
+        const vf v = vf_ema_square(rho, vf_load_n(square_avg + i, lanes), one_minus_rho, g);
         const vf u = vf_load_n(acc_delta + i, lanes);
         const vf std = vf_sqrt(vf_add(v, eps));
         const vf delta = vf_mul(vf_div(vf_sqrt(vf_add(u, eps)), std), g);
         vf_store_n(square_avg + i, v, lanes);
-        vf_store_n(acc_delta + i,
-                   vf_fma(rho, u, vf_mul(one_minus_rho, vf_mul(delta, delta))), lanes);
+        vf_store_n(acc_delta + i, vf_ema_square(rho, u, one_minus_rho, delta), lanes);
         vf_store_n(param + i, vf_fnma(lr, delta, p), lanes);
     }
 }

@@ -1,5 +1,6 @@
 /* Adagrad over the vector layer (reference: reference/adagrad.c).
- * Deviation: FMA in the accumulator and parameter updates. */
+ * Deviation: FMA in the parameter update.  The accumulator s + g^2 is one
+ * FMA, as in the reference and PyTorch's addcmul. */
 #include "coeffs.h"
 
 void VEC_FN(adagrad)(const descent_step *s, size_t n, float *param, const float *grad,

@@ -1,7 +1,8 @@
 /* Adam and AdamW over the vector layer (reference: reference/adam.c).
  * Deviations from the reference, covered by the agreement tolerance:
- * the moment and parameter updates use FMA, and sqrt(v)/sqrt(1 - b2^t) is
- * a multiplication by the reciprocal (one divide unit use per element less). */
+ * the first moment and parameter updates use FMA, and sqrt(v)/sqrt(1 - b2^t)
+ * is a multiplication by the reciprocal (one divide unit use per element
+ * less).  v is rounded exactly as in the reference (PyTorch's addcmul). */
 #include "coeffs.h"
 
 static inline void adam_family(const descent_step *s, size_t n, float *param,
@@ -27,7 +28,7 @@ static inline void adam_family(const descent_step *s, size_t n, float *param,
         if (decoupled_decay)
             p = vf_mul(p, decay_factor);
         const vf m = vf_ema(beta1, vf_load_n(exp_avg + i, lanes), one_minus_beta1, g);
-        const vf v = vf_ema(beta2, vf_load_n(exp_avg_sq + i, lanes), one_minus_beta2, vf_mul(g, g));
+        const vf v = vf_ema_square(beta2, vf_load_n(exp_avg_sq + i, lanes), one_minus_beta2, g);
         vf second_moment = v;
         if (h->amsgrad) {
             second_moment = vf_max(vf_load_n(max_exp_avg_sq + i, lanes), v);

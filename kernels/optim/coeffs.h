@@ -30,11 +30,20 @@ static inline vf with_weight_decay(vf g, vf p, vf wd)
     return vf_add(g, vf_mul(wd, p));
 }
 
-/* The exponential moving average beta avg + (1 - beta) x of the moments
- * (Adam family, RMSprop, Adadelta), one FMA. */
+/* The exponential moving average beta avg + (1 - beta) x of the first
+ * moments (Adam, AdamW, NAdam, RAdam, Adamax), one FMA. */
 static inline vf vf_ema(vf beta, vf avg, vf one_minus_beta, vf x)
 {
     return vf_fma(beta, avg, vf_mul(one_minus_beta, x));
+}
+
+/* An average of squares beta avg + (1 - beta) x^2, bit for bit as the
+ * reference's ref_ema_square and PyTorch's addcmul form it:
+ * fma((1 - beta) x, x, beta avg).  x*x on its own would overflow from
+ * |x| ~ 1.8e19, where PyTorch's average is still finite. */
+static inline vf vf_ema_square(vf beta, vf avg, vf one_minus_beta, vf x)
+{
+    return vf_fma(vf_mul(one_minus_beta, x), x, vf_mul(beta, avg));
 }
 
 #endif

@@ -1,5 +1,6 @@
 /* NAdam over the vector layer (reference: reference/nadam.c).
- * Deviations: FMA in the moments and the parameter update; v/(1 - b2^t) is
+ * Deviations: FMA in the first moment and the parameter update (v is
+ * rounded exactly as in the reference, PyTorch's addcmul); v/(1 - b2^t) is
  * a multiplication by the reciprocal; and the two quotients g/denom and
  * m/denom share one reciprocal of denom (one divide per element, not two;
  * two divides were measured no closer to the reference). */
@@ -30,7 +31,7 @@ void VEC_FN(nadam)(const descent_step *s, size_t n, float *param, const float *g
         if (h->weight_decay != 0)
             g = with_weight_decay(g, p, wd);
         const vf m = vf_ema(beta1, vf_load_n(exp_avg + i, lanes), one_minus_beta1, g);
-        const vf v = vf_ema(beta2, vf_load_n(exp_avg_sq + i, lanes), one_minus_beta2, vf_mul(g, g));
+        const vf v = vf_ema_square(beta2, vf_load_n(exp_avg_sq + i, lanes), one_minus_beta2, g);
         const vf inv_denom = vf_div(one, vf_add(vf_sqrt(vf_mul(v, inv_bc2)), eps));
         p = vf_fma(grad_coef, vf_mul(g, inv_denom), p);
         p = vf_fma(exp_avg_coef, vf_mul(m, inv_denom), p);

@@ -1,5 +1,6 @@
 /* RAdam over the vector layer (reference: reference/radam.c).
- * Deviations: FMA in the moments and the parameter update; m/(1 - b1^t) is
+ * Deviations: FMA in the first moment and the parameter update (v is
+ * rounded exactly as in the reference, PyTorch's addcmul); m/(1 - b1^t) is
  * a multiplication by the reciprocal; and lr * r * sqrt(1 - b2^t) is folded
  * into one scalar (different rounding order of the same product). */
 #include "coeffs.h"
@@ -30,7 +31,7 @@ void VEC_FN(radam)(const descent_step *s, size_t n, float *param, const float *g
         if (h->weight_decay != 0)
             g = with_weight_decay(g, p, wd);
         const vf m = vf_ema(beta1, vf_load_n(exp_avg + i, lanes), one_minus_beta1, g);
-        const vf v = vf_ema(beta2, vf_load_n(exp_avg_sq + i, lanes), one_minus_beta2, vf_mul(g, g));
+        const vf v = vf_ema_square(beta2, vf_load_n(exp_avg_sq + i, lanes), one_minus_beta2, g);
         const vf corrected_m = vf_mul(m, inv_bc1);
         if (rectify)
             p = vf_fnma(rectified_lr, vf_div(corrected_m, vf_add(vf_sqrt(v), eps)), p);

@@ -23,8 +23,7 @@ void VEC_FN(rmsprop)(const descent_step *s, size_t n, float *param, const float 
         vf g = vf_load_n(grad + i, lanes);
         if (h->weight_decay != 0)
             g = with_weight_decay(g, p, wd);
-        const vf sq = vf_fma(vf_mul(one_minus_alpha, g), g,
-                             vf_mul(alpha, vf_load_n(square_avg + i, lanes)));
+        const vf sq = vf_ema_square(alpha, vf_load_n(square_avg + i, lanes), one_minus_alpha, g);
         vf_store_n(square_avg + i, sq, lanes);
         vf variance = sq;
         if (h->centered) {

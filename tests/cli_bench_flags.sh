@@ -9,12 +9,7 @@
 selftest=$BUILDDIR/bench/harness_selftest
 bench=$BUILDDIR/descent-bench
 
-for prog in "$selftest" "$bench"; do
-    if [ ! -x "$prog" ]; then
-        fail "$prog is built (make $prog)"
-        exit 1
-    fi
-done
+require_built "$selftest" "$bench"
 
 # refuse NAME PATTERN COMMAND...: status 2 and exactly one line of output,
 # matching the extended regex PATTERN (a crash, 128 or more, never does).

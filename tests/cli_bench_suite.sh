@@ -8,12 +8,7 @@
 bench=$BUILDDIR/descent-bench
 conv=$BUILDDIR/descent-converge
 
-for prog in "$bench" "$conv"; do
-    if [ ! -x "$prog" ]; then
-        fail "$prog is built (make $prog)"
-        exit 1
-    fi
-done
+require_built "$bench" "$conv"
 
 # 1. every optimizer x every variant this CPU runs
 list=$("$bench" --benchmark_list_tests 2>&1)

@@ -26,23 +26,24 @@ have_nodes=0
 if mknod "$tmp/null" c 1 3 2>/dev/null && mknod "$tmp/full" c 1 7 2>/dev/null; then
     have_nodes=1
 fi
+# device_stays NAME DEVICE COMMAND...: the command exits 0 and DEVICE is
+# still a character device.
+device_stays() {
+    name=$1 dev=$2
+    shift 2
+    "$@" >/dev/null 2>&1
+    status=$?
+    if [ $status -eq 0 ] && is_char "$dev"; then
+        pass "$name"
+    else
+        fail "$name" "status $status" "$(ls -l "$tmp")"
+    fi
+}
 if [ $have_nodes = 1 ]; then
-    "$D" train $quick --log "$tmp/null" >/dev/null 2>&1
-    status=$?
-    if [ $status -eq 0 ] && is_char "$tmp/null"; then
-        pass "train --log on a null device: written directly, the device stays"
-    else
-        fail "train --log on a null device: written directly, the device stays" \
-            "status $status" "$(ls -l "$tmp")"
-    fi
-    "$SELFTEST" "$fast" --benchmark_filter=memcpy/8 --benchmark_out="$tmp/null" >/dev/null 2>&1
-    status=$?
-    if [ $status -eq 0 ] && is_char "$tmp/null"; then
-        pass "descent-bench --benchmark_out on a null device: the device stays"
-    else
-        fail "descent-bench --benchmark_out on a null device: the device stays" \
-            "status $status" "$(ls -l "$tmp")"
-    fi
+    device_stays "train --log on a null device: written directly, the device stays" \
+        "$tmp/null" "$D" train $quick --log "$tmp/null"
+    device_stays "descent-bench --benchmark_out on a null device: the device stays" \
+        "$tmp/null" "$SELFTEST" "$fast" --benchmark_filter=memcpy/8 --benchmark_out="$tmp/null"
     expect 2 "--log: error writing $tmp/full: No space left on device" \
         "train --log on a full device (ENOSPC): exit 2" "$D" train $quick --log "$tmp/full"
     is_char "$tmp/full" && pass "the full device stays a device" ||

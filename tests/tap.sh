@@ -13,6 +13,8 @@
 #                              SHOW=1 prints the matching line (a way to
 #                              list the messages)
 #   config KEY                 the value of KEY in build/config.mk
+#   require_built PROG...      a failure and exit 1 unless every PROG is
+#                              an executable (make builds them first)
 #
 # tests/run.sh counts the "ok" and "not ok" lines.
 set -u
@@ -45,3 +47,12 @@ expect() {
 }
 
 config() { sed -n "s/^$1 := //p" "$BUILDDIR/config.mk" 2>/dev/null | head -n 1; }
+
+require_built() {
+    for prog in "$@"; do
+        if [ ! -x "$prog" ]; then
+            fail "$prog is built (make $prog)"
+            exit 1
+        fi
+    done
+}

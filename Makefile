@@ -75,11 +75,11 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 # ISA's flags and DESCENT_VEC_ISA naming its layer.  -O3 for loop unswitching
 # of the option branches.
 VEC_SRCS := $(filter-out kernels/vec/%,$(wildcard kernels/*/*.c))
-VEC_HDRS := $(wildcard kernels/vec/*.h kernels/*/*.h)
+VEC_HDRS := $(wildcard kernels/vec/*.h kernels/*/*.h kernels/*.h include/*.h)
 define vec_isa_rules # 1: isa name, 2: DESCENT_VEC_ISA number, 3: flags
 $(1)_OBJS := $$(VEC_SRCS:%.c=$$(BUILDDIR)/obj/$(1)/%.o)
 LIB_OBJS += $$($(1)_OBJS)
-$$(BUILDDIR)/obj/$(1)/%.o: %.c $$(CONFIG_MK) $$(VEC_HDRS) include/descent.h kernels/kernel.h
+$$(BUILDDIR)/obj/$(1)/%.o: %.c $$(CONFIG_MK) $$(VEC_HDRS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) -O3 $(3) -DDESCENT_VEC_ISA=$(2) -c $$< -o $$@
 endef
@@ -157,7 +157,7 @@ $(A64)/config.h: $(CONFIG_MK)
 	    -e 's/\(DESCENT_HAVE_ZLIB\) .*/\1 $(if $(filter 1,$(AARCH64_HAVE_ZLIB)),1,0)/' \
 	    -e 's/\(DESCENT_HAVE_OPENMP\) .*/\1 $(if $(AARCH64_OPENMP_CFLAGS),1,0)/' \
 	    $(BUILDDIR)/config.h > $@
-$(A64)/obj/neon/%.o: %.c $(A64)/config.h $(VEC_HDRS) include/descent.h kernels/kernel.h
+$(A64)/obj/neon/%.o: %.c $(A64)/config.h $(VEC_HDRS)
 	@mkdir -p $(@D)
 	$(AARCH64_CC) $(A64_CFLAGS) -O3 -DDESCENT_VEC_ISA=3 -c $< -o $@
 $(A64)/obj/%.o: %.c $(A64)/config.h $(wildcard include/*.h src/*.h kernels/*.h cli/*.h reference/*.h)
@@ -272,13 +272,14 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	           $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/descent.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/descent.h include/descent_optimizers.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*DESCENT_VERSION_STRING "\(.*\)"/\1/p' include/descent.h)|' \
 	    -e 's|@LIBS@|$(OPENMP_CFLAGS) $(LIBS)|' descent.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libdescent.a $(DESTDIR)$(PREFIX)/include/descent.h \
+	      $(DESTDIR)$(PREFIX)/include/descent_optimizers.h \
 	      $(DESTDIR)$(PREFIX)/bin/descent $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
 
 clean:

@@ -41,6 +41,20 @@ descent_status descent_fail(descent_status status, const char *fmt, ...)
     return status;
 }
 
+const char *descent_name_list(const char *const *names, int count, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < count && used < size; i++) {
+        const char *sep = i == 0 ? "" : i == count - 1 ? " or " : ", ";
+        const int wrote = snprintf(buf + used, size - used, "%s%s", sep, names[i]);
+        if (wrote < 0)
+            break;
+        used += (size_t)wrote;
+    }
+    return buf;
+}
+
 float *descent_alloc_floats(size_t n)
 {
     /* aligned_alloc needs a size that is a multiple of the alignment; round

@@ -19,6 +19,20 @@ void descent_optimizer_set_step_count(descent_optimizer *opt, long t);
 descent_status descent_fail(descent_status status, const char *fmt, ...)
     DESCENT_PRINTF(2, 3);
 
+/* "a, b, c or d" from `count` names into buf (cut short to fit size), for
+ * the messages of the *_from_name functions; returns buf. */
+const char *descent_name_list(const char *const *names, int count, char *buf, size_t size);
+
+/* What each hyperparameter accepts (the rule column of
+ * DESCENT_HPARAM_KEYS, include/descent_optimizers.h). */
+typedef enum hparam_rule {
+    HPARAM_NONNEG,      /* 0 <= x < inf */
+    HPARAM_UNIT_OPEN,   /* 0 <= x < 1   */
+    HPARAM_UNIT_CLOSED, /* 0 <= x <= 1  */
+    HPARAM_FINITE,      /* any finite x */
+    HPARAM_BOOL         /* an int flag  */
+} hparam_rule;
+
 /* Allocation of float arrays aligned to a cache line (64 bytes), so that
  * vector kernels never split a load across lines at the array start. */
 float *descent_alloc_floats(size_t n);

@@ -67,7 +67,7 @@ endif
 # ---------------------------------------------------------------- library
 LIB := $(BUILDDIR)/libdescent.a
 LIB_SRCS := $(wildcard src/*.c reference/*.c) \
-            kernels/dispatch.c kernels/parallel.c kernels/scalar.c
+            kernels/dispatch.c kernels/parallel.c kernels/scalar.c kernels/scalar_gemm.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 
 # Vector kernels: every source in a family folder (kernels/optim/, ...) is

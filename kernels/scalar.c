@@ -1,5 +1,6 @@
 /* The scalar "variant": the reference optimizers behind the common kernel
- * signature, so that they can be dispatched and threaded like the others. */
+ * signature, so that they can be dispatched and threaded like the others,
+ * with the scalar non-finite check and gemm: the table descent_scalar_isa. */
 #include <math.h>
 
 #include "kernel.h"
@@ -15,18 +16,21 @@ static void reference_step(const descent_step *s, size_t n, float *param, const 
                                      &mu_product);
 }
 
-const descent_kernel_fn descent_scalar_kernels[DESCENT_OPTIM_COUNT] = {
-#define OPTIM_ENTRY(KIND, ...) [DESCENT_##KIND] = reference_step,
-    DESCENT_OPTIMIZERS(OPTIM_ENTRY)
-#undef OPTIM_ENTRY
-};
-
-/* The non-finite check for the scalar variant (the vector ones are in
- * kernels/check/finite.c). */
-size_t descent_scalar_first_nonfinite(size_t n, const float *x)
+static size_t first_nonfinite(size_t n, const float *x)
 {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]))
             return i;
     return n;
 }
+
+const descent_isa_kernels descent_scalar_isa = {
+    .optim = {
+#define OPTIM_ENTRY(KIND, ...) [DESCENT_##KIND] = reference_step,
+        DESCENT_OPTIMIZERS(OPTIM_ENTRY)
+#undef OPTIM_ENTRY
+    },
+    .first_nonfinite = first_nonfinite,
+    .gemm = descent_gemm_scalar,
+    .gemm_nt = descent_gemm_nt_scalar,
+};

@@ -4,20 +4,9 @@
 
 #include "descent.h"
 
-#if defined(__GNUC__)
-#define DESCENT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#else
-#define DESCENT_PRINTF(fmt, args)
-/* Sets the step counter, for tests: its limit, LONG_MAX steps, cannot be
- * reached by stepping. */
-void descent_optimizer_set_step_count(descent_optimizer *opt, long t);
-
-#endif
-
-/* Records a one-line message for descent_last_error() and returns `status`,
- * so that callers can write `return descent_fail(DESCENT_ERR_..., ...)`. */
-descent_status descent_fail(descent_status status, const char *fmt, ...)
-    DESCENT_PRINTF(2, 3);
+/* descent_fail (the error recorder) and the MLP functions shared with the
+ * reference. */
+#include "../reference/ref_internal.h"
 
 /* "a, b, c or d" from `count` names into buf (cut short to fit size), for
  * the messages of the *_from_name functions; returns buf. */

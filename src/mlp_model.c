@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "mlp_internal.h"
 #include "rng.h"
 
 static const char *const activation_names[DESCENT_ACTIVATION_COUNT] = {"relu", "tanh",
@@ -183,36 +182,6 @@ descent_status descent_mlp_init_params(const descent_mlp_shape *shape, float *pa
         /* W_l then b_l, each element bound * (2u - 1) with u uniform in [0, 1) */
         for (size_t i = 0; i < (in + 1) * out; i++)
             *p++ = bound * (2.0f * descent_rng_uniform(&rng) - 1.0f);
-    }
-    return DESCENT_OK;
-}
-
-descent_status descent_mlp_check_call(const char *fn, const descent_mlp_shape *shape,
-                                      const float *params, int batch, const float *x,
-                                      int want_loss, const int *labels, const float *targets,
-                                      const float *loss_out_or_out)
-{
-    descent_status s = descent_mlp_shape_validate(shape);
-    if (s != DESCENT_OK)
-        return descent_fail(s, "%s: %s", fn, descent_last_error());
-    if (batch < 1)
-        return descent_fail(DESCENT_ERR_INVALID, "%s: batch %d, expected >= 1", fn, batch);
-    if (!params || !x || !loss_out_or_out)
-        return descent_fail(DESCENT_ERR_INVALID, "%s: NULL argument", fn);
-    if (!want_loss)
-        return DESCENT_OK;
-    const int outputs = shape->sizes[shape->layers];
-    if (shape->loss == DESCENT_CROSS_ENTROPY) {
-        if (!labels)
-            return descent_fail(DESCENT_ERR_INVALID, "%s: cross_entropy needs labels", fn);
-        for (int b = 0; b < batch; b++) {
-            if (labels[b] < 0 || labels[b] >= outputs)
-                return descent_fail(DESCENT_ERR_INVALID,
-                                    "%s: label %d of example %d is not in [0, %d)", fn,
-                                    labels[b], b, outputs);
-        }
-    } else if (!targets) {
-        return descent_fail(DESCENT_ERR_INVALID, "%s: mse needs targets", fn);
     }
     return DESCENT_OK;
 }

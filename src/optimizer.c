@@ -101,16 +101,10 @@ descent_status descent_optimizer_set_isa(descent_optimizer *opt, descent_isa isa
     descent_status s = descent_isa_resolve(isa, &chosen);
     if (s != DESCENT_OK)
         return s;
-    descent_kernel_fn kernel = descent_kernel_lookup(chosen, opt->kind);
-    if (!kernel)
-        return descent_fail(DESCENT_ERR_ISA, "no %s kernel for %s", descent_isa_name(chosen),
-                            descent_optim_name(opt->kind));
-    descent_finite_fn check = descent_finite_lookup(chosen);
-    if (!check)
-        return descent_fail(DESCENT_ERR_ISA, "no %s non-finite check", descent_isa_name(chosen));
+    const descent_isa_kernels *table = descent_isa_table(chosen); /* every entry set */
     opt->isa = chosen;
-    opt->kernel = kernel;
-    opt->check = check;
+    opt->kernel = table->optim[opt->kind];
+    opt->check = table->first_nonfinite;
     return DESCENT_OK;
 }
 

@@ -139,8 +139,8 @@ static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
 {
     const descent_optim_kind kind = b->info->kind;
     const descent_hparams h = branch_hparams(b);
-    const descent_kernel_fn fast = descent_kernel_lookup(isa, kind);
-    const descent_kernel_fn ref = descent_kernel_lookup(DESCENT_ISA_SCALAR, kind);
+    const descent_kernel_fn fast = descent_isa_table(isa)->optim[kind];
+    const descent_kernel_fn ref = descent_scalar_isa.optim[kind];
 
     float *init = malloc((n + 1) * sizeof(float));
     float *magnitude = malloc((n + 1) * sizeof(float));
@@ -241,7 +241,7 @@ static void test_threads_bitwise_identical(void)
     for (size_t b = 0; b < n_branches; b++) {
         const descent_optim_info *info = branches[b].info;
         const descent_hparams h = branch_hparams(&branches[b]);
-        const descent_kernel_fn fast = descent_kernel_lookup(current_isa, info->kind);
+        const descent_kernel_fn fast = descent_isa_table(current_isa)->optim[info->kind];
         float *runs[3];
         rng_state = 7;
         float *init = malloc(n * sizeof(float)), *grad = malloc(n * sizeof(float));

@@ -33,7 +33,7 @@ static const char *const bad_names[3] = {"NaN", "+Inf", "-Inf"};
 
 static void test_check_kernel_finds_first_bad(void)
 {
-    const descent_finite_fn check = descent_finite_lookup(current_isa);
+    const descent_finite_fn check = descent_isa_table(current_isa)->first_nonfinite;
     EXPECT(check != NULL, "%s: no non-finite check", descent_isa_name(current_isa));
     if (!check)
         return;
@@ -76,7 +76,7 @@ static void test_check_kernel_finds_first_bad(void)
 
 static void test_check_threads_agree(void)
 {
-    const descent_finite_fn check = descent_finite_lookup(current_isa);
+    const descent_finite_fn check = descent_isa_table(current_isa)->first_nonfinite;
     if (!check)
         return;
     const size_t n = 3 * 16384 + 1000; /* blocks of 16384: a ragged last one */

@@ -78,7 +78,7 @@ static void check_last_steps(descent_isa isa, int use_kernel)
     for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
         const descent_optim_kind kind = (descent_optim_kind)k;
         const descent_hparams h = busy_hparams(kind);
-        const descent_kernel_fn kernel = use_kernel ? descent_kernel_lookup(isa, kind) : NULL;
+        const descent_kernel_fn kernel = use_kernel ? descent_isa_table(isa)->optim[kind] : NULL;
         EXPECT(kernel || !use_kernel, "no %s kernel for %s", descent_isa_name(isa),
                descent_optim_name(kind));
         if (use_kernel && !kernel)

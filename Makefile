@@ -146,7 +146,7 @@ A64_LIBS = -lm $(if $(filter 1,$(AARCH64_HAVE_ZLIB)),-lz)
 A64_LIB_OBJS := $(LIB_SRCS:%.c=$(A64)/obj/%.o) $(VEC_SRCS:%.c=$(A64)/obj/neon/%.o)
 # The tests that exercise kernels; the CLI and data tests need no second run.
 A64_TESTS := $(patsubst tests/%.c,$(A64)/tests/%,$(filter \
-               $(addprefix tests/,$(addsuffix .c,test_reference test_hparams test_agreement test_mlp)),$(TEST_SRCS)))
+               $(addprefix tests/,$(addsuffix .c,test_reference test_hparams test_agreement test_mlp test_registry)),$(TEST_SRCS)))
 A64_ALL := $(if $(filter 1,$(HAVE_NEON_CROSS)),$(A64)/libdescent.a $(A64)/descent $(A64_TESTS))
 
 # What configure found for the build machine does not hold for the target:
@@ -246,12 +246,13 @@ BENCH_PROG_OBJS := $(BUILDDIR)/obj/bench/bench_main.o $(BUILDDIR)/obj/bench/benc
                    $(BUILDDIR)/obj/bench/bench_busy.o
 BENCH_CEIL_ISAS := scalar $(if $(filter 1,$(HAVE_AVX2)),avx2) $(if $(filter 1,$(HAVE_AVX512)),avx512)
 BENCH_CEIL_OBJS := $(BENCH_CEIL_ISAS:%=$(BUILDDIR)/obj/bench/ceiling_%.o)
-BENCH_CEIL_FLAGS_avx2 := $(AVX2_CFLAGS)
-BENCH_CEIL_FLAGS_avx512 := $(AVX512_CFLAGS)
+BENCH_CEIL_FLAGS_avx2 := $(AVX2_CFLAGS) -DDESCENT_VEC_ISA=1
+BENCH_CEIL_FLAGS_avx512 := $(AVX512_CFLAGS) -DDESCENT_VEC_ISA=2
+BENCH_CEIL_FLAGS_scalar := -DDESCENT_VEC_ISA=4
 $(BENCH_PROG_OBJS) $(BUILDDIR)/obj/bench/converge.o: bench/bench.h bench/harness.h
-$(BUILDDIR)/obj/bench/ceiling_%.o: bench/ceiling.c bench/bench.h $(CONFIG_MK)
+$(BUILDDIR)/obj/bench/ceiling_%.o: bench/ceiling.c bench/bench.h $(CONFIG_MK) $(VEC_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -O3 -ffp-contract=fast $(BENCH_CEIL_FLAGS_$*) -DBENCH_ISA=$* -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -O3 -ffp-contract=fast $(BENCH_CEIL_FLAGS_$*) -c $< -o $@
 $(BENCH_PROG): $(BENCH_PROG_OBJS) $(BENCH_CEIL_OBJS) $(BENCH_HARNESS_OBJS) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_PROG_OBJS) $(BENCH_CEIL_OBJS) $(BENCH_HARNESS_OBJS) \
 	    $(LIB) $(LIBS) $(if $(filter 1,$(HAVE_OPENBLAS)),$(OPENBLAS_LIBS))

@@ -41,18 +41,24 @@ descent_status descent_fail(descent_status status, const char *fmt, ...)
     return status;
 }
 
-const char *descent_name_list(const char *const *names, int count, char *buf, size_t size)
+int descent_name_index(const char *what, const char *const *names, int count, const char *name,
+                       descent_status status)
 {
+    for (int i = 0; i < count; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    char expected[256];
     size_t used = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < count && used < size; i++) {
+    expected[0] = '\0';
+    for (int i = 0; i < count && used < sizeof expected; i++) {
         const char *sep = i == 0 ? "" : i == count - 1 ? " or " : ", ";
-        const int wrote = snprintf(buf + used, size - used, "%s%s", sep, names[i]);
+        const int wrote = snprintf(expected + used, sizeof expected - used, "%s%s", sep, names[i]);
         if (wrote < 0)
             break;
         used += (size_t)wrote;
     }
-    return buf;
+    descent_fail(status, "unknown %s '%s' (expected %s)", what, name, expected);
+    return -1;
 }
 
 float *descent_alloc_floats(size_t n)

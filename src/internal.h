@@ -8,9 +8,11 @@
  * reference. */
 #include "../reference/ref_internal.h"
 
-/* "a, b, c or d" from `count` names into buf (cut short to fit size), for
- * the messages of the *_from_name functions; returns buf. */
-const char *descent_name_list(const char *const *names, int count, char *buf, size_t size);
+/* For the *_from_name functions: the index of `name` among names[0..count),
+ * or -1 after recording "unknown WHAT 'NAME' (expected a, b or c)" with
+ * `status`. */
+int descent_name_index(const char *what, const char *const *names, int count, const char *name,
+                       descent_status status);
 
 /* What each hyperparameter accepts (the rule column of
  * DESCENT_HPARAM_KEYS, include/descent_optimizers.h). */

@@ -7,12 +7,14 @@
 #include "../kernels/kernel.h"
 #include "internal.h"
 
-static const char *const isa_names[DESCENT_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon"};
+/* The variants, then "best" (DESCENT_ISA_BEST). */
+static const char *const isa_names[DESCENT_ISA_COUNT + 1] = {"scalar", "avx2", "avx512", "neon",
+                                                             "best"};
 
 const char *descent_isa_name(descent_isa isa)
 {
     if (isa == DESCENT_ISA_BEST)
-        return "best";
+        return isa_names[DESCENT_ISA_COUNT];
     if ((unsigned)isa >= DESCENT_ISA_COUNT)
         return "unknown";
     return isa_names[isa];
@@ -22,23 +24,11 @@ descent_status descent_isa_from_name(const char *name, descent_isa *isa)
 {
     if (!name || !isa)
         return descent_fail(DESCENT_ERR_INVALID, "descent_isa_from_name: NULL argument");
-    if (strcmp(name, "best") == 0) {
-        *isa = DESCENT_ISA_BEST;
-        return DESCENT_OK;
-    }
-    const char *names[DESCENT_ISA_COUNT + 1];
-    for (int i = 0; i < DESCENT_ISA_COUNT; i++) {
-        names[i] = isa_names[i];
-        if (strcmp(name, isa_names[i]) == 0) {
-            *isa = (descent_isa)i;
-            return DESCENT_OK;
-        }
-    }
-    names[DESCENT_ISA_COUNT] = "best";
-    char expected[128];
-    return descent_fail(DESCENT_ERR_ISA, "unknown ISA '%s' (expected %s)", name,
-                        descent_name_list(names, DESCENT_ISA_COUNT + 1, expected,
-                                          sizeof expected));
+    const int i = descent_name_index("ISA", isa_names, DESCENT_ISA_COUNT + 1, name, DESCENT_ERR_ISA);
+    if (i < 0)
+        return DESCENT_ERR_ISA;
+    *isa = i == DESCENT_ISA_COUNT ? DESCENT_ISA_BEST : (descent_isa)i;
+    return DESCENT_OK;
 }
 
 descent_status descent_isa_resolve(descent_isa requested, descent_isa *chosen)

@@ -23,14 +23,12 @@ descent_status descent_activation_from_name(const char *name, descent_activation
 {
     if (!name || !activation)
         return descent_fail(DESCENT_ERR_INVALID, "descent_activation_from_name: NULL argument");
-    for (int i = 0; i < DESCENT_ACTIVATION_COUNT; i++) {
-        if (strcmp(name, activation_names[i]) == 0) {
-            *activation = (descent_activation)i;
-            return DESCENT_OK;
-        }
-    }
-    return descent_fail(DESCENT_ERR_INVALID,
-                        "unknown activation '%s' (expected relu, tanh or sigmoid)", name);
+    const int i = descent_name_index("activation", activation_names, DESCENT_ACTIVATION_COUNT,
+                                     name, DESCENT_ERR_INVALID);
+    if (i < 0)
+        return DESCENT_ERR_INVALID;
+    *activation = (descent_activation)i;
+    return DESCENT_OK;
 }
 
 const char *descent_loss_name(descent_loss loss)
@@ -44,14 +42,12 @@ descent_status descent_loss_from_name(const char *name, descent_loss *loss)
 {
     if (!name || !loss)
         return descent_fail(DESCENT_ERR_INVALID, "descent_loss_from_name: NULL argument");
-    for (int i = 0; i < DESCENT_LOSS_COUNT; i++) {
-        if (strcmp(name, loss_names[i]) == 0) {
-            *loss = (descent_loss)i;
-            return DESCENT_OK;
-        }
-    }
-    return descent_fail(DESCENT_ERR_INVALID, "unknown loss '%s' (expected cross_entropy or mse)",
-                        name);
+    const int i = descent_name_index("loss", loss_names, DESCENT_LOSS_COUNT, name,
+                                     DESCENT_ERR_INVALID);
+    if (i < 0)
+        return DESCENT_ERR_INVALID;
+    *loss = (descent_loss)i;
+    return DESCENT_OK;
 }
 
 /* The fields that fix the parameter layout: layers, sizes, and a count that

@@ -217,15 +217,12 @@ descent_status descent_nonfinite_from_name(const char *name, descent_nonfinite_p
 {
     if (!name || !policy)
         return descent_fail(DESCENT_ERR_INVALID, "descent_nonfinite_from_name: NULL argument");
-    for (int i = 0; i < DESCENT_NONFINITE_COUNT; i++) {
-        if (strcmp(name, nonfinite_names[i]) == 0) {
-            *policy = (descent_nonfinite_policy)i;
-            return DESCENT_OK;
-        }
-    }
-    return descent_fail(DESCENT_ERR_INVALID,
-                        "unknown non-finite policy '%s' (expected propagate, skip or stop)",
-                        name);
+    const int i = descent_name_index("non-finite policy", nonfinite_names,
+                                     DESCENT_NONFINITE_COUNT, name, DESCENT_ERR_INVALID);
+    if (i < 0)
+        return DESCENT_ERR_INVALID;
+    *policy = (descent_nonfinite_policy)i;
+    return DESCENT_OK;
 }
 
 descent_status descent_optimizer_set_nonfinite(descent_optimizer *opt,

@@ -47,13 +47,15 @@ descent_status descent_hparam_from_name(const char *name, descent_hparam_key *ke
 {
     if (!name || !key)
         return descent_fail(DESCENT_ERR_INVALID, "descent_hparam_from_name: NULL argument");
-    for (int k = 0; k < DESCENT_HP_COUNT; k++) {
-        if (strcmp(name, hparam_keys[k].name) == 0) {
-            *key = (descent_hparam_key)k;
-            return DESCENT_OK;
-        }
-    }
-    return descent_fail(DESCENT_ERR_INVALID, "unknown hyperparameter '%s'", name);
+    const char *names[DESCENT_HP_COUNT];
+    for (int k = 0; k < DESCENT_HP_COUNT; k++)
+        names[k] = hparam_keys[k].name;
+    const int k = descent_name_index("hyperparameter", names, DESCENT_HP_COUNT, name,
+                                     DESCENT_ERR_INVALID);
+    if (k < 0)
+        return DESCENT_ERR_INVALID;
+    *key = (descent_hparam_key)k;
+    return DESCENT_OK;
 }
 
 double descent_hparams_get(const descent_hparams *h, descent_hparam_key key)
@@ -98,6 +100,26 @@ DESCENT_OPTIMIZERS(ROW_ARRAYS)
 #undef ROW_ARRAYS
 
 #define COUNT(array) ((int)(sizeof array / sizeof array[0]))
+
+/* Each row's call shape is its reference's signature and takes its state
+ * arrays: checked here, where a wrong row would otherwise call a function
+ * through the wrong type. */
+#define SHAPE_FN_DESCENT_CALL_STATE1 descent_ref_state1_fn
+#define SHAPE_FN_DESCENT_CALL_STATE2 descent_ref_state2_fn
+#define SHAPE_FN_DESCENT_CALL_STATE3 descent_ref_state3_fn
+#define SHAPE_FN_DESCENT_CALL_PRODUCT_STATE2 descent_ref_product_state2_fn
+#define SHAPE_STATES_DESCENT_CALL_STATE1 1
+#define SHAPE_STATES_DESCENT_CALL_STATE2 2
+#define SHAPE_STATES_DESCENT_CALL_STATE3 3
+#define SHAPE_STATES_DESCENT_CALL_PRODUCT_STATE2 2
+#define CHECK_SHAPE(KIND, id, call, ...)                                                    \
+    _Static_assert(_Generic(descent_ref_##id, SHAPE_FN_##call: 1, default: 0),             \
+                   "descent_ref_" #id " does not have the signature of " #call);            \
+    _Static_assert(COUNT(id##_states) == SHAPE_STATES_##call,                               \
+                   #id ": " #call " does not take the row's state arrays");
+DESCENT_OPTIMIZERS(CHECK_SHAPE)
+#undef CHECK_SHAPE
+
 static const descent_optim_info registry[DESCENT_OPTIM_COUNT] = {
 #define ROW_INFO(KIND, id, call, product, nominal_flops, state_list, key_list, branch_list, \
                  tolerance, why)                                                            \
@@ -137,16 +159,14 @@ descent_status descent_optim_from_name(const char *name, descent_optim_kind *kin
     if (!name || !kind)
         return descent_fail(DESCENT_ERR_INVALID, "descent_optim_from_name: NULL argument");
     const char *names[DESCENT_OPTIM_COUNT];
-    for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
+    for (int k = 0; k < DESCENT_OPTIM_COUNT; k++)
         names[k] = registry[k].name;
-        if (strcmp(name, names[k]) == 0) {
-            *kind = (descent_optim_kind)k;
-            return DESCENT_OK;
-        }
-    }
-    char expected[256];
-    return descent_fail(DESCENT_ERR_INVALID, "unknown optimizer '%s' (expected %s)", name,
-                        descent_name_list(names, DESCENT_OPTIM_COUNT, expected, sizeof expected));
+    const int k = descent_name_index("optimizer", names, DESCENT_OPTIM_COUNT, name,
+                                     DESCENT_ERR_INVALID);
+    if (k < 0)
+        return DESCENT_ERR_INVALID;
+    *kind = (descent_optim_kind)k;
+    return DESCENT_OK;
 }
 
 int descent_optim_state_count(descent_optim_kind kind)

@@ -146,7 +146,8 @@ A64_LIBS = -lm $(if $(filter 1,$(AARCH64_HAVE_ZLIB)),-lz)
 A64_LIB_OBJS := $(LIB_SRCS:%.c=$(A64)/obj/%.o) $(VEC_SRCS:%.c=$(A64)/obj/neon/%.o)
 # The tests that exercise kernels; the CLI and data tests need no second run.
 A64_TESTS := $(patsubst tests/%.c,$(A64)/tests/%,$(filter \
-               $(addprefix tests/,$(addsuffix .c,test_reference test_hparams test_agreement test_mlp test_registry)),$(TEST_SRCS)))
+               $(addprefix tests/,$(addsuffix .c,test_reference test_hparams test_agreement test_mlp \
+                                                  test_registry)),$(TEST_SRCS)))
 A64_ALL := $(if $(filter 1,$(HAVE_NEON_CROSS)),$(A64)/libdescent.a $(A64)/descent $(A64_TESTS))
 
 # What configure found for the build machine does not hold for the target:

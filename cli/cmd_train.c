@@ -125,7 +125,8 @@ static void print_hp_flags(FILE *out)
             const descent_hparam_key key = info->keys[k].key;
             if (common[key])
                 continue;
-            fprintf(out, "%s%s%s", gap, hp_flag(key), descent_hparam_is_bool(key) ? "[=0|1]" : " X");
+            fprintf(out, "%s%s%s", gap, hp_flag(key),
+                    descent_hparam_is_bool(key) ? "[=0|1]" : " X");
             gap = "  ";
         }
         fprintf(out, "\n");

@@ -75,7 +75,7 @@
     X(AMSGRAD, amsgrad, BOOL, NULL)                                                 \
     X(CENTERED, centered, BOOL, NULL)
 
-/* Branch settings the Adam family shares. */
+/* The weight-decay branch most rows share. */
 #define DESCENT_BRANCH_LR_WD DESCENT_BRANCH("weight_decay", "lr=0.01 weight_decay=0.01", NULL, 0)
 
 #define DESCENT_OPTIMIZERS(X)                                                                   \

@@ -24,7 +24,8 @@ descent_status descent_isa_from_name(const char *name, descent_isa *isa)
 {
     if (!name || !isa)
         return descent_fail(DESCENT_ERR_INVALID, "descent_isa_from_name: NULL argument");
-    const int i = descent_name_index("ISA", isa_names, DESCENT_ISA_COUNT + 1, name, DESCENT_ERR_ISA);
+    const int i =
+        descent_name_index("ISA", isa_names, DESCENT_ISA_COUNT + 1, name, DESCENT_ERR_ISA);
     if (i < 0)
         return DESCENT_ERR_ISA;
     *isa = i == DESCENT_ISA_COUNT ? DESCENT_ISA_BEST : (descent_isa)i;

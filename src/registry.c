@@ -210,7 +210,8 @@ static descent_status apply_item(const descent_optim_info *info, descent_hparams
         return descent_fail(DESCENT_ERR_INVALID, "%s: '%s' is not key=value", info->name, item);
     *eq = '\0';
     descent_hparam_key key;
-    if (descent_hparam_from_name(item, &key) != DESCENT_OK || !descent_optim_has_hparam(info->kind, key))
+    if (descent_hparam_from_name(item, &key) != DESCENT_OK ||
+        !descent_optim_has_hparam(info->kind, key))
         return descent_fail(DESCENT_ERR_INVALID, "%s has no hyperparameter '%s'", info->name,
                             item);
     char *end;

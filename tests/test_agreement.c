@@ -103,7 +103,8 @@ static void arrays_init(arrays *a, size_t n, size_t offset, const descent_hparam
         float *base = (float *)a->blocks[k] + offset;
         const descent_hparam_key initial =
             k > 0 && k <= info->state_count ? info->states[k - 1].initial : DESCENT_HP_NONE;
-        const float fill = initial == DESCENT_HP_NONE ? 0.0f : (float)descent_hparams_get(h, initial);
+        const float fill =
+            initial == DESCENT_HP_NONE ? 0.0f : (float)descent_hparams_get(h, initial);
         for (size_t i = 0; i < n; i++)
             base[i] = k == 0 ? init[i] : fill;
         if (k == 0)

@@ -395,7 +395,8 @@ static void test_isa_tables_are_complete(void)
                descent_isa_name((descent_isa)isa));
     }
     EXPECT(descent_isa_table(DESCENT_ISA_SCALAR) == &descent_scalar_isa, "scalar table");
-    EXPECT(descent_isa_table(DESCENT_ISA_COUNT) == NULL && descent_isa_table(DESCENT_ISA_BEST) == NULL,
+    EXPECT(descent_isa_table(DESCENT_ISA_COUNT) == NULL &&
+               descent_isa_table(DESCENT_ISA_BEST) == NULL,
            "not an ISA");
 }
 

@@ -67,7 +67,7 @@ endif
 # ---------------------------------------------------------------- library
 LIB := $(BUILDDIR)/libdescent.a
 LIB_SRCS := $(wildcard src/*.c reference/*.c) \
-            kernels/dispatch.c kernels/parallel.c kernels/scalar.c
+            kernels/dispatch.c kernels/parallel.c kernels/scalar.c kernels/scalar_gemm.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 
 # Vector kernels: every source in a family folder (kernels/optim/, ...) is
@@ -75,11 +75,11 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 # ISA's flags and DESCENT_VEC_ISA naming its layer.  -O3 for loop unswitching
 # of the option branches.
 VEC_SRCS := $(filter-out kernels/vec/%,$(wildcard kernels/*/*.c))
-VEC_HDRS := $(wildcard kernels/vec/*.h kernels/*/*.h)
+VEC_HDRS := $(wildcard kernels/vec/*.h kernels/*/*.h kernels/*.h include/*.h)
 define vec_isa_rules # 1: isa name, 2: DESCENT_VEC_ISA number, 3: flags
 $(1)_OBJS := $$(VEC_SRCS:%.c=$$(BUILDDIR)/obj/$(1)/%.o)
 LIB_OBJS += $$($(1)_OBJS)
-$$(BUILDDIR)/obj/$(1)/%.o: %.c $$(CONFIG_MK) $$(VEC_HDRS) include/descent.h kernels/kernel.h
+$$(BUILDDIR)/obj/$(1)/%.o: %.c $$(CONFIG_MK) $$(VEC_HDRS)
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) -O3 $(3) -DDESCENT_VEC_ISA=$(2) -c $$< -o $$@
 endef
@@ -146,7 +146,8 @@ A64_LIBS = -lm $(if $(filter 1,$(AARCH64_HAVE_ZLIB)),-lz)
 A64_LIB_OBJS := $(LIB_SRCS:%.c=$(A64)/obj/%.o) $(VEC_SRCS:%.c=$(A64)/obj/neon/%.o)
 # The tests that exercise kernels; the CLI and data tests need no second run.
 A64_TESTS := $(patsubst tests/%.c,$(A64)/tests/%,$(filter \
-               $(addprefix tests/,$(addsuffix .c,test_reference test_hparams test_agreement test_mlp)),$(TEST_SRCS)))
+               $(addprefix tests/,$(addsuffix .c,test_reference test_hparams test_agreement test_mlp \
+                                                  test_registry)),$(TEST_SRCS)))
 A64_ALL := $(if $(filter 1,$(HAVE_NEON_CROSS)),$(A64)/libdescent.a $(A64)/descent $(A64_TESTS))
 
 # What configure found for the build machine does not hold for the target:
@@ -157,7 +158,7 @@ $(A64)/config.h: $(CONFIG_MK)
 	    -e 's/\(DESCENT_HAVE_ZLIB\) .*/\1 $(if $(filter 1,$(AARCH64_HAVE_ZLIB)),1,0)/' \
 	    -e 's/\(DESCENT_HAVE_OPENMP\) .*/\1 $(if $(AARCH64_OPENMP_CFLAGS),1,0)/' \
 	    $(BUILDDIR)/config.h > $@
-$(A64)/obj/neon/%.o: %.c $(A64)/config.h $(VEC_HDRS) include/descent.h kernels/kernel.h
+$(A64)/obj/neon/%.o: %.c $(A64)/config.h $(VEC_HDRS)
 	@mkdir -p $(@D)
 	$(AARCH64_CC) $(A64_CFLAGS) -O3 -DDESCENT_VEC_ISA=3 -c $< -o $@
 $(A64)/obj/%.o: %.c $(A64)/config.h $(wildcard include/*.h src/*.h kernels/*.h cli/*.h reference/*.h)
@@ -246,12 +247,13 @@ BENCH_PROG_OBJS := $(BUILDDIR)/obj/bench/bench_main.o $(BUILDDIR)/obj/bench/benc
                    $(BUILDDIR)/obj/bench/bench_busy.o
 BENCH_CEIL_ISAS := scalar $(if $(filter 1,$(HAVE_AVX2)),avx2) $(if $(filter 1,$(HAVE_AVX512)),avx512)
 BENCH_CEIL_OBJS := $(BENCH_CEIL_ISAS:%=$(BUILDDIR)/obj/bench/ceiling_%.o)
-BENCH_CEIL_FLAGS_avx2 := $(AVX2_CFLAGS)
-BENCH_CEIL_FLAGS_avx512 := $(AVX512_CFLAGS)
+BENCH_CEIL_FLAGS_avx2 := $(AVX2_CFLAGS) -DDESCENT_VEC_ISA=1
+BENCH_CEIL_FLAGS_avx512 := $(AVX512_CFLAGS) -DDESCENT_VEC_ISA=2
+BENCH_CEIL_FLAGS_scalar := -DDESCENT_VEC_ISA=4
 $(BENCH_PROG_OBJS) $(BUILDDIR)/obj/bench/converge.o: bench/bench.h bench/harness.h
-$(BUILDDIR)/obj/bench/ceiling_%.o: bench/ceiling.c bench/bench.h $(CONFIG_MK)
+$(BUILDDIR)/obj/bench/ceiling_%.o: bench/ceiling.c bench/bench.h $(CONFIG_MK) $(VEC_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -O3 -ffp-contract=fast $(BENCH_CEIL_FLAGS_$*) -DBENCH_ISA=$* -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -O3 -ffp-contract=fast $(BENCH_CEIL_FLAGS_$*) -c $< -o $@
 $(BENCH_PROG): $(BENCH_PROG_OBJS) $(BENCH_CEIL_OBJS) $(BENCH_HARNESS_OBJS) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_PROG_OBJS) $(BENCH_CEIL_OBJS) $(BENCH_HARNESS_OBJS) \
 	    $(LIB) $(LIBS) $(if $(filter 1,$(HAVE_OPENBLAS)),$(OPENBLAS_LIBS))
@@ -272,13 +274,14 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	           $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/descent.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/descent.h include/descent_optimizers.h $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*DESCENT_VERSION_STRING "\(.*\)"/\1/p' include/descent.h)|' \
 	    -e 's|@LIBS@|$(OPENMP_CFLAGS) $(LIBS)|' descent.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libdescent.a $(DESTDIR)$(PREFIX)/include/descent.h \
+	      $(DESTDIR)$(PREFIX)/include/descent_optimizers.h \
 	      $(DESTDIR)$(PREFIX)/bin/descent $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
 
 clean:

@@ -28,9 +28,10 @@ extern const struct bench_pattern_info {
 } bench_patterns[PATTERN_COUNT];
 
 /*
- * The ceiling kernels, compiled once per ISA (bench/ceiling.c with the
- * ISA's flags, like kernels/): suffix _scalar (baseline x86-64 / aarch64
- * code, no -m flags), _avx2, _avx512.  `threads` > 1 runs an OpenMP
+ * The ceiling kernels, compiled once per ISA (bench/ceiling.c over
+ * kernels/vec/vec.h with the ISA's flags, like kernels/): one table per
+ * ISA, bench_scalar_ceiling (the baseline target, no -m flags),
+ * bench_avx2_ceiling, bench_avx512_ceiling.  `threads` > 1 runs an OpenMP
  * parallel loop with a static schedule (contiguous halves, as the
  * library's block layer does).
  *
@@ -45,30 +46,61 @@ extern const struct bench_pattern_info {
  *     to a also pays a write-allocate read of a, 16 bytes really move).
  * fma: a register-only loop of independent multiply-adds (16 vector
  *     accumulators under AVX-512, 12 under AVX2, 8 4-wide vectors for the
- *     scalar build: the compiler vectorizes the "scalar" C with the
- *     baseline target's SSE2, which has no FMA, so mul + add); returns the
+ *     baseline build, which has no FMA: mul + add); returns the
  *     floating-point operations it performed in `iters` iterations (one
  *     thread: call it from each thread of a parallel region).
  */
-#define BENCH_CEILING_DECL(isa)                                                        \
-    void bench_ceiling_rw_##isa(bench_pattern p, size_t n, float *const *a, float s,     \
-                                int threads);                                           \
-    void bench_ceiling_triad_##isa(size_t n, float *a, const float *b, const float *c,  \
-                                   int threads);                                        \
-    double bench_ceiling_fma_##isa(long iters);
-BENCH_CEILING_DECL(scalar)
-BENCH_CEILING_DECL(avx2)
-BENCH_CEILING_DECL(avx512)
-
-/* Dispatch on an ISA (NULL for one not built here). */
 typedef void (*bench_rw_fn)(bench_pattern p, size_t n, float *const *a, float s, int threads);
 typedef void (*bench_triad_fn)(size_t n, float *a, const float *b, const float *c, int threads);
 typedef double (*bench_fma_fn)(long iters);
-bench_rw_fn bench_rw_for(descent_isa isa);
-bench_triad_fn bench_triad_for(descent_isa isa);
-bench_fma_fn bench_fma_for(descent_isa isa);
+typedef struct bench_ceiling_kernels {
+    int width; /* floats per vector */
+    bench_rw_fn rw;
+    bench_triad_fn triad;
+    bench_fma_fn fma;
+    const char *peak_label; /* "16 zmm accumulators, FMA" */
+} bench_ceiling_kernels;
+extern const bench_ceiling_kernels bench_scalar_ceiling, bench_avx2_ceiling, bench_avx512_ceiling;
+/* The table of an ISA (NULL for one not built here). */
+const bench_ceiling_kernels *bench_ceiling_for(descent_isa isa);
 /* The widest ISA this CPU runs among those with ceiling kernels. */
 descent_isa bench_best_isa(void);
+
+/*
+ * The optimizer configurations of the benchmarks (BM_step, descent-converge):
+ * every optimizer of the registry at its defaults, under its own name, and
+ * each branch the registry marks as a benchmark configuration
+ * (sgd_momentum, nesterov), in the registry's order.
+ */
+typedef struct bench_optim_config {
+    const char *name;            /* "adam", "sgd_momentum" */
+    descent_optim_kind kind;
+    const char *settings;        /* over the defaults: "" or the branch's */
+    double flops;                /* nominal flops per parameter */
+} bench_optim_config;
+#define BENCH_MAX_CONFIGS (2 * DESCENT_OPTIM_COUNT + 8)
+/* Fills out[] (BENCH_MAX_CONFIGS) and returns the count. */
+static inline int bench_optim_configs(bench_optim_config *out)
+{
+    int count = 0;
+    for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
+        const descent_optim_info *info = descent_optim_info_of((descent_optim_kind)k);
+        out[count++] = (bench_optim_config){info->name, info->kind, "", info->flops};
+        for (int b = 0; b < info->branch_count && count < BENCH_MAX_CONFIGS; b++) {
+            const descent_optim_branch *br = &info->branches[b];
+            if (br->bench_name)
+                out[count++] =
+                    (bench_optim_config){br->bench_name, info->kind, br->settings, br->bench_flops};
+        }
+    }
+    return count;
+}
+/* The configuration's hyperparameters: the defaults with its settings. */
+static inline descent_status bench_optim_hparams(const bench_optim_config *c, descent_hparams *h)
+{
+    descent_hparams_default(c->kind, h);
+    return descent_hparams_apply(c->kind, h, c->settings);
+}
 
 /* OpenMP's thread count: the "all cores" of the rows (1 without OpenMP). */
 int bench_all_threads(void);

@@ -6,9 +6,10 @@
  * Families (every name is "<family>/<variant...>/<args>/real_time/threads:N"):
  *
  *   BM_step/<optimizer>/<isa>/<level>/<n>      one descent_optimizer_step on
- *       n parameters.  optimizer: adam adamw sgd sgd_momentum nesterov
- *       rmsprop adagrad adadelta adamax nadam radam (PyTorch defaults;
- *       momentum 0.9 for sgd_momentum and nesterov); isa: every variant
+ *       n parameters.  optimizer: every optimizer of the registry at
+ *       PyTorch's defaults (sgd adam adamw rmsprop adagrad adadelta adamax
+ *       nadam radam), and the registry's benchmark branches, sgd_momentum
+ *       and nesterov (momentum 0.9, lr 0.01); isa: every variant
  *       descent_isa_supported() accepts, scalar included; level: the size
  *       class, from the CPU's caches in sysfs — L1 and L2 (3/4 of one
  *       core's cache holds the 4 arrays of Adam), LLC (3/4 of the last
@@ -65,11 +66,14 @@ const struct bench_pattern_info bench_patterns[PATTERN_COUNT] = {
 };
 
 /*
- * One row per benchmarked optimizer configuration.  bytes/param = 4 *
- * (reads + writes) of its pattern; flops/param are nominal counts of the
- * arithmetic in PyTorch's algorithm per element (each +, -, *, /, sqrt,
- * max, abs counts 1; an FMA counts 2; per-step scalars such as bias
- * corrections are not counted):
+ * The optimizer configurations: every optimizer of the registry at its
+ * defaults and the branches it marks for benchmarks (bench.h), each with
+ * the access pattern its state arrays make (found by creating one:
+ * find_patterns) and the registry's nominal flops per parameter.  bytes/param
+ * = 4 * (reads + writes) of its pattern; the flops count the arithmetic of
+ * PyTorch's algorithm per element (each +, -, *, /, sqrt, max, abs counts 1;
+ * an FMA counts 2; per-step scalars such as bias corrections are not
+ * counted):
  *
  *   optimizer     pattern  B/param  flops/param
  *   sgd           2r1w     12       2   p -= lr g
@@ -87,28 +91,12 @@ const struct bench_pattern_info bench_patterns[PATTERN_COUNT] = {
  *                                       u = rho u + (1-rho) delta^2 (4); p -= lr delta (2)
  */
 typedef struct optcfg {
-    const char *name;
-    descent_optim_kind kind;
-    double momentum;
-    int nesterov;
+    bench_optim_config c;
     bench_pattern pattern;
-    double flops;
 } optcfg;
 
-static const optcfg optcfgs[] = {
-    {"adam", DESCENT_ADAM, 0, 0, PATTERN_4R3W, 13},
-    {"adamw", DESCENT_ADAMW, 0, 0, PATTERN_4R3W, 14},
-    {"sgd", DESCENT_SGD, 0, 0, PATTERN_2R1W, 2},
-    {"sgd_momentum", DESCENT_SGD, 0.9, 0, PATTERN_3R2W, 4},
-    {"nesterov", DESCENT_SGD, 0.9, 1, PATTERN_3R2W, 6},
-    {"rmsprop", DESCENT_RMSPROP, 0, 0, PATTERN_3R2W, 9},
-    {"adagrad", DESCENT_ADAGRAD, 0, 0, PATTERN_3R2W, 7},
-    {"adadelta", DESCENT_ADADELTA, 0, 0, PATTERN_4R3W, 16},
-    {"adamax", DESCENT_ADAMAX, 0, 0, PATTERN_4R3W, 10},
-    {"nadam", DESCENT_NADAM, 0, 0, PATTERN_4R3W, 16},
-    {"radam", DESCENT_RADAM, 0, 0, PATTERN_4R3W, 14},
-};
-#define N_OPTCFG (sizeof optcfgs / sizeof optcfgs[0])
+static optcfg optcfgs[BENCH_MAX_CONFIGS];
+static size_t n_optcfg;
 
 static double pattern_bytes(bench_pattern p)
 {
@@ -215,55 +203,30 @@ static void fill(float *a, size_t n, uint64_t seed, float lo, float hi)
     }
 }
 
-bench_rw_fn bench_rw_for(descent_isa isa)
+const bench_ceiling_kernels *bench_ceiling_for(descent_isa isa)
 {
-    switch (isa) {
-#if DESCENT_BUILD_AVX512
-    case DESCENT_ISA_AVX512: return bench_ceiling_rw_avx512;
-#endif
+    static const bench_ceiling_kernels *const tables[DESCENT_ISA_COUNT] = {
+        [DESCENT_ISA_SCALAR] = &bench_scalar_ceiling,
 #if DESCENT_BUILD_AVX2
-    case DESCENT_ISA_AVX2: return bench_ceiling_rw_avx2;
+        [DESCENT_ISA_AVX2] = &bench_avx2_ceiling,
 #endif
-    case DESCENT_ISA_SCALAR: return bench_ceiling_rw_scalar;
-    default: return NULL;
-    }
-}
-
-bench_triad_fn bench_triad_for(descent_isa isa)
-{
-    switch (isa) {
 #if DESCENT_BUILD_AVX512
-    case DESCENT_ISA_AVX512: return bench_ceiling_triad_avx512;
+        [DESCENT_ISA_AVX512] = &bench_avx512_ceiling,
 #endif
-#if DESCENT_BUILD_AVX2
-    case DESCENT_ISA_AVX2: return bench_ceiling_triad_avx2;
-#endif
-    case DESCENT_ISA_SCALAR: return bench_ceiling_triad_scalar;
-    default: return NULL;
-    }
-}
-
-bench_fma_fn bench_fma_for(descent_isa isa)
-{
-    switch (isa) {
-#if DESCENT_BUILD_AVX512
-    case DESCENT_ISA_AVX512: return bench_ceiling_fma_avx512;
-#endif
-#if DESCENT_BUILD_AVX2
-    case DESCENT_ISA_AVX2: return bench_ceiling_fma_avx2;
-#endif
-    case DESCENT_ISA_SCALAR: return bench_ceiling_fma_scalar;
-    default: return NULL;
-    }
+    };
+    return (unsigned)isa < DESCENT_ISA_COUNT ? tables[isa] : NULL;
 }
 
 descent_isa bench_best_isa(void)
 {
-    if (descent_isa_supported(DESCENT_ISA_AVX512) && bench_rw_for(DESCENT_ISA_AVX512))
-        return DESCENT_ISA_AVX512;
-    if (descent_isa_supported(DESCENT_ISA_AVX2) && bench_rw_for(DESCENT_ISA_AVX2))
-        return DESCENT_ISA_AVX2;
-    return DESCENT_ISA_SCALAR;
+    descent_isa best = DESCENT_ISA_SCALAR;
+    for (int i = 0; i < DESCENT_ISA_COUNT; i++) {
+        const bench_ceiling_kernels *c = bench_ceiling_for((descent_isa)i);
+        if (c && descent_isa_supported((descent_isa)i) &&
+            c->width > bench_ceiling_for(best)->width)
+            best = (descent_isa)i;
+    }
+    return best;
 }
 
 /* ------------------------------------------------ ceiling arrays */
@@ -346,9 +309,10 @@ double bench_peak_flops(descent_isa isa, int tidx, int threads)
 {
     if (peak_cache[isa][tidx] > 0)
         return peak_cache[isa][tidx];
-    bench_fma_fn fma = bench_fma_for(isa);
-    if (fma == NULL)
+    const bench_ceiling_kernels *ceiling = bench_ceiling_for(isa);
+    if (ceiling == NULL)
         return 0;
+    const bench_fma_fn fma = ceiling->fma;
     run_fma_parallel(fma, 10000, threads);
     double start = descent_seconds();
     do {
@@ -369,13 +333,6 @@ typedef struct bench_case {
     int tidx;
 } bench_case;
 
-static void set_hparams(const optcfg *c, descent_hparams *h)
-{
-    descent_hparams_default(c->kind, h);
-    h->momentum = c->momentum;
-    h->nesterov = c->nesterov;
-}
-
 static void bm_step(bench_state *s)
 {
     const bench_case *c = bench_data(s);
@@ -385,14 +342,14 @@ static void bm_step(bench_state *s)
     float *p = alloc_floats(n), *g = alloc_floats(n);
     descent_optimizer *opt = NULL;
     descent_hparams h;
-    set_hparams(cfg, &h);
+    bench_optim_hparams(&cfg->c, &h); /* checked by find_patterns */
     if (p == NULL || g == NULL) {
         bench_skip_with_error(s, "out of memory (%zu parameters)", n);
         goto out;
     }
     fill(p, n, 1, -1.0f, 1.0f);
     fill(g, n, 2, -1.0f, 1.0f);
-    if (descent_optimizer_create(cfg->kind, &h, n, &opt) != DESCENT_OK ||
+    if (descent_optimizer_create(cfg->c.kind, &h, n, &opt) != DESCENT_OK ||
         descent_optimizer_set_isa(opt, c->isa) != DESCENT_OK ||
         descent_optimizer_set_threads(opt, threads) != DESCENT_OK ||
         descent_optimizer_step(opt, p, g) != DESCENT_OK) { /* also first touch */
@@ -412,11 +369,11 @@ static void bm_step(bench_state *s)
     float *arrays[4];
     int na = 0;
     arrays[na++] = p;
-    for (int k = 0; k < descent_optim_state_count(cfg->kind); k++)
+    for (int k = 0; k < descent_optim_state_count(cfg->c.kind); k++)
         if (descent_optimizer_state(opt, k) != NULL)
             arrays[na++] = (float *)descent_optimizer_state(opt, k);
     arrays[na++] = g;
-    bench_rw_fn rw = bench_rw_for(bench_best_isa());
+    const bench_rw_fn rw = bench_ceiling_for(bench_best_isa())->rw;
     const long long passes = (bench_iterations(s) + 1) / 2;
     double ceiling_time = time_rw_passes(rw, cfg->pattern, n, arrays, threads, passes);
     double t0 = descent_seconds();
@@ -430,8 +387,8 @@ static void bm_step(bench_state *s)
     double bytes = items * pattern_bytes(cfg->pattern);
     bench_set_items_processed(s, items);
     bench_set_bytes_processed(s, bytes);
-    bench_set_counter(s, "GFLOPS", items * cfg->flops * 1e-9, BENCH_COUNTER_RATE);
-    bench_set_counter(s, "arith_intensity", cfg->flops / pattern_bytes(cfg->pattern), 0);
+    bench_set_counter(s, "GFLOPS", items * cfg->c.flops * 1e-9, BENCH_COUNTER_RATE);
+    bench_set_counter(s, "arith_intensity", cfg->c.flops / pattern_bytes(cfg->pattern), 0);
     if (ceiling_time > 0 && elapsed > 0) {
         const double ceiling_bytes = 2.0 * (double)passes * (double)n * pattern_bytes(cfg->pattern);
         const double ceiling = ceiling_bytes / ceiling_time;
@@ -456,8 +413,8 @@ static void bm_ceiling(bench_state *s)
         bench_skip_with_error(s, "out of memory");
         return;
     }
-    bench_rw_fn rw = bench_rw_for(isa);
-    bench_triad_fn tr = bench_triad_for(isa);
+    const bench_rw_fn rw = bench_ceiling_for(isa)->rw;
+    const bench_triad_fn tr = bench_ceiling_for(isa)->triad;
     if (triad)
         tr(n, a[0], a[1], a[2], threads); /* into cache (or memory's pages) */
     else
@@ -487,7 +444,8 @@ static void bm_peak(bench_state *s)
 {
     const bench_case *c = bench_data(s);
     const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1;
-    bench_fma_fn fma = bench_fma_for(c->isa);
+    const bench_ceiling_kernels *ceiling = bench_ceiling_for(c->isa);
+    const bench_fma_fn fma = ceiling->fma;
     const long inner = 100000;
     run_fma_parallel(fma, 1000, threads);
     double flops = 0, t0 = descent_seconds();
@@ -495,9 +453,7 @@ static void bm_peak(bench_state *s)
         flops += run_fma_parallel(fma, inner, threads);
     double elapsed = descent_seconds() - t0;
     bench_set_counter(s, "GFLOPS", flops * 1e-9, BENCH_COUNTER_RATE);
-    bench_set_label(s, c->isa == DESCENT_ISA_AVX512 ? "16 zmm accumulators, FMA"
-                       : c->isa == DESCENT_ISA_AVX2 ? "12 ymm accumulators, FMA"
-                                                    : "8 SSE2 (baseline) accumulators, mul + add");
+    bench_set_label(s, ceiling->peak_label);
     if (elapsed > 0)
         bench_note_peak(c->isa, c->tidx, flops / elapsed);
 }
@@ -524,26 +480,33 @@ static bench_case *new_case(bench_case c)
     return p;
 }
 
-/* Confirms the pattern table against the library (state arrays in use). */
-static int check_patterns(void)
+/* The configurations, each with the access pattern of the state arrays it
+ * uses (read from an optimizer created with its hyperparameters). */
+static int find_patterns(void)
 {
-    for (size_t i = 0; i < N_OPTCFG; i++) {
+    bench_optim_config configs[BENCH_MAX_CONFIGS];
+    n_optcfg = (size_t)bench_optim_configs(configs);
+    for (size_t i = 0; i < n_optcfg; i++) {
         descent_hparams h;
         descent_optimizer *opt;
-        set_hparams(&optcfgs[i], &h);
-        if (descent_optimizer_create(optcfgs[i].kind, &h, 64, &opt) != DESCENT_OK) {
-            fprintf(stderr, "descent-bench: %s: %s\n", optcfgs[i].name, descent_last_error());
+        if (bench_optim_hparams(&configs[i], &h) != DESCENT_OK ||
+            descent_optimizer_create(configs[i].kind, &h, 64, &opt) != DESCENT_OK) {
+            fprintf(stderr, "descent-bench: %s: %s\n", configs[i].name, descent_last_error());
             return -1;
         }
         int states = 0;
-        for (int k = 0; k < descent_optim_state_count(optcfgs[i].kind); k++)
+        for (int k = 0; k < descent_optim_state_count(configs[i].kind); k++)
             states += descent_optimizer_state(opt, k) != NULL;
         descent_optimizer_free(opt);
-        if (states + 2 != bench_patterns[optcfgs[i].pattern].reads) {
-            fprintf(stderr, "descent-bench: %s uses %d state arrays, table says %s\n",
-                    optcfgs[i].name, states, bench_patterns[optcfgs[i].pattern].name);
+        int p = 0;
+        while (p < PATTERN_COUNT && bench_patterns[p].reads != states + 2)
+            p++;
+        if (p == PATTERN_COUNT) {
+            fprintf(stderr, "descent-bench: %s uses %d state arrays: no access pattern\n",
+                    configs[i].name, states);
             return -1;
         }
+        optcfgs[i] = (optcfg){configs[i], (bench_pattern)p};
     }
     return 0;
 }
@@ -579,7 +542,7 @@ int main(int argc, char **argv)
         }
     }
 #endif
-    if (check_patterns() != 0)
+    if (find_patterns() != 0)
         return 1;
     choose_sizes();
     const int all = bench_all_threads();
@@ -594,7 +557,7 @@ int main(int argc, char **argv)
 
     /* The peaks and ceilings first: the ratios of the later rows use them. */
     for (int i = 0; i < nisa; i++) {
-        if (bench_fma_for(isas[i]) == NULL)
+        if (bench_ceiling_for(isas[i]) == NULL)
             continue;
         for (int t = 0; t < ntc; t++)
             bench_register("BM_peak_fma", bm_peak,
@@ -616,14 +579,14 @@ int main(int argc, char **argv)
                                              .data = new_case((bench_case){
                                                  .opt = p, .level = l, .n = level_n[l], .tidx = t})});
             }
-    for (size_t o = 0; o < N_OPTCFG; o++)
+    for (size_t o = 0; o < n_optcfg; o++)
         for (int i = 0; i < nisa; i++)
             for (int l = 0; l < N_LEVELS; l++)
                 for (int t = 0; t < ntc; t++) {
                     if (t > 0 && level_n[l] <= 16384)
                         continue;
                     bench_register("BM_step", bm_step,
-                                   &(bench_args){.variant = {optcfgs[o].name,
+                                   &(bench_args){.variant = {optcfgs[o].c.name,
                                                              descent_isa_name(isas[i]),
                                                              level_names[l]},
                                                  .arg = {(long long)level_n[l]}, .nargs = 1,

@@ -1,13 +1,16 @@
 /*
  * Ceiling kernels for descent-bench: the memory traffic of each optimizer
  * access pattern with trivial arithmetic, STREAM's triad, and a
- * register-only multiply-add loop for the compute peak.  Compiled once per
- * ISA with that ISA's flags (BENCH_ISA = scalar | avx2 | avx512, see the
- * Makefile), -O3, and -ffp-contract=fast so that the vector builds fuse
- * a*b+c into FMA instructions.  See bench.h.
+ * register-only multiply-add loop for the compute peak.  Written over the
+ * vector layer of the kernels (kernels/vec/vec.h) and compiled once per ISA
+ * like them (the Makefile: the ISA's flags and DESCENT_VEC_ISA, the
+ * baseline layer for the "scalar" build), -O3, and -ffp-contract=fast for
+ * the scalar tails.  Each build defines one table, bench_<isa>_ceiling (see
+ * bench.h).
  */
 #include <stddef.h>
 
+#include "../kernels/vec/vec.h"
 #include "bench.h"
 #include "config.h"
 
@@ -15,35 +18,34 @@
 #include <omp.h>
 #endif
 
-#ifndef BENCH_ISA
-#error "compile with -DBENCH_ISA=scalar|avx2|avx512"
+#define VL VEC_WIDTH
+
+/* a*b + c: one FMA where the layer has it, else a multiply and an add. */
+static inline vf madd(vf a, vf b, vf c)
+{
+#if VEC_HAVE_FMA
+    return vf_fma(a, b, c);
+#else
+    return vf_add(vf_mul(a, b), c);
 #endif
-#define CAT2(a, b) a##b
-#define CAT(a, b) CAT2(a, b)
-#define FN(name) CAT(name, BENCH_ISA)
+}
 
-#define BENCH_ISA_scalar 0
-#define BENCH_ISA_avx2 1
-#define BENCH_ISA_avx512 2
-#define ISA_NUM CAT(BENCH_ISA_, BENCH_ISA)
-
-#if ISA_NUM == 2
-#define VL 16
-#define NACC 16
-#elif ISA_NUM == 1
-#define VL 8
-#define NACC 12
-#else /* the baseline target: SSE2 on x86-64 (no FMA), Advanced SIMD on aarch64 */
-#define VL 4
+/* Independent accumulators of the peak loop: enough chains to cover the
+ * multiply-add latency on two ports, within the register file (16 of 32
+ * registers, 12 of 16 leaving room for the constants; 8 for the baseline's
+ * separate multiply and add). */
+#if !VEC_HAVE_FMA
 #define NACC 8
+#define MADD_NAME "mul + add"
+#elif VEC_REGISTERS >= 32
+#define NACC 16
+#define MADD_NAME "FMA"
+#else
+#define NACC 12
+#define MADD_NAME "FMA"
 #endif
-
-typedef float vf __attribute__((vector_size(VL * 4)));
-/* The same vector at any float alignment, for loads and stores. */
-typedef float vf_unaligned __attribute__((vector_size(VL * 4), aligned(4)));
-#define SPLAT(x) ((vf){0} + (x))
-#define LOAD(p) (*(const vf_unaligned *)(p))
-#define STORE(p, v) (*(vf_unaligned *)(p) = (v))
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* The in-place patterns over elements [lo, hi), written with explicit
  * vectors: one load per array and element, one store per written array
@@ -57,20 +59,20 @@ static void rw_range(bench_pattern p, size_t lo, size_t hi, float *const *a, flo
     float *restrict a1 = a[1];
     float *restrict a2 = p >= PATTERN_3R2W ? a[2] : NULL;
     const float *restrict a3 = p >= PATTERN_4R3W ? a[3] : NULL;
-    const vf vs = SPLAT(s);
+    const vf vs = vf_set1(s);
     size_t i = lo;
     switch (p) {
     case PATTERN_2R1W:
         for (; i + VL <= hi; i += VL)
-            STORE(a0 + i, LOAD(a0 + i) + vs * LOAD(a1 + i));
+            vf_store(a0 + i, madd(vs, vf_load(a1 + i), vf_load(a0 + i)));
         for (; i < hi; i++)
             a0[i] = a0[i] + s * a1[i];
         break;
     case PATTERN_3R2W:
         for (; i + VL <= hi; i += VL) {
-            const vf t = LOAD(a1 + i) + vs * LOAD(a2 + i);
-            STORE(a1 + i, t);
-            STORE(a0 + i, LOAD(a0 + i) + vs * t);
+            const vf t = madd(vs, vf_load(a2 + i), vf_load(a1 + i));
+            vf_store(a1 + i, t);
+            vf_store(a0 + i, madd(vs, t, vf_load(a0 + i)));
         }
         for (; i < hi; i++) {
             const float t = a1[i] + s * a2[i];
@@ -80,11 +82,11 @@ static void rw_range(bench_pattern p, size_t lo, size_t hi, float *const *a, flo
         break;
     default:
         for (; i + VL <= hi; i += VL) {
-            const vf g = vs * LOAD(a3 + i);
-            const vf t1 = LOAD(a1 + i) + g, t2 = LOAD(a2 + i) + g;
-            STORE(a1 + i, t1);
-            STORE(a2 + i, t2);
-            STORE(a0 + i, LOAD(a0 + i) + vs * (t1 + t2));
+            const vf g = vf_mul(vs, vf_load(a3 + i));
+            const vf t1 = vf_add(vf_load(a1 + i), g), t2 = vf_add(vf_load(a2 + i), g);
+            vf_store(a1 + i, t1);
+            vf_store(a2 + i, t2);
+            vf_store(a0 + i, madd(vs, vf_add(t1, t2), vf_load(a0 + i)));
         }
         for (; i < hi; i++) {
             const float g = s * a3[i];
@@ -99,7 +101,7 @@ static void rw_range(bench_pattern p, size_t lo, size_t hi, float *const *a, flo
 
 /* Threaded: contiguous parts of whole vectors, one per thread, as the
  * static schedule of the library's block layer gives. */
-void FN(bench_ceiling_rw_)(bench_pattern p, size_t n, float *const *a, float s, int threads)
+static void rw(bench_pattern p, size_t n, float *const *a, float s, int threads)
 {
     if (threads <= 1) {
         rw_range(p, 0, n, a, s);
@@ -118,7 +120,7 @@ void FN(bench_ceiling_rw_)(bench_pattern p, size_t n, float *const *a, float s, 
     }
 }
 
-void FN(bench_ceiling_triad_)(size_t n, float *a, const float *b, const float *c, int threads)
+static void triad(size_t n, float *a, const float *b, const float *c, int threads)
 {
     float *restrict x = a;
     const float *restrict y = b;
@@ -136,23 +138,32 @@ void FN(bench_ceiling_triad_)(size_t n, float *a, const float *b, const float *c
 }
 
 /* x <- x*m + c converges to c/(1-m): no overflow, no denormals. */
-double FN(bench_ceiling_fma_)(long iters)
+static double fma_peak(long iters)
 {
     vf acc[NACC];
     for (int j = 0; j < NACC; j++)
-        acc[j] = SPLAT(1.0f + 0.01f * (float)j);
-    vf m = SPLAT(0.999f), c = SPLAT(1e-3f);
+        acc[j] = vf_set1(1.0f + 0.01f * (float)j);
+    vf m = vf_set1(0.999f), c = vf_set1(1e-3f);
     /* Hide m and c from the optimizer so the loop is not folded. */
     __asm__ volatile("" : "+x"(m), "+x"(c));
     for (long k = 0; k < iters; k++) {
 #pragma GCC unroll 16
         for (int j = 0; j < NACC; j++)
-            acc[j] = acc[j] * m + c;
+            acc[j] = madd(acc[j], m, c);
     }
     vf sum = acc[0];
     for (int j = 1; j < NACC; j++)
-        sum += acc[j];
+        sum = vf_add(sum, acc[j]);
     volatile vf sink = sum;
     (void)sink;
     return 2.0 * (double)iters * NACC * VL;
 }
+
+#define CEILING_TABLE VEC_CONCAT(bench_, VEC_ISA_NAME, ceiling)
+const bench_ceiling_kernels CEILING_TABLE = {
+    .width = VEC_WIDTH,
+    .rw = rw,
+    .triad = triad,
+    .fma = fma_peak,
+    .peak_label = STR(NACC) " " VEC_REGISTER_NAME " accumulators, " MADD_NAME,
+};

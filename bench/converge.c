@@ -54,37 +54,37 @@
 #include "../src/problems.h"
 #include "../src/rng.h"
 #include "config.h"
+#include "bench.h"
 #include "descent.h"
 
 #define NEVER INFINITY
 
 /* ------------------------------------------------------------ optimizers */
 
-typedef struct optcfg {
-    const char *name;
-    descent_optim_kind kind;
-    double momentum;
-    int nesterov;
-} optcfg;
+/* The benchmarks' optimizer configurations (bench.h: the registry's
+ * optimizers and its benchmark branches), filled by main. */
+typedef bench_optim_config optcfg;
+static optcfg optcfgs[BENCH_MAX_CONFIGS];
+#define N_OPT BENCH_MAX_CONFIGS
 
-static const optcfg optcfgs[] = {
-    {"adam", DESCENT_ADAM, 0, 0},         {"adamw", DESCENT_ADAMW, 0, 0},
-    {"sgd", DESCENT_SGD, 0, 0},           {"sgd_momentum", DESCENT_SGD, 0.9, 0},
-    {"nesterov", DESCENT_SGD, 0.9, 1},    {"rmsprop", DESCENT_RMSPROP, 0, 0},
-    {"adagrad", DESCENT_ADAGRAD, 0, 0},   {"adadelta", DESCENT_ADADELTA, 0, 0},
-    {"adamax", DESCENT_ADAMAX, 0, 0},     {"nadam", DESCENT_NADAM, 0, 0},
-    {"radam", DESCENT_RADAM, 0, 0},
-};
-#define N_OPT ((int)(sizeof optcfgs / sizeof optcfgs[0]))
+static const optcfg *find_optcfg(const char *name)
+{
+    for (int i = 0; i < N_OPT && optcfgs[i].name; i++)
+        if (strcmp(optcfgs[i].name, name) == 0)
+            return &optcfgs[i];
+    fprintf(stderr, "descent-converge: no optimizer configuration '%s'\n", name);
+    exit(1);
+}
 
 static descent_optimizer *make_opt(const optcfg *c, double lr, size_t n, int threads)
 {
     descent_hparams h;
     descent_optimizer *opt = NULL;
-    descent_hparams_default(c->kind, &h);
-    h.lr = lr;
-    h.momentum = c->momentum;
-    h.nesterov = c->nesterov;
+    if (bench_optim_hparams(c, &h) != DESCENT_OK) {
+        fprintf(stderr, "descent-converge: %s: %s\n", c->name, descent_last_error());
+        exit(1);
+    }
+    h.lr = lr; /* the configuration's own lr is what the grid replaces */
     if (descent_optimizer_create(c->kind, &h, n, &opt) != DESCENT_OK ||
         descent_optimizer_set_threads(opt, threads) != DESCENT_OK) {
         fprintf(stderr, "descent-converge: %s: %s\n", c->name, descent_last_error());
@@ -650,13 +650,15 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    const int nopt = S.only_two ? 2 : N_OPT;
+    const int all_opt = bench_optim_configs(optcfgs);
+    const optcfg *const sgd = find_optcfg("sgd");
+    const int nopt = S.only_two ? 2 : all_opt;
     const optcfg *opts[N_OPT];
     if (S.only_two) {
-        opts[0] = &optcfgs[0]; /* adam */
-        opts[1] = &optcfgs[2]; /* sgd */
+        opts[0] = find_optcfg("adam");
+        opts[1] = sgd;
     } else {
-        for (int i = 0; i < N_OPT; i++)
+        for (int i = 0; i < all_opt; i++)
             opts[i] = &optcfgs[i];
     }
     for (int s = 0; s < S.seeds; s++)
@@ -882,7 +884,7 @@ int main(int argc, char **argv)
             for (int g = 0; g < S.ngrid; g++) {
                 run_result runs[16];
                 for (int s = 0; s < S.seeds; s++)
-                    runs[s] = run_linreg(&linregs[s], &optcfgs[2], S.grid[g], bs[k].batch, cap,
+                    runs[s] = run_linreg(&linregs[s], sgd, S.grid[g], bs[k].batch, cap,
                                          SCHED_CONSTANT, 1, 1, (unsigned long long)s + 1, NULL);
                 summarize_lr(&cur, S.grid[g], runs, S.seeds);
                 if (g == 0 || better(&cur, &best, 0))
@@ -894,7 +896,7 @@ int main(int argc, char **argv)
             out_open(&cf, "curves", name);
             fprintf(cf.f, "step,epoch,seconds,loss,excess_loss\n");
             curve cv = {cf.f};
-            run_linreg(lp, &optcfgs[2], best.lr, bs[k].batch, cap, SCHED_CONSTANT, 1, 0, 1, &cv);
+            run_linreg(lp, sgd, best.lr, bs[k].batch, cap, SCHED_CONSTANT, 1, 0, 1, &cv);
             out_finish(&cf);
             const double epochs = best.steps == NEVER ? NEVER : best.steps * B / lp->n;
             fprintf(J, "%s\n      {\"run\": \"%s\", \"batch\": %d, \"best_lr\": %g, "
@@ -931,7 +933,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < SCHED_COUNT; k++) {
             run_result runs[16];
             for (int s = 0; s < S.seeds; s++)
-                runs[s] = run_linreg(&linregs[s], &optcfgs[2], lr0, B, cap, (sched_kind)k, epochs,
+                runs[s] = run_linreg(&linregs[s], sgd, lr0, B, cap, (sched_kind)k, epochs,
                                      0, (unsigned long long)s + 1, NULL);
             lr_summary m;
             summarize_lr(&m, lr0, runs, S.seeds);
@@ -941,7 +943,7 @@ int main(int argc, char **argv)
             out_open(&cf, "curves", name);
             fprintf(cf.f, "step,epoch,seconds,loss,excess_loss\n");
             curve cv = {cf.f};
-            run_linreg(lp, &optcfgs[2], lr0, B, cap, (sched_kind)k, epochs, 0, 1, &cv);
+            run_linreg(lp, sgd, lr0, B, cap, (sched_kind)k, epochs, 0, 1, &cv);
             out_finish(&cf);
             fprintf(J, "%s\n      {\"schedule\": \"%s\", \"lr\": \"%s\", \"median_steps\": ",
                     k ? "," : "", sched_names[k], sched_desc[k]);

@@ -65,74 +65,71 @@ static const problem_info problems[] = {
 
 /* ---------------------------------------------------- hyperparameters */
 
-enum {
-    HP_LR, HP_MOMENTUM, HP_DAMPENING, HP_NESTEROV, HP_WEIGHT_DECAY, HP_BETA1, HP_BETA2, HP_EPS,
-    HP_AMSGRAD, HP_ALPHA, HP_CENTERED, HP_LR_DECAY, HP_INITIAL_ACCUMULATOR_VALUE, HP_RHO,
-    HP_MOMENTUM_DECAY, HP_COUNT
-};
-
-static const struct {
-    const char *flag;
-    int is_bool;
-} hp_flags[HP_COUNT] = {
-    [HP_LR] = {"--lr", 0},
-    [HP_MOMENTUM] = {"--momentum", 0},
-    [HP_DAMPENING] = {"--dampening", 0},
-    [HP_NESTEROV] = {"--nesterov", 1},
-    [HP_WEIGHT_DECAY] = {"--weight-decay", 0},
-    [HP_BETA1] = {"--beta1", 0},
-    [HP_BETA2] = {"--beta2", 0},
-    [HP_EPS] = {"--eps", 0},
-    [HP_AMSGRAD] = {"--amsgrad", 1},
-    [HP_ALPHA] = {"--alpha", 0},
-    [HP_CENTERED] = {"--centered", 1},
-    [HP_LR_DECAY] = {"--lr-decay", 0},
-    [HP_INITIAL_ACCUMULATOR_VALUE] = {"--initial-accumulator-value", 0},
-    [HP_RHO] = {"--rho", 0},
-    [HP_MOMENTUM_DECAY] = {"--momentum-decay", 0},
-};
-
-#define BIT(x) (1u << (x))
-/* The constructor arguments of each torch.optim optimizer. */
-static unsigned hp_applies(descent_optim_kind kind)
+/* One flag per hyperparameter of the registry (descent.h), with PyTorch's
+ * name: --lr, --weight-decay, --initial-accumulator-value, ...; a flag
+ * (nesterov, amsgrad, centered) takes [=0|1]. */
+static const char *hp_flag(descent_hparam_key key)
 {
-    const unsigned common = BIT(HP_LR) | BIT(HP_WEIGHT_DECAY);
-    const unsigned adam_like = common | BIT(HP_BETA1) | BIT(HP_BETA2) | BIT(HP_EPS);
-    switch (kind) {
-    case DESCENT_SGD: return common | BIT(HP_MOMENTUM) | BIT(HP_DAMPENING) | BIT(HP_NESTEROV);
-    case DESCENT_ADAM:
-    case DESCENT_ADAMW: return adam_like | BIT(HP_AMSGRAD);
-    case DESCENT_RMSPROP:
-        return common | BIT(HP_ALPHA) | BIT(HP_EPS) | BIT(HP_MOMENTUM) | BIT(HP_CENTERED);
-    case DESCENT_ADAGRAD:
-        return common | BIT(HP_LR_DECAY) | BIT(HP_INITIAL_ACCUMULATOR_VALUE) | BIT(HP_EPS);
-    case DESCENT_ADADELTA: return common | BIT(HP_RHO) | BIT(HP_EPS);
-    case DESCENT_ADAMAX:
-    case DESCENT_RADAM: return adam_like;
-    case DESCENT_NADAM: return adam_like | BIT(HP_MOMENTUM_DECAY);
-    default: return 0;
+    static char flags[DESCENT_HP_COUNT][48];
+    char *f = flags[key];
+    if (!f[0]) {
+        snprintf(f, sizeof flags[key], "--%s", descent_hparam_name(key));
+        for (char *c = f + 2; *c; c++)
+            if (*c == '_')
+                *c = '-';
     }
+    return f;
 }
 
-static void hp_store(descent_hparams *h, int id, double v)
+static int same_hparams(descent_optim_kind a, descent_optim_kind b)
 {
-    switch (id) {
-    case HP_LR: h->lr = v; break;
-    case HP_MOMENTUM: h->momentum = v; break;
-    case HP_DAMPENING: h->dampening = v; break;
-    case HP_NESTEROV: h->nesterov = (int)v; break;
-    case HP_WEIGHT_DECAY: h->weight_decay = v; break;
-    case HP_BETA1: h->beta1 = v; break;
-    case HP_BETA2: h->beta2 = v; break;
-    case HP_EPS: h->eps = v; break;
-    case HP_AMSGRAD: h->amsgrad = (int)v; break;
-    case HP_ALPHA: h->alpha = v; break;
-    case HP_CENTERED: h->centered = (int)v; break;
-    case HP_LR_DECAY: h->lr_decay = v; break;
-    case HP_INITIAL_ACCUMULATOR_VALUE: h->initial_accumulator_value = v; break;
-    case HP_RHO: h->rho = v; break;
-    case HP_MOMENTUM_DECAY: h->momentum_decay = v; break;
-    default: break;
+    for (int k = 0; k < DESCENT_HP_COUNT; k++)
+        if (descent_optim_has_hparam(a, (descent_hparam_key)k) !=
+            descent_optim_has_hparam(b, (descent_hparam_key)k))
+            return 0;
+    return 1;
+}
+
+/* The help's optimizer flags: those every optimizer has, then one line per
+ * group of optimizers with the same others, in the registry's order. */
+static void print_hp_flags(FILE *out)
+{
+    int common[DESCENT_HP_COUNT];
+    for (int k = 0; k < DESCENT_HP_COUNT; k++) {
+        common[k] = 1;
+        for (int o = 0; o < DESCENT_OPTIM_COUNT; o++)
+            common[k] &= descent_optim_has_hparam((descent_optim_kind)o, (descent_hparam_key)k);
+    }
+    for (int k = 0; k < DESCENT_HP_COUNT; k++) /* indented by 2, 2 apart */
+        if (common[k])
+            fprintf(out, "  %s X%s", hp_flag((descent_hparam_key)k),
+                    k == DESCENT_HP_LR ? " (> 0)" : "");
+    fprintf(out, "\n");
+    int printed[DESCENT_OPTIM_COUNT] = {0};
+    for (int o = 0; o < DESCENT_OPTIM_COUNT; o++) {
+        if (printed[o])
+            continue;
+        char names[256] = ""; /* "adam, adamw" and room for the ':' */
+        for (int p = o; p < DESCENT_OPTIM_COUNT; p++) {
+            if (printed[p] || !same_hparams((descent_optim_kind)o, (descent_optim_kind)p))
+                continue;
+            printed[p] = 1;
+            const size_t used = strlen(names);
+            snprintf(names + used, sizeof names - 1 - used, "%s%s", used ? ", " : "",
+                     descent_optim_name((descent_optim_kind)p));
+        }
+        fprintf(out, "  %-10s", strcat(names, ":"));
+        const descent_optim_info *info = descent_optim_info_of((descent_optim_kind)o);
+        const char *gap = " ";
+        for (int k = 0; k < info->key_count; k++) {
+            const descent_hparam_key key = info->keys[k].key;
+            if (common[key])
+                continue;
+            fprintf(out, "%s%s%s", gap, hp_flag(key),
+                    descent_hparam_is_bool(key) ? "[=0|1]" : " X");
+            gap = "  ";
+        }
+        fprintf(out, "\n");
     }
 }
 
@@ -148,8 +145,8 @@ typedef struct options {
     descent_activation activation;
     int optim_set;
     descent_optim_kind optim;
-    unsigned hp_set;
-    double hp_value[HP_COUNT];
+    int hp_set[DESCENT_HP_COUNT];
+    double hp_value[DESCENT_HP_COUNT];
     int batch_set;
     long batch; /* 0 = full */
     int schedule_set;
@@ -211,16 +208,15 @@ static void usage(FILE *out)
             "                        set's statistics (the default), or =0: pixel/255 in [0, 1]\n"
             "\n"
             "optimizer (torch.optim's names and defaults):\n"
-            "  --optimizer NAME      sgd adam adamw rmsprop adagrad adadelta adamax nadam radam\n"
+            "  --optimizer NAME     ");
+    for (int o = 0; o < DESCENT_OPTIM_COUNT; o++)
+        fprintf(out, " %s", descent_optim_name((descent_optim_kind)o));
+    fprintf(out,
+            "\n"
             "                        (default: the problem's; its lr is the problem's, any\n"
-            "                        other optimizer starts from torch.optim's default lr)\n"
-            "  --lr X (> 0)  --weight-decay X\n"
-            "  sgd:       --momentum X  --dampening X  --nesterov[=0|1]\n"
-            "  adam(w):   --beta1 X  --beta2 X  --eps X  --amsgrad[=0|1]\n"
-            "  adamax, radam: --beta1 --beta2 --eps;  nadam: also --momentum-decay X\n"
-            "  rmsprop:   --alpha X  --eps X  --momentum X  --centered[=0|1]\n"
-            "  adagrad:   --lr-decay X  --initial-accumulator-value X  --eps X\n"
-            "  adadelta:  --rho X  --eps X\n"
+            "                        other optimizer starts from torch.optim's default lr)\n");
+    print_hp_flags(out);
+    fprintf(out,
             "  A flag the chosen optimizer does not have is an error.\n"
             "\n"
             "batches and learning-rate schedule:\n"
@@ -320,13 +316,13 @@ static int parse_options(int argc, char **argv, options *o, int *help)
             return 1;
         }
         int hp = -1;
-        for (int k = 0; k < HP_COUNT; k++)
-            if (cli_is_flag(arg, hp_flags[k].flag))
+        for (int k = 0; k < DESCENT_HP_COUNT; k++)
+            if (cli_is_flag(arg, hp_flag((descent_hparam_key)k)))
                 hp = k;
         if (hp >= 0) {
-            const char *flag = hp_flags[hp].flag;
+            const char *flag = hp_flag((descent_hparam_key)hp);
             double v;
-            if (hp_flags[hp].is_bool) {
+            if (descent_hparam_is_bool((descent_hparam_key)hp)) {
                 const char *eq = strchr(arg, '=');
                 if (!eq || !strcmp(eq + 1, "1") || !strcmp(eq + 1, "true")) {
                     v = 1;
@@ -340,12 +336,12 @@ static int parse_options(int argc, char **argv, options *o, int *help)
                 const char *text = VALUE(flag);
                 if (!text || !cli_parse_double(flag, text, &v))
                     return 0;
-                if (hp == HP_LR && !(v > 0)) {
+                if (hp == DESCENT_HP_LR && !(v > 0)) {
                     cli_error("--lr: %s must be greater than 0", text);
                     return 0;
                 }
             }
-            o->hp_set |= BIT(hp);
+            o->hp_set[hp] = 1;
             o->hp_value[hp] = v;
         } else if (cli_is_flag(arg, "--problem")) {
             const char *v = VALUE("--problem");
@@ -551,16 +547,15 @@ static int resolve_options(options *o, descent_hparams *h)
     descent_hparams_default(o->optim, h);
     if (o->optim == p->optim)
         h->lr = p->lr;
-    const unsigned applies = hp_applies(o->optim);
-    for (int k = 0; k < HP_COUNT; k++) {
-        if (!(o->hp_set & BIT(k)))
+    for (int k = 0; k < DESCENT_HP_COUNT; k++) {
+        if (!o->hp_set[k])
             continue;
-        if (!(applies & BIT(k))) {
-            cli_error("%s does not apply to --optimizer %s", hp_flags[k].flag,
+        if (!descent_optim_has_hparam(o->optim, (descent_hparam_key)k)) {
+            cli_error("%s does not apply to --optimizer %s", hp_flag((descent_hparam_key)k),
                       descent_optim_name(o->optim));
             return 0;
         }
-        hp_store(h, k, o->hp_value[k]);
+        descent_hparams_set(h, (descent_hparam_key)k, o->hp_value[k]);
     }
     if (descent_hparams_validate(o->optim, h) != DESCENT_OK) {
         cli_error("%s: %s", descent_optim_name(o->optim), descent_last_error());

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "descent_optimizers.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -50,16 +52,14 @@ const char *descent_last_error(void);
 
 /* -------------------------------------------------------------- optimizers */
 
+/* The optimizers, one per row of the registry (descent_optimizers.h):
+ * DESCENT_SGD, DESCENT_ADAM, DESCENT_ADAMW, DESCENT_RMSPROP, DESCENT_ADAGRAD,
+ * DESCENT_ADADELTA, DESCENT_ADAMAX, DESCENT_NADAM, DESCENT_RADAM, in that
+ * order (0..8). */
 typedef enum descent_optim_kind {
-    DESCENT_SGD,      /* gradient descent / SGD, momentum, Nesterov */
-    DESCENT_ADAM,     /* Adam, AMSGrad                              */
-    DESCENT_ADAMW,    /* Adam with decoupled weight decay           */
-    DESCENT_RMSPROP,  /* RMSprop, centered, momentum                */
-    DESCENT_ADAGRAD,
-    DESCENT_ADADELTA,
-    DESCENT_ADAMAX,
-    DESCENT_NADAM,
-    DESCENT_RADAM,
+#define DESCENT_X_KIND(KIND, ...) DESCENT_##KIND,
+    DESCENT_OPTIMIZERS(DESCENT_X_KIND)
+#undef DESCENT_X_KIND
     DESCENT_OPTIM_COUNT
 } descent_optim_kind;
 
@@ -173,6 +173,117 @@ void descent_ref_nadam(const descent_hparams *h, long t, double *mu_product,
                        float *exp_avg, float *exp_avg_sq);
 void descent_ref_radam(const descent_hparams *h, long t, size_t n, float *param,
                        const float *grad, float *exp_avg, float *exp_avg_sq);
+
+/* ------------------------------------------------------ optimizer registry
+ *
+ * Everything the library knows about each optimizer, from its row in
+ * descent_optimizers.h: what a generic caller (a test, a benchmark, a
+ * validator of a port) needs to run any of them without naming it.
+ */
+
+/* The hyperparameters, named as in the oracle files (FORMAT.md) and
+ * torch.optim: DESCENT_HP_LR is "lr", ..., in the order of
+ * DESCENT_HPARAM_KEYS. */
+typedef enum descent_hparam_key {
+#define DESCENT_X_KEY(KEY, ...) DESCENT_HP_##KEY,
+    DESCENT_HPARAM_KEYS(DESCENT_X_KEY)
+#undef DESCENT_X_KEY
+    DESCENT_HP_COUNT,
+    DESCENT_HP_NONE = -1 /* no hyperparameter (a state array used always) */
+} descent_hparam_key;
+
+/* "lr", "beta1", ... (NULL for a value outside the enum), and the inverse
+ * (DESCENT_ERR_INVALID for an unknown name; whole names only). */
+const char *descent_hparam_name(descent_hparam_key key);
+descent_status descent_hparam_from_name(const char *name, descent_hparam_key *key);
+/* 1 for the flags (nesterov, amsgrad, centered), 0 for the numbers. */
+int descent_hparam_is_bool(descent_hparam_key key);
+/* Reads or writes the field of h named by key (a flag reads 0 or 1).  set:
+ * DESCENT_ERR_INVALID for a NULL h, an unknown key or a flag given other
+ * than 0 or 1; the value is not range-checked (descent_hparams_validate). */
+double descent_hparams_get(const descent_hparams *h, descent_hparam_key key);
+descent_status descent_hparams_set(descent_hparams *h, descent_hparam_key key, double value);
+/* Applies settings "key=value key=value ..." (space-separated, the keys of
+ * `kind`) to h, e.g. a branch of descent_optim_info.  DESCENT_ERR_INVALID
+ * naming the first bad item: an unknown key, one `kind` does not have, a
+ * value that is not a number. */
+descent_status descent_hparams_apply(descent_optim_kind kind, descent_hparams *h,
+                                     const char *settings);
+
+/* The signatures of the reference step functions (and of a port checked
+ * against them): the state arrays they take, and NAdam's running product. */
+typedef enum descent_call_shape {
+    DESCENT_CALL_STATE1,        /* f(h, t, n, param, grad, s0)                    */
+    DESCENT_CALL_STATE2,        /* f(h, t, n, param, grad, s0, s1)                */
+    DESCENT_CALL_STATE3,        /* f(h, t, n, param, grad, s0, s1, s2)            */
+    DESCENT_CALL_PRODUCT_STATE2 /* f(h, t, double *product, n, param, grad, s0, s1) */
+} descent_call_shape;
+typedef void (*descent_ref_state1_fn)(const descent_hparams *h, long t, size_t n, float *param,
+                                      const float *grad, float *s0);
+typedef void (*descent_ref_state2_fn)(const descent_hparams *h, long t, size_t n, float *param,
+                                      const float *grad, float *s0, float *s1);
+typedef void (*descent_ref_state3_fn)(const descent_hparams *h, long t, size_t n, float *param,
+                                      const float *grad, float *s0, float *s1, float *s2);
+typedef void (*descent_ref_product_state2_fn)(const descent_hparams *h, long t,
+                                              double *product, size_t n, float *param,
+                                              const float *grad, float *s0, float *s1);
+/* Any of them, cast: what descent_call_reference_signature takes. */
+typedef void (*descent_ref_fn)(void);
+
+typedef struct descent_optim_state_info {
+    const char *name;           /* torch.optim's: "exp_avg", "momentum_buffer", ... */
+    descent_hparam_key used_if; /* allocated only when this one is non-zero; NONE: always */
+    descent_hparam_key initial; /* starts at this one's value; NONE: at 0 */
+} descent_optim_state_info;
+
+typedef struct descent_optim_key_info {
+    descent_hparam_key key;
+    double default_value;       /* PyTorch's (a flag: 0 or 1) */
+} descent_optim_key_info;
+
+typedef struct descent_optim_branch {
+    const char *name;       /* "momentum": the oracle files' <optimizer>_<branch> */
+    const char *settings;   /* over the defaults: "lr=0.01 momentum=0.9" */
+    const char *bench_name; /* a benchmark configuration too ("sgd_momentum"), or NULL */
+    double bench_flops;     /* its nominal flops per parameter (see flops below) */
+} descent_optim_branch;
+
+typedef struct descent_optim_info {
+    descent_optim_kind kind;
+    const char *name;                       /* descent_optim_name(kind) */
+    int state_count;                        /* 1..3 */
+    const descent_optim_state_info *states; /* in the reference's argument order */
+    int key_count;
+    const descent_optim_key_info *keys;     /* in the oracle files' (FORMAT.md) order */
+    int branch_count;                       /* >= 1 */
+    const descent_optim_branch *branches;   /* the option branches worth testing */
+    descent_call_shape call_shape;          /* the reference's signature */
+    descent_ref_fn reference;               /* descent_ref_<name>, cast */
+    /* The factor step t multiplies the running product by (NAdam's mu_t),
+     * for the call shape that carries one; NULL otherwise. */
+    double (*product_factor)(const descent_hparams *h, long t);
+    double flops;        /* nominal flops per parameter per step, at the defaults */
+    double rtol;         /* agreement tolerance of the vector kernels ... */
+    const char *rtol_why; /* ... and why it is not 0 */
+} descent_optim_info;
+
+/* The registry row of `kind`; NULL for a value outside the enum. */
+const descent_optim_info *descent_optim_info_of(descent_optim_kind kind);
+/* 1 if `kind` has hyperparameter `key` (one of its keys), else 0. */
+int descent_optim_has_hparam(descent_optim_kind kind, descent_hparam_key key);
+/* Whether state array `index` of `kind` is in use under h (validated). */
+int descent_optim_state_used(descent_optim_kind kind, const descent_hparams *h, int index);
+
+/* Calls fn, a function with the signature of kind's reference (its call
+ * shape; NULL: the reference itself), for step t on n elements, passing
+ * state[0..state_count-1] (state NULL: all NULL) and, for the shape that
+ * carries it, mu_product.  The one generic caller: the scalar variant, the
+ * tests and a validator of a port all go through it.  DESCENT_ERR_INVALID
+ * for an unknown kind. */
+descent_status descent_call_reference_signature(descent_optim_kind kind, descent_ref_fn fn,
+                                                const descent_hparams *h, long t, size_t n,
+                                                float *param, const float *grad,
+                                                float *const state[3], double *mu_product);
 
 /* ------------------------------------------------------ optimizer objects
  *

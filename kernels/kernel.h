@@ -1,6 +1,7 @@
 /*
  * The one signature every optimizer variant has, so that the OpenMP layer,
- * the dispatch table, the tests and the benchmarks treat them alike.
+ * the dispatch table, the tests and the benchmarks treat them alike, and
+ * the table of each ISA's kernels.
  *
  * A kernel updates elements [0, n) of param and of the state arrays in place
  * from grad; it touches nothing else, so running it on disjoint slices gives
@@ -10,6 +11,7 @@
 #define DESCENT_KERNEL_H
 
 #include "descent.h"
+#include "mlp_kernel.h"
 
 /* Everything about one step that does not depend on the element index. */
 typedef struct descent_step {
@@ -19,11 +21,36 @@ typedef struct descent_step {
     double mu_product_before; /* NAdam: mu_1*...*mu_{t-1} (1.0 at t = 1) */
 } descent_step;
 
-typedef void (*descent_kernel_fn)(const descent_step *step, size_t n, float *param,
-                                  const float *grad, float *const state[3]);
+typedef void descent_kernel(const descent_step *step, size_t n, float *param,
+                            const float *grad, float *const state[3]);
+typedef descent_kernel *descent_kernel_fn;
 
-/* The kernel for (isa, kind), or NULL if that variant is not compiled in. */
-descent_kernel_fn descent_kernel_lookup(descent_isa isa, descent_optim_kind kind);
+/* The non-finite check (kernels/check/finite.c, one per ISA): the index of
+ * the first element of x[0, n) that is NaN, +Inf or -Inf, or n if all are
+ * finite. */
+typedef size_t descent_finite_check(size_t n, const float *x);
+typedef descent_finite_check *descent_finite_fn;
+
+/*
+ * Everything one ISA provides, one table per ISA: descent_scalar_isa
+ * (kernels/scalar.c: the reference behind the kernel signature and the
+ * scalar gemm) and descent_<isa>_isa (kernels/isa/table.c, compiled once
+ * per ISA like the kernels it collects).  Every entry is set.
+ */
+typedef struct descent_isa_kernels {
+    descent_kernel_fn optim[DESCENT_OPTIM_COUNT]; /* by descent_optim_kind */
+    descent_finite_fn first_nonfinite;
+    descent_gemm_fn gemm;       /* the MLP's products (mlp_kernel.h) */
+    descent_gemm_nt_fn gemm_nt;
+} descent_isa_kernels;
+
+extern const descent_isa_kernels descent_scalar_isa;
+
+/* The table of `isa`, or NULL if that variant is not compiled in (or isa is
+ * not one); the one place that maps an ISA to its code (kernels/dispatch.c). */
+const descent_isa_kernels *descent_isa_table(descent_isa isa);
+/* 1 if this CPU (and OS) can run `isa`'s instructions, compiled in or not. */
+int descent_isa_cpu_has(descent_isa isa);
 
 /* Runs `kernel` over [0, n) split into cache-sized blocks on `threads`
  * OpenMP threads (0 = OpenMP's default).  State pointers that are NULL stay
@@ -37,17 +64,6 @@ void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
  * thread count). */
 int descent_parallel_splits(size_t n);
 
-/* The reference optimizers behind the kernel signature (the scalar row of
- * the dispatch table). */
-extern const descent_kernel_fn descent_scalar_kernels[DESCENT_OPTIM_COUNT];
-
-/* The non-finite check (kernels/check/finite.c, one per ISA): the index of
- * the first element of x[0, n) that is NaN, +Inf or -Inf, or n if all are
- * finite. */
-typedef size_t (*descent_finite_fn)(size_t n, const float *x);
-size_t descent_scalar_first_nonfinite(size_t n, const float *x);
-/* The check for `isa`, or NULL if that variant is not compiled in. */
-descent_finite_fn descent_finite_lookup(descent_isa isa);
 /* Runs `check` over the same blocks as descent_parallel_step and returns
  * the smallest bad index (n if none), whatever the thread count. */
 size_t descent_parallel_first_nonfinite(descent_finite_fn check, size_t n, const float *x,

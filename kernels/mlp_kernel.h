@@ -37,23 +37,19 @@
 
 #include "descent.h"
 
-typedef void (*descent_gemm_fn)(int M, int N, int K, const float *A, ptrdiff_t rsa,
-                                ptrdiff_t csa, const float *B, ptrdiff_t ldb, float *C,
-                                ptrdiff_t ldc, int accumulate);
+typedef void descent_gemm(int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+                          const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc,
+                          int accumulate);
+typedef descent_gemm *descent_gemm_fn;
 
-typedef void (*descent_gemm_nt_fn)(int M, int N, int K, const float *A, ptrdiff_t lda,
-                                   const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc);
+typedef void descent_gemm_nt(int M, int N, int K, const float *A, ptrdiff_t lda,
+                             const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc);
+typedef descent_gemm_nt *descent_gemm_nt_fn;
 
-/* Cache-blocked, register-tiled scalar versions (src/mlp_gemm.c). */
-void descent_gemm_scalar(int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
-                         const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc,
-                         int accumulate);
-void descent_gemm_nt_scalar(int M, int N, int K, const float *A, ptrdiff_t lda, const float *B,
-                            ptrdiff_t ldb, float *C, ptrdiff_t ldc);
-
-/* The products for a resolved ISA (src/mlp.c); never NULL for a compiled
- * ISA. */
-descent_gemm_fn descent_gemm_lookup(descent_isa isa);
-descent_gemm_nt_fn descent_gemm_nt_lookup(descent_isa isa);
+/* Cache-blocked, register-tiled scalar versions (kernels/scalar_gemm.c);
+ * the vector ones are kernels/mlp/gemm.c.  Each ISA's pair is in its table
+ * (kernel.h: descent_isa_table). */
+descent_gemm descent_gemm_scalar;
+descent_gemm_nt descent_gemm_nt_scalar;
 
 #endif

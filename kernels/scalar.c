@@ -1,68 +1,36 @@
 /* The scalar "variant": the reference optimizers behind the common kernel
- * signature, so that they can be dispatched and threaded like the others. */
+ * signature, so that they can be dispatched and threaded like the others,
+ * with the scalar non-finite check and gemm: the table descent_scalar_isa. */
 #include <math.h>
 
 #include "kernel.h"
 
-static void sgd(const descent_step *s, size_t n, float *p, const float *g, float *const st[3])
-{
-    descent_ref_sgd(s->h, s->t, n, p, g, st[0]);
-}
-
-static void adam(const descent_step *s, size_t n, float *p, const float *g, float *const st[3])
-{
-    descent_ref_adam(s->h, s->t, n, p, g, st[0], st[1], st[2]);
-}
-
-static void adamw(const descent_step *s, size_t n, float *p, const float *g, float *const st[3])
-{
-    descent_ref_adamw(s->h, s->t, n, p, g, st[0], st[1], st[2]);
-}
-
-static void rmsprop(const descent_step *s, size_t n, float *p, const float *g, float *const st[3])
-{
-    descent_ref_rmsprop(s->h, s->t, n, p, g, st[0], st[1], st[2]);
-}
-
-static void adagrad(const descent_step *s, size_t n, float *p, const float *g, float *const st[3])
-{
-    descent_ref_adagrad(s->h, s->t, n, p, g, st[0]);
-}
-
-static void adadelta(const descent_step *s, size_t n, float *p, const float *g, float *const st[3])
-{
-    descent_ref_adadelta(s->h, s->t, n, p, g, st[0], st[1]);
-}
-
-static void adamax(const descent_step *s, size_t n, float *p, const float *g, float *const st[3])
-{
-    descent_ref_adamax(s->h, s->t, n, p, g, st[0], st[1]);
-}
-
-static void nadam(const descent_step *s, size_t n, float *p, const float *g, float *const st[3])
+/* Every optimizer's reference through the registry's generic caller, which
+ * knows each one's signature. */
+static void reference_step(const descent_step *s, size_t n, float *param, const float *grad,
+                           float *const state[3])
 {
     /* Each block starts from the same product; the caller advances it once. */
     double mu_product = s->mu_product_before;
-    descent_ref_nadam(s->h, s->t, &mu_product, n, p, g, st[0], st[1]);
+    descent_call_reference_signature(s->kind, NULL, s->h, s->t, n, param, grad, state,
+                                     &mu_product);
 }
 
-static void radam(const descent_step *s, size_t n, float *p, const float *g, float *const st[3])
-{
-    descent_ref_radam(s->h, s->t, n, p, g, st[0], st[1]);
-}
-
-const descent_kernel_fn descent_scalar_kernels[DESCENT_OPTIM_COUNT] = {
-    [DESCENT_SGD] = sgd,         [DESCENT_ADAM] = adam,       [DESCENT_ADAMW] = adamw,
-    [DESCENT_RMSPROP] = rmsprop, [DESCENT_ADAGRAD] = adagrad, [DESCENT_ADADELTA] = adadelta,
-    [DESCENT_ADAMAX] = adamax,   [DESCENT_NADAM] = nadam,     [DESCENT_RADAM] = radam,
-};
-
-/* The non-finite check for the scalar variant (the vector ones are in
- * kernels/check/finite.c). */
-size_t descent_scalar_first_nonfinite(size_t n, const float *x)
+static size_t first_nonfinite(size_t n, const float *x)
 {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]))
             return i;
     return n;
 }
+
+const descent_isa_kernels descent_scalar_isa = {
+    .optim = {
+#define OPTIM_ENTRY(KIND, ...) [DESCENT_##KIND] = reference_step,
+        DESCENT_OPTIMIZERS(OPTIM_ENTRY)
+#undef OPTIM_ENTRY
+    },
+    .first_nonfinite = first_nonfinite,
+    .gemm = descent_gemm_scalar,
+    .gemm_nt = descent_gemm_nt_scalar,
+};

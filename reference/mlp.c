@@ -25,9 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/internal.h"
-#include "../src/mlp_internal.h"
 #include "descent.h"
+#include "ref_internal.h"
 
 static float activate(descent_activation act, float z)
 {
@@ -94,6 +93,38 @@ static descent_status forward(const descent_mlp_shape *s, const float *params, i
                     p->a[l][(size_t)b * out + o] = activate(s->activation, z);
             }
         }
+    }
+    return DESCENT_OK;
+}
+
+/* The argument checks of the reference calls, which the fast MLP (src/mlp.c)
+ * makes too, so that both reject the same calls with the same messages. */
+descent_status descent_mlp_check_call(const char *fn, const descent_mlp_shape *shape,
+                                      const float *params, int batch, const float *x,
+                                      int want_loss, const int *labels, const float *targets,
+                                      const float *loss_out_or_out)
+{
+    descent_status s = descent_mlp_shape_validate(shape);
+    if (s != DESCENT_OK)
+        return descent_fail(s, "%s: %s", fn, descent_last_error());
+    if (batch < 1)
+        return descent_fail(DESCENT_ERR_INVALID, "%s: batch %d, expected >= 1", fn, batch);
+    if (!params || !x || !loss_out_or_out)
+        return descent_fail(DESCENT_ERR_INVALID, "%s: NULL argument", fn);
+    if (!want_loss)
+        return DESCENT_OK;
+    const int outputs = shape->sizes[shape->layers];
+    if (shape->loss == DESCENT_CROSS_ENTROPY) {
+        if (!labels)
+            return descent_fail(DESCENT_ERR_INVALID, "%s: cross_entropy needs labels", fn);
+        for (int b = 0; b < batch; b++) {
+            if (labels[b] < 0 || labels[b] >= outputs)
+                return descent_fail(DESCENT_ERR_INVALID,
+                                    "%s: label %d of example %d is not in [0, %d)", fn,
+                                    labels[b], b, outputs);
+        }
+    } else if (!targets) {
+        return descent_fail(DESCENT_ERR_INVALID, "%s: mse needs targets", fn);
     }
     return DESCENT_OK;
 }

@@ -41,6 +41,26 @@ descent_status descent_fail(descent_status status, const char *fmt, ...)
     return status;
 }
 
+int descent_name_index(const char *what, const char *const *names, int count, const char *name,
+                       descent_status status)
+{
+    for (int i = 0; i < count; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    char expected[256];
+    size_t used = 0;
+    expected[0] = '\0';
+    for (int i = 0; i < count && used < sizeof expected; i++) {
+        const char *sep = i == 0 ? "" : i == count - 1 ? " or " : ", ";
+        const int wrote = snprintf(expected + used, sizeof expected - used, "%s%s", sep, names[i]);
+        if (wrote < 0)
+            break;
+        used += (size_t)wrote;
+    }
+    descent_fail(status, "unknown %s '%s' (expected %s)", what, name, expected);
+    return -1;
+}
+
 float *descent_alloc_floats(size_t n)
 {
     /* aligned_alloc needs a size that is a multiple of the alignment; round

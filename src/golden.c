@@ -248,52 +248,16 @@ static descent_status read_step_row(reader *r, const char *key, long t, size_t n
     return parse_floats(r, n, row);
 }
 
-/* Hyperparameter keys per optimizer, in the order FORMAT.md gives. */
-static const char *const hparam_keys[DESCENT_OPTIM_COUNT][7] = {
-    [DESCENT_SGD] = {"lr", "momentum", "dampening", "weight_decay", "nesterov"},
-    [DESCENT_ADAM] = {"lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad"},
-    [DESCENT_ADAMW] = {"lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad"},
-    [DESCENT_RMSPROP] = {"lr", "alpha", "eps", "weight_decay", "momentum", "centered"},
-    [DESCENT_ADAGRAD] = {"lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"},
-    [DESCENT_ADADELTA] = {"lr", "rho", "eps", "weight_decay"},
-    [DESCENT_ADAMAX] = {"lr", "beta1", "beta2", "eps", "weight_decay"},
-    [DESCENT_NADAM] = {"lr", "beta1", "beta2", "eps", "weight_decay", "momentum_decay"},
-    [DESCENT_RADAM] = {"lr", "beta1", "beta2", "eps", "weight_decay"},
-};
-
-static descent_status set_hparam(reader *r, descent_hparams *h, const char *key, double v)
+/* A record `key value` for hyperparameter `key`: a flag must be 0 or 1. */
+static descent_status read_hparam(reader *r, descent_hparams *h, descent_hparam_key key)
 {
-    int is_bool = !strcmp(key, "nesterov") || !strcmp(key, "amsgrad") || !strcmp(key, "centered");
-    if (is_bool) {
-        if (v != 0.0 && v != 1.0)
-            return bad(r, "boolean must be 0 or 1", key);
-        int b = v != 0.0;
-        if (!strcmp(key, "nesterov")) h->nesterov = b;
-        else if (!strcmp(key, "amsgrad")) h->amsgrad = b;
-        else h->centered = b;
-        return DESCENT_OK;
-    }
-    static const struct { const char *key; size_t offset; } fields[] = {
-        {"lr", offsetof(descent_hparams, lr)},
-        {"weight_decay", offsetof(descent_hparams, weight_decay)},
-        {"momentum", offsetof(descent_hparams, momentum)},
-        {"dampening", offsetof(descent_hparams, dampening)},
-        {"beta1", offsetof(descent_hparams, beta1)},
-        {"beta2", offsetof(descent_hparams, beta2)},
-        {"eps", offsetof(descent_hparams, eps)},
-        {"alpha", offsetof(descent_hparams, alpha)},
-        {"lr_decay", offsetof(descent_hparams, lr_decay)},
-        {"initial_accumulator_value", offsetof(descent_hparams, initial_accumulator_value)},
-        {"rho", offsetof(descent_hparams, rho)},
-        {"momentum_decay", offsetof(descent_hparams, momentum_decay)},
-    };
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        if (!strcmp(key, fields[i].key)) {
-            *(double *)((char *)h + fields[i].offset) = v;
-            return DESCENT_OK;
-        }
-    }
-    return bad(r, "unknown hyperparameter", key);
+    double v;
+    descent_status s = read_number(r, descent_hparam_name(key), &v);
+    if (s != DESCENT_OK)
+        return s;
+    if (descent_hparam_is_bool(key) && v != 0.0 && v != 1.0)
+        return bad(r, "boolean must be 0 or 1", r->key);
+    return descent_hparams_set(h, key, v);
 }
 
 static descent_status parse_optim(reader *r, golden_optim *o)
@@ -305,13 +269,11 @@ static descent_status parse_optim(reader *r, golden_optim *o)
     if ((s = expect_end_of_record(r)) != DESCENT_OK)
         return s;
     descent_hparams_default(o->kind, &o->h);
-    for (int k = 0; k < 7 && hparam_keys[o->kind][k]; k++) {
-        double v;
-        if ((s = read_number(r, hparam_keys[o->kind][k], &v)) != DESCENT_OK)
+    /* Every key of the optimizer, in the registry's order (FORMAT.md's). */
+    const descent_optim_info *info = descent_optim_info_of(o->kind);
+    for (int k = 0; k < info->key_count; k++)
+        if ((s = read_hparam(r, &o->h, info->keys[k].key)) != DESCENT_OK)
             return s;
-        if ((s = set_hparam(r, &o->h, r->key, v)) != DESCENT_OK)
-            return s;
-    }
     if (descent_hparams_validate(o->kind, &o->h) != DESCENT_OK)
         return bad(r, "invalid hyperparameters", descent_last_error());
     /* n >= 1: a file must check at least one value. */

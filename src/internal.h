@@ -4,20 +4,25 @@
 
 #include "descent.h"
 
-#if defined(__GNUC__)
-#define DESCENT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#else
-#define DESCENT_PRINTF(fmt, args)
-/* Sets the step counter, for tests: its limit, LONG_MAX steps, cannot be
- * reached by stepping. */
-void descent_optimizer_set_step_count(descent_optimizer *opt, long t);
+/* descent_fail (the error recorder) and the MLP functions shared with the
+ * reference. */
+#include "../reference/ref_internal.h"
 
-#endif
+/* For the *_from_name functions: the index of `name` among names[0..count),
+ * or -1 after recording "unknown WHAT 'NAME' (expected a, b or c)" with
+ * `status`. */
+int descent_name_index(const char *what, const char *const *names, int count, const char *name,
+                       descent_status status);
 
-/* Records a one-line message for descent_last_error() and returns `status`,
- * so that callers can write `return descent_fail(DESCENT_ERR_..., ...)`. */
-descent_status descent_fail(descent_status status, const char *fmt, ...)
-    DESCENT_PRINTF(2, 3);
+/* What each hyperparameter accepts (the rule column of
+ * DESCENT_HPARAM_KEYS, include/descent_optimizers.h). */
+typedef enum hparam_rule {
+    HPARAM_NONNEG,      /* 0 <= x < inf */
+    HPARAM_UNIT_OPEN,   /* 0 <= x < 1   */
+    HPARAM_UNIT_CLOSED, /* 0 <= x <= 1  */
+    HPARAM_FINITE,      /* any finite x */
+    HPARAM_BOOL         /* an int flag  */
+} hparam_rule;
 
 /* Allocation of float arrays aligned to a cache line (64 bytes), so that
  * vector kernels never split a load across lines at the array start. */

@@ -13,10 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kernels/mlp_kernel.h"
+#include "../kernels/kernel.h"
 #include "config.h"
 #include "internal.h"
-#include "mlp_internal.h"
 #include "thread_tuner.h"
 
 #if DESCENT_HAVE_OPENMP
@@ -47,49 +46,6 @@ struct descent_mlp {
 };
 
 /* ------------------------------------------------------------------ gemm */
-
-/* The vector products of each compiled ISA (kernels/mlp/gemm.c). */
-#define DECLARE_GEMM(isa)                                                                  \
-    void descent_##isa##_gemm(int M, int N, int K, const float *A, ptrdiff_t rsa,          \
-                              ptrdiff_t csa, const float *B, ptrdiff_t ldb, float *C,      \
-                              ptrdiff_t ldc, int accumulate);                              \
-    void descent_##isa##_gemm_nt(int M, int N, int K, const float *A, ptrdiff_t lda,       \
-                                 const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc);
-DECLARE_GEMM(avx2)
-DECLARE_GEMM(avx512)
-DECLARE_GEMM(neon)
-
-descent_gemm_fn descent_gemm_lookup(descent_isa isa)
-{
-    switch (isa) {
-#if DESCENT_BUILD_AVX2
-    case DESCENT_ISA_AVX2: return descent_avx2_gemm;
-#endif
-#if DESCENT_BUILD_AVX512
-    case DESCENT_ISA_AVX512: return descent_avx512_gemm;
-#endif
-#if DESCENT_BUILD_NEON
-    case DESCENT_ISA_NEON: return descent_neon_gemm;
-#endif
-    default: return descent_gemm_scalar;
-    }
-}
-
-descent_gemm_nt_fn descent_gemm_nt_lookup(descent_isa isa)
-{
-    switch (isa) {
-#if DESCENT_BUILD_AVX2
-    case DESCENT_ISA_AVX2: return descent_avx2_gemm_nt;
-#endif
-#if DESCENT_BUILD_AVX512
-    case DESCENT_ISA_AVX512: return descent_avx512_gemm_nt;
-#endif
-#if DESCENT_BUILD_NEON
-    case DESCENT_ISA_NEON: return descent_neon_gemm_nt;
-#endif
-    default: return descent_gemm_nt_scalar;
-    }
-}
 
 /* C = A B (or C += A B) through gemm, or, with b_transposed, C = A B^T
  * through gemm_nt (B is then [N][K] with row stride ldb, and A's k is
@@ -246,8 +202,9 @@ descent_status descent_mlp_set_isa(descent_mlp *mlp, descent_isa isa)
     if (s != DESCENT_OK)
         return s;
     mlp->isa = chosen;
-    mlp->gemm = descent_gemm_lookup(chosen);
-    mlp->gemm_nt = descent_gemm_nt_lookup(chosen);
+    const descent_isa_kernels *table = descent_isa_table(chosen); /* every entry set */
+    mlp->gemm = table->gemm;
+    mlp->gemm_nt = table->gemm_nt;
     return DESCENT_OK;
 }
 

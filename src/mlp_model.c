@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "mlp_internal.h"
 #include "rng.h"
 
 static const char *const activation_names[DESCENT_ACTIVATION_COUNT] = {"relu", "tanh",
@@ -24,14 +23,12 @@ descent_status descent_activation_from_name(const char *name, descent_activation
 {
     if (!name || !activation)
         return descent_fail(DESCENT_ERR_INVALID, "descent_activation_from_name: NULL argument");
-    for (int i = 0; i < DESCENT_ACTIVATION_COUNT; i++) {
-        if (strcmp(name, activation_names[i]) == 0) {
-            *activation = (descent_activation)i;
-            return DESCENT_OK;
-        }
-    }
-    return descent_fail(DESCENT_ERR_INVALID,
-                        "unknown activation '%s' (expected relu, tanh or sigmoid)", name);
+    const int i = descent_name_index("activation", activation_names, DESCENT_ACTIVATION_COUNT,
+                                     name, DESCENT_ERR_INVALID);
+    if (i < 0)
+        return DESCENT_ERR_INVALID;
+    *activation = (descent_activation)i;
+    return DESCENT_OK;
 }
 
 const char *descent_loss_name(descent_loss loss)
@@ -45,14 +42,12 @@ descent_status descent_loss_from_name(const char *name, descent_loss *loss)
 {
     if (!name || !loss)
         return descent_fail(DESCENT_ERR_INVALID, "descent_loss_from_name: NULL argument");
-    for (int i = 0; i < DESCENT_LOSS_COUNT; i++) {
-        if (strcmp(name, loss_names[i]) == 0) {
-            *loss = (descent_loss)i;
-            return DESCENT_OK;
-        }
-    }
-    return descent_fail(DESCENT_ERR_INVALID, "unknown loss '%s' (expected cross_entropy or mse)",
-                        name);
+    const int i = descent_name_index("loss", loss_names, DESCENT_LOSS_COUNT, name,
+                                     DESCENT_ERR_INVALID);
+    if (i < 0)
+        return DESCENT_ERR_INVALID;
+    *loss = (descent_loss)i;
+    return DESCENT_OK;
 }
 
 /* The fields that fix the parameter layout: layers, sizes, and a count that
@@ -183,36 +178,6 @@ descent_status descent_mlp_init_params(const descent_mlp_shape *shape, float *pa
         /* W_l then b_l, each element bound * (2u - 1) with u uniform in [0, 1) */
         for (size_t i = 0; i < (in + 1) * out; i++)
             *p++ = bound * (2.0f * descent_rng_uniform(&rng) - 1.0f);
-    }
-    return DESCENT_OK;
-}
-
-descent_status descent_mlp_check_call(const char *fn, const descent_mlp_shape *shape,
-                                      const float *params, int batch, const float *x,
-                                      int want_loss, const int *labels, const float *targets,
-                                      const float *loss_out_or_out)
-{
-    descent_status s = descent_mlp_shape_validate(shape);
-    if (s != DESCENT_OK)
-        return descent_fail(s, "%s: %s", fn, descent_last_error());
-    if (batch < 1)
-        return descent_fail(DESCENT_ERR_INVALID, "%s: batch %d, expected >= 1", fn, batch);
-    if (!params || !x || !loss_out_or_out)
-        return descent_fail(DESCENT_ERR_INVALID, "%s: NULL argument", fn);
-    if (!want_loss)
-        return DESCENT_OK;
-    const int outputs = shape->sizes[shape->layers];
-    if (shape->loss == DESCENT_CROSS_ENTROPY) {
-        if (!labels)
-            return descent_fail(DESCENT_ERR_INVALID, "%s: cross_entropy needs labels", fn);
-        for (int b = 0; b < batch; b++) {
-            if (labels[b] < 0 || labels[b] >= outputs)
-                return descent_fail(DESCENT_ERR_INVALID,
-                                    "%s: label %d of example %d is not in [0, %d)", fn,
-                                    labels[b], b, outputs);
-        }
-    } else if (!targets) {
-        return descent_fail(DESCENT_ERR_INVALID, "%s: mse needs targets", fn);
     }
     return DESCENT_OK;
 }

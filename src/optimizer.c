@@ -14,7 +14,7 @@ struct descent_optimizer {
     descent_hparams h;
     size_t n;
     long t;             /* steps taken */
-    double mu_product;  /* NAdam: mu_1*...*mu_t */
+    double mu_product;  /* the running product (NAdam: mu_1*...*mu_t) */
     float *state[3];    /* NULL where the chosen options need no array */
     descent_isa isa;
     descent_kernel_fn kernel;
@@ -25,20 +25,6 @@ struct descent_optimizer {
     long skipped;            /* steps skipped under DESCENT_NONFINITE_SKIP */
 };
 
-/* Whether state array `index` of `kind` is used under options `h`; unused
- * arrays are not allocated (e.g. max_exp_avg_sq without amsgrad). */
-static int state_used(descent_optim_kind kind, const descent_hparams *h, int index)
-{
-    switch (kind) {
-    case DESCENT_SGD: return h->momentum != 0;
-    case DESCENT_ADAM:
-    case DESCENT_ADAMW: return index < 2 || h->amsgrad;
-    case DESCENT_RMSPROP:
-        return index == 0 || (index == 1 && h->momentum > 0) || (index == 2 && h->centered);
-    default: return index < descent_optim_state_count(kind);
-    }
-}
-
 void descent_optimizer_reset(descent_optimizer *opt)
 {
     if (!opt)
@@ -46,11 +32,13 @@ void descent_optimizer_reset(descent_optimizer *opt)
     opt->t = 0;
     opt->skipped = 0;
     opt->mu_product = 1.0;
-    for (int s = 0; s < 3; s++) {
+    const descent_optim_info *info = descent_optim_info_of(opt->kind);
+    for (int s = 0; s < info->state_count; s++) {
         if (!opt->state[s])
             continue;
-        const float init = (opt->kind == DESCENT_ADAGRAD)
-                               ? (float)opt->h.initial_accumulator_value : 0.0f;
+        const descent_hparam_key initial = info->states[s].initial;
+        const float init =
+            initial == DESCENT_HP_NONE ? 0.0f : (float)descent_hparams_get(&opt->h, initial);
         for (size_t i = 0; i < opt->n; i++)
             opt->state[s][i] = init;
     }
@@ -84,7 +72,7 @@ descent_status descent_optimizer_create(descent_optim_kind kind,
     opt->n = n;
     thread_tuner_init(&opt->tuner);
     for (int i = 0; i < descent_optim_state_count(kind); i++) {
-        if (!state_used(kind, h, i))
+        if (!descent_optim_state_used(kind, h, i))
             continue;
         opt->state[i] = descent_alloc_floats(n);
         if (!opt->state[i]) {
@@ -113,16 +101,10 @@ descent_status descent_optimizer_set_isa(descent_optimizer *opt, descent_isa isa
     descent_status s = descent_isa_resolve(isa, &chosen);
     if (s != DESCENT_OK)
         return s;
-    descent_kernel_fn kernel = descent_kernel_lookup(chosen, opt->kind);
-    if (!kernel)
-        return descent_fail(DESCENT_ERR_ISA, "no %s kernel for %s", descent_isa_name(chosen),
-                            descent_optim_name(opt->kind));
-    descent_finite_fn check = descent_finite_lookup(chosen);
-    if (!check)
-        return descent_fail(DESCENT_ERR_ISA, "no %s non-finite check", descent_isa_name(chosen));
+    const descent_isa_kernels *table = descent_isa_table(chosen); /* every entry set */
     opt->isa = chosen;
-    opt->kernel = kernel;
-    opt->check = check;
+    opt->kernel = table->optim[opt->kind];
+    opt->check = table->first_nonfinite;
     return DESCENT_OK;
 }
 
@@ -193,8 +175,9 @@ descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
     descent_parallel_step(opt->kernel, &step, opt->n, param, grad, opt->state, plan.threads);
     thread_tuner_done(&opt->tuner, &plan, (double)opt->n);
     opt->t = step.t;
-    if (opt->kind == DESCENT_NADAM)
-        opt->mu_product *= descent_nadam_momentum(&opt->h, step.t);
+    const descent_optim_info *info = descent_optim_info_of(opt->kind);
+    if (info->product_factor)
+        opt->mu_product *= info->product_factor(&opt->h, step.t);
     return DESCENT_OK;
 }
 
@@ -234,15 +217,12 @@ descent_status descent_nonfinite_from_name(const char *name, descent_nonfinite_p
 {
     if (!name || !policy)
         return descent_fail(DESCENT_ERR_INVALID, "descent_nonfinite_from_name: NULL argument");
-    for (int i = 0; i < DESCENT_NONFINITE_COUNT; i++) {
-        if (strcmp(name, nonfinite_names[i]) == 0) {
-            *policy = (descent_nonfinite_policy)i;
-            return DESCENT_OK;
-        }
-    }
-    return descent_fail(DESCENT_ERR_INVALID,
-                        "unknown non-finite policy '%s' (expected propagate, skip or stop)",
-                        name);
+    const int i = descent_name_index("non-finite policy", nonfinite_names,
+                                     DESCENT_NONFINITE_COUNT, name, DESCENT_ERR_INVALID);
+    if (i < 0)
+        return DESCENT_ERR_INVALID;
+    *policy = (descent_nonfinite_policy)i;
+    return DESCENT_OK;
 }
 
 descent_status descent_optimizer_set_nonfinite(descent_optimizer *opt,

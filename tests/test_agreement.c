@@ -19,7 +19,7 @@
  *    nearly cancels g, the ~1e-7 relative difference the variants already
  *    have in p becomes a large relative difference in g^2, legitimately.
  *    A wrong state still shows: it moves the parameters, checked per element.
- * rtol per optimizer is in the table below, with the reason; the worst
+ * rtol per optimizer is in its registry row, with the reason; the worst
  * ratio seen per optimizer and variant is printed, so the margin is visible.
  *
  * Also: results are bitwise identical for 1, 2 and 3 threads; and every
@@ -37,79 +37,37 @@
 #define STEPS 100
 #define QUICK_STEPS 20 /* DESCENT_TEST_QUICK=1 */
 
-/* The tolerance table: one float32 ulp is 6e-8 relative; errors of a few
- * ulp per step accumulate over the 100 steps through the state. */
-static const struct {
-    double rtol;
-    const char *why;
-} tolerance[DESCENT_OPTIM_COUNT] = {
-    [DESCENT_SGD] = {1e-6, "FMA in momentum buffer and update"},
-    [DESCENT_ADAM] = {2e-6, "FMA in m and update; sqrt(v)*(1/sqrt(bc2)) for a divide"},
-    [DESCENT_ADAMW] = {2e-6, "as Adam"},
-    [DESCENT_RMSPROP] = {2e-6, "FMA in momentum buffer and update only"},
-    [DESCENT_ADAGRAD] = {1e-6, "FMA in the update"},
-    [DESCENT_ADADELTA] = {2e-6, "FMA in the update"},
-    [DESCENT_ADAMAX] = {1e-6, "FMA in first moment and update"},
-    /* With weight decay, g + wd*p nearly cancels for a few elements, and
-     * NAdam's step uses that instantaneous g/denom directly, so the ~1e-7
-     * difference in p grows there (worst seen 5.65e-6, at step 85). */
-    [DESCENT_NADAM] = {2e-5, "FMA; reciprocals for divides; wd feedback through g/denom"},
-    [DESCENT_RADAM] = {2e-6, "FMA; m*(1/bc1) for a divide; lr*r*sqrt(bc2) folded"},
-};
-
+/* Every option branch of every optimizer, from the registry
+ * (include/descent_optimizers.h), with the optimizer's tolerance: one
+ * float32 ulp is 6e-8 relative; errors of a few ulp per step accumulate
+ * over the 100 steps through the state. */
 typedef struct branch {
-    descent_optim_kind kind;
-    const char *name;
-    void (*set)(descent_hparams *h);
+    const descent_optim_info *info;
+    const descent_optim_branch *b;
 } branch;
 
-static void none(descent_hparams *h) { (void)h; }
-static void lr_01(descent_hparams *h) { h->lr = 0.01; }
-static void sgd_momentum(descent_hparams *h) { h->lr = 0.01, h->momentum = 0.9; }
-static void sgd_dampening(descent_hparams *h) { sgd_momentum(h), h->dampening = 0.5; }
-static void sgd_nesterov(descent_hparams *h) { sgd_momentum(h), h->nesterov = 1; }
-static void sgd_wd(descent_hparams *h) { sgd_momentum(h), h->weight_decay = 0.01; }
-static void wd(descent_hparams *h) { h->lr = 0.01, h->weight_decay = 0.01; }
-static void amsgrad(descent_hparams *h) { h->lr = 0.01, h->amsgrad = 1; }
-static void rms_momentum(descent_hparams *h) { h->momentum = 0.9; }
-static void rms_centered(descent_hparams *h) { h->centered = 1; }
-static void rms_all(descent_hparams *h) { h->centered = 1, h->momentum = 0.9, h->weight_decay = 0.01; }
-static void rms_wd(descent_hparams *h) { h->weight_decay = 0.01; }
-static void adagrad_decay(descent_hparams *h) { h->lr_decay = 0.01; }
-static void adagrad_init(descent_hparams *h) { h->initial_accumulator_value = 0.1; }
-static void nadam_decay(descent_hparams *h) { h->momentum_decay = 0.1, h->lr = 0.01; }
+static branch branches[64];
+static size_t n_branches;
 
-static const branch branches[] = {
-    {DESCENT_SGD, "plain", lr_01},
-    {DESCENT_SGD, "momentum", sgd_momentum},
-    {DESCENT_SGD, "dampening", sgd_dampening},
-    {DESCENT_SGD, "nesterov", sgd_nesterov},
-    {DESCENT_SGD, "weight_decay", sgd_wd},
-    {DESCENT_ADAM, "default", lr_01},
-    {DESCENT_ADAM, "weight_decay", wd},
-    {DESCENT_ADAM, "amsgrad", amsgrad},
-    {DESCENT_ADAMW, "default", lr_01},
-    {DESCENT_ADAMW, "amsgrad", amsgrad},
-    {DESCENT_RMSPROP, "default", none},
-    {DESCENT_RMSPROP, "momentum", rms_momentum},
-    {DESCENT_RMSPROP, "centered", rms_centered},
-    {DESCENT_RMSPROP, "weight_decay", rms_wd},
-    {DESCENT_RMSPROP, "centered_momentum_wd", rms_all},
-    {DESCENT_ADAGRAD, "default", none},
-    {DESCENT_ADAGRAD, "lr_decay", adagrad_decay},
-    {DESCENT_ADAGRAD, "initial_accumulator_value", adagrad_init},
-    {DESCENT_ADAGRAD, "weight_decay", wd},
-    {DESCENT_ADADELTA, "default", none},
-    {DESCENT_ADADELTA, "weight_decay", wd},
-    {DESCENT_ADAMAX, "default", lr_01},
-    {DESCENT_ADAMAX, "weight_decay", wd},
-    {DESCENT_NADAM, "default", lr_01},
-    {DESCENT_NADAM, "momentum_decay", nadam_decay},
-    {DESCENT_NADAM, "weight_decay", wd},
-    {DESCENT_RADAM, "default", lr_01},
-    {DESCENT_RADAM, "weight_decay", wd},
-};
-#define N_BRANCHES (sizeof branches / sizeof branches[0])
+static void collect_branches(void)
+{
+    for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
+        const descent_optim_info *info = descent_optim_info_of((descent_optim_kind)k);
+        for (int b = 0; b < info->branch_count; b++)
+            if (n_branches < sizeof branches / sizeof branches[0])
+                branches[n_branches++] = (branch){info, &info->branches[b]};
+    }
+}
+
+/* The branch's hyperparameters: the defaults with its settings. */
+static descent_hparams branch_hparams(const branch *b)
+{
+    descent_hparams h;
+    descent_hparams_default(b->info->kind, &h);
+    EXPECT(descent_hparams_apply(b->info->kind, &h, b->b->settings) == DESCENT_OK, "%s/%s: %s",
+           b->info->name, b->b->name, descent_last_error());
+    return h;
+}
 
 static const size_t sizes[] = {0, 1, 3, 7, 8, 15, 16, 17, 31, 33, 1000, 65537};
 #define N_SIZES (sizeof sizes / sizeof sizes[0])
@@ -138,13 +96,17 @@ typedef struct arrays {
     void *blocks[4];
 } arrays;
 
+/* Parameters from init, each state array at its initial value. */
 static void arrays_init(arrays *a, size_t n, size_t offset, const descent_hparams *h,
-                        descent_optim_kind kind, const float *init)
+                        const descent_optim_info *info, const float *init)
 {
     for (int k = 0; k < 4; k++) {
         a->blocks[k] = malloc((n + offset + 1) * sizeof(float));
         float *base = (float *)a->blocks[k] + offset;
-        const float fill = (k > 0 && kind == DESCENT_ADAGRAD) ? (float)h->initial_accumulator_value : 0.0f;
+        const descent_hparam_key initial =
+            k > 0 && k <= info->state_count ? info->states[k - 1].initial : DESCENT_HP_NONE;
+        const float fill =
+            initial == DESCENT_HP_NONE ? 0.0f : (float)descent_hparams_get(h, initial);
         for (size_t i = 0; i < n; i++)
             base[i] = k == 0 ? init[i] : fill;
         if (k == 0)
@@ -178,14 +140,10 @@ static size_t quick_size(size_t n)
 /* Runs one branch at one size on `isa` and the reference side by side. */
 static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
 {
-    descent_hparams h;
-    descent_hparams_default(b->kind, &h);
-    b->set(&h);
-    descent_kernel_fn fast = descent_kernel_lookup(isa, b->kind);
-    descent_kernel_fn ref = descent_kernel_lookup(DESCENT_ISA_SCALAR, b->kind);
-    EXPECT(fast && ref, "%s %s: no kernel", descent_isa_name(isa), descent_optim_name(b->kind));
-    if (!fast || !ref)
-        return;
+    const descent_optim_kind kind = b->info->kind;
+    const descent_hparams h = branch_hparams(b);
+    const descent_kernel_fn fast = descent_isa_table(isa)->optim[kind];
+    const descent_kernel_fn ref = descent_scalar_isa.optim[kind];
 
     float *init = malloc((n + 1) * sizeof(float));
     float *magnitude = malloc((n + 1) * sizeof(float));
@@ -198,9 +156,9 @@ static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
         magnitude[i] = (float)pow(10.0, -6.0 + 9.0 * uniform());
     }
     arrays got, want;
-    arrays_init(&got, n, offset, &h, b->kind, init);
-    arrays_init(&want, n, offset, &h, b->kind, init);
-    const int states = descent_optim_state_count(b->kind);
+    arrays_init(&got, n, offset, &h, b->info, init);
+    arrays_init(&want, n, offset, &h, b->info, init);
+    const int states = b->info->state_count;
     for (int k = 0; k <= states; k++) {
         const float *w = k == 0 ? want.param : want.state[k - 1];
         for (size_t i = 0; i < n; i++) {
@@ -209,7 +167,7 @@ static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
             tr[2] = w[i];
         }
     }
-    const double rtol = tolerance[b->kind].rtol;
+    const double rtol = b->info->rtol;
     double worst_here = 0;
     long bad_step = 0;
     size_t bad_index = 0;
@@ -222,10 +180,11 @@ static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
     for (long t = 1; t <= steps; t++) {
         for (size_t i = 0; i < n; i++)
             grad[i] = (t == steps / 2) ? 0.0f : (float)(normal() * magnitude[i]);
-        const descent_step step = {b->kind, &h, t, mu_product};
+        const descent_step step = {kind, &h, t, mu_product};
         fast(&step, n, got.param, grad, got.state);
         ref(&step, n, want.param, grad, want.state);
-        mu_product *= descent_nadam_momentum(&h, t);
+        if (b->info->product_factor)
+            mu_product *= b->info->product_factor(&h, t);
         for (int k = 0; k <= states; k++) {
             const float *g = k == 0 ? got.param : got.state[k - 1];
             const float *w = k == 0 ? want.param : want.state[k - 1];
@@ -250,13 +209,13 @@ static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
             }
         }
     }
-    if (worst_here > worst[isa][b->kind])
-        worst[isa][b->kind] = worst_here;
+    if (worst_here > worst[isa][kind])
+        worst[isa][kind] = worst_here;
     EXPECT(worst_here <= rtol,
            "%s %s/%s n=%zu offset=%zu: %s[%zu] at step %ld: got %.9g want %.9g "
            "(error %.3g of its scale > rtol %.1g)",
-           descent_isa_name(isa), descent_optim_name(b->kind), b->name, n, offset,
-           bad_array == 0 ? "param" : descent_optim_state_name(b->kind, bad_array - 1),
+           descent_isa_name(isa), b->info->name, b->b->name, n, offset,
+           bad_array == 0 ? "param" : b->info->states[bad_array - 1].name,
            bad_index, bad_step, bad_got, bad_want, worst_here, rtol);
     arrays_free(&got);
     arrays_free(&want);
@@ -272,7 +231,7 @@ static descent_isa current_isa;
 static void test_variant_agrees_with_reference(void)
 {
     rng_state = 42;
-    for (size_t b = 0; b < N_BRANCHES; b++)
+    for (size_t b = 0; b < n_branches; b++)
         for (size_t s = 0; s < N_SIZES; s++)
             agree(current_isa, &branches[b], quick_size(sizes[s]), s % 4); /* offsets 0..3 floats */
 }
@@ -282,11 +241,10 @@ static void test_variant_agrees_with_reference(void)
 static void test_threads_bitwise_identical(void)
 {
     const size_t n = 3 * 16384 + 1000; /* more blocks than threads, a ragged end */
-    for (size_t b = 0; b < N_BRANCHES; b++) {
-        descent_hparams h;
-        descent_hparams_default(branches[b].kind, &h);
-        branches[b].set(&h);
-        descent_kernel_fn fast = descent_kernel_lookup(current_isa, branches[b].kind);
+    for (size_t b = 0; b < n_branches; b++) {
+        const descent_optim_info *info = branches[b].info;
+        const descent_hparams h = branch_hparams(&branches[b]);
+        const descent_kernel_fn fast = descent_isa_table(current_isa)->optim[info->kind];
         float *runs[3];
         rng_state = 7;
         float *init = malloc(n * sizeof(float)), *grad = malloc(n * sizeof(float));
@@ -294,15 +252,16 @@ static void test_threads_bitwise_identical(void)
             init[i] = (float)normal();
         for (int r = 0; r < 3; r++) {
             arrays a;
-            arrays_init(&a, n, 0, &h, branches[b].kind, init);
+            arrays_init(&a, n, 0, &h, info, init);
             double mu_product = 1.0;
             rng_state = 11;
             for (long t = 1; t <= (quick() ? 2 : 5); t++) {
                 for (size_t i = 0; i < n; i++)
                     grad[i] = (float)normal();
-                const descent_step step = {branches[b].kind, &h, t, mu_product};
+                const descent_step step = {info->kind, &h, t, mu_product};
                 descent_parallel_step(fast, &step, n, a.param, grad, a.state, r + 1);
-                mu_product *= descent_nadam_momentum(&h, t);
+                if (info->product_factor)
+                    mu_product *= info->product_factor(&h, t);
             }
             /* params then the three state arrays (unused ones stay zero) */
             runs[r] = malloc(4 * n * sizeof(float));
@@ -314,8 +273,7 @@ static void test_threads_bitwise_identical(void)
         EXPECT(!memcmp(runs[0], runs[1], 4 * n * sizeof(float)) &&
                    !memcmp(runs[0], runs[2], 4 * n * sizeof(float)),
                "%s %s/%s: parameters or state differ between 1, 2 and 3 threads",
-               descent_isa_name(current_isa), descent_optim_name(branches[b].kind),
-               branches[b].name);
+               descent_isa_name(current_isa), info->name, branches[b].b->name);
         for (int r = 0; r < 3; r++)
             free(runs[r]);
         free(init);
@@ -403,6 +361,7 @@ static void test_square_averages_are_addcmul(void)
 int main(void)
 {
     int ran = 0;
+    collect_branches();
     for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
         current_isa = (descent_isa)isa;
         if (isa == DESCENT_ISA_SCALAR || !CHECK_VARIANT_RUNS(current_isa))
@@ -419,12 +378,14 @@ int main(void)
 
     printf("# worst error per kernel, as a fraction of the scale S_i defined above:\n");
     printf("# %-9s %-8s %-10s %s\n", "optimizer", "variant", "worst", "tolerance (why)");
-    for (int k = 0; k < DESCENT_OPTIM_COUNT; k++)
+    for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
+        const descent_optim_info *info = descent_optim_info_of((descent_optim_kind)k);
         for (int isa = 1; isa < DESCENT_ISA_COUNT; isa++)
             if (descent_isa_supported((descent_isa)isa))
-                printf("# %-9s %-8s %-10.2e %.0e (%s)\n", descent_optim_name((descent_optim_kind)k),
-                       descent_isa_name((descent_isa)isa), worst[isa][k], tolerance[k].rtol,
-                       tolerance[k].why);
+                printf("# %-9s %-8s %-10.2e %.0e (%s)\n", info->name,
+                       descent_isa_name((descent_isa)isa), worst[isa][k], info->rtol,
+                       info->rtol_why);
+    }
     if (!ran)
         printf("# no SIMD variant compiled in or supported: only the threading check ran\n");
     return CHECK_EXIT_STATUS();

@@ -212,26 +212,6 @@ static void test_null_in_names_and_lookups(void)
 
 #define N 5
 
-/* Calls the reference step of `kind` with the given pointers. */
-static void reference_step(descent_optim_kind kind, const descent_hparams *h, float *param,
-                           const float *grad, float *const st[3], double *mu_product)
-{
-    switch (kind) {
-    case DESCENT_SGD: descent_ref_sgd(h, 1, N, param, grad, st[0]); break;
-    case DESCENT_ADAM: descent_ref_adam(h, 1, N, param, grad, st[0], st[1], st[2]); break;
-    case DESCENT_ADAMW: descent_ref_adamw(h, 1, N, param, grad, st[0], st[1], st[2]); break;
-    case DESCENT_RMSPROP: descent_ref_rmsprop(h, 1, N, param, grad, st[0], st[1], st[2]); break;
-    case DESCENT_ADAGRAD: descent_ref_adagrad(h, 1, N, param, grad, st[0]); break;
-    case DESCENT_ADADELTA: descent_ref_adadelta(h, 1, N, param, grad, st[0], st[1]); break;
-    case DESCENT_ADAMAX: descent_ref_adamax(h, 1, N, param, grad, st[0], st[1]); break;
-    case DESCENT_NADAM:
-        descent_ref_nadam(h, 1, mu_product, N, param, grad, st[0], st[1]);
-        break;
-    case DESCENT_RADAM: descent_ref_radam(h, 1, N, param, grad, st[0], st[1]); break;
-    default: break;
-    }
-}
-
 /* Each pointer in turn NULL (h, param, grad, every state array the options
  * use, NAdam's product): the step does nothing, and touches nothing. */
 static void test_null_in_reference_steps(void)
@@ -243,7 +223,7 @@ static void test_null_in_reference_steps(void)
         h.momentum = 0.9, h.centered = 1, h.amsgrad = 1; /* every state array in use */
         const int arrays = descent_optim_state_count(kind);
         /* which: 0 h, 1 param, 2 grad, 3.. state arrays, then the mu product */
-        const int cases = 3 + arrays + (kind == DESCENT_NADAM);
+        const int cases = 3 + arrays + (descent_optim_info_of(kind)->product_factor != NULL);
         for (int which = 0; which < cases; which++) {
             float param[N], grad[N], state[3][N], before[N], state_before[3][N];
             for (int i = 0; i < N; i++) {
@@ -256,9 +236,10 @@ static void test_null_in_reference_steps(void)
             float *st[3] = {state[0], state[1], state[2]};
             if (which >= 3 && which < 3 + arrays)
                 st[which - 3] = NULL;
-            reference_step(kind, which == 0 ? NULL : &h, which == 1 ? NULL : param,
-                           which == 2 ? NULL : grad, st,
-                           which == 3 + arrays ? NULL : &mu_product);
+            descent_call_reference_signature(kind, NULL, which == 0 ? NULL : &h, 1, N,
+                                             which == 1 ? NULL : param,
+                                             which == 2 ? NULL : grad, st,
+                                             which == 3 + arrays ? NULL : &mu_product);
             EXPECT(memcmp(before, param, sizeof param) == 0 &&
                        memcmp(state_before, state, sizeof state) == 0 && mu_product == 1.0,
                    "%s with pointer %d NULL changed something", descent_optim_name(kind),

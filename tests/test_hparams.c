@@ -16,19 +16,10 @@ typedef struct bad_case {
 
 static void set_field(descent_hparams *h, const char *field, double v)
 {
-    if (!strcmp(field, "lr")) h->lr = v;
-    else if (!strcmp(field, "weight_decay")) h->weight_decay = v;
-    else if (!strcmp(field, "momentum")) h->momentum = v;
-    else if (!strcmp(field, "dampening")) h->dampening = v;
-    else if (!strcmp(field, "beta1")) h->beta1 = v;
-    else if (!strcmp(field, "beta2")) h->beta2 = v;
-    else if (!strcmp(field, "eps")) h->eps = v;
-    else if (!strcmp(field, "alpha")) h->alpha = v;
-    else if (!strcmp(field, "lr_decay")) h->lr_decay = v;
-    else if (!strcmp(field, "initial_accumulator_value")) h->initial_accumulator_value = v;
-    else if (!strcmp(field, "rho")) h->rho = v;
-    else if (!strcmp(field, "momentum_decay")) h->momentum_decay = v;
-    else if (!strcmp(field, "nesterov")) h->nesterov = (int)v;
+    descent_hparam_key key;
+    EXPECT(descent_hparam_from_name(field, &key) == DESCENT_OK &&
+               descent_hparams_set(h, key, v) == DESCENT_OK,
+           "set %s: %s", field, descent_last_error());
 }
 
 static void test_invalid_hyperparameters_are_rejected(void)

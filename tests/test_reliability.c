@@ -33,7 +33,7 @@ static const char *const bad_names[3] = {"NaN", "+Inf", "-Inf"};
 
 static void test_check_kernel_finds_first_bad(void)
 {
-    const descent_finite_fn check = descent_finite_lookup(current_isa);
+    const descent_finite_fn check = descent_isa_table(current_isa)->first_nonfinite;
     EXPECT(check != NULL, "%s: no non-finite check", descent_isa_name(current_isa));
     if (!check)
         return;
@@ -76,7 +76,7 @@ static void test_check_kernel_finds_first_bad(void)
 
 static void test_check_threads_agree(void)
 {
-    const descent_finite_fn check = descent_finite_lookup(current_isa);
+    const descent_finite_fn check = descent_isa_table(current_isa)->first_nonfinite;
     if (!check)
         return;
     const size_t n = 3 * 16384 + 1000; /* blocks of 16384: a ragged last one */
@@ -104,28 +104,27 @@ static void test_check_threads_agree(void)
 
 /* ------------------------------------------------ the optimizer policies */
 
+/* Every option branch of every optimizer (the registry's). */
 typedef struct setup {
     descent_optim_kind kind;
     const char *name;
-    void (*set)(descent_hparams *h);
+    const char *settings;
 } setup;
 
-static void lr_01(descent_hparams *h) { h->lr = 0.01; }
-static void sgd_nesterov(descent_hparams *h) { h->lr = 0.01, h->momentum = 0.9, h->nesterov = 1; }
-static void amsgrad(descent_hparams *h) { h->lr = 0.01, h->amsgrad = 1, h->weight_decay = 0.01; }
-static void rms_all(descent_hparams *h) { h->centered = 1, h->momentum = 0.9; }
-static void none(descent_hparams *h) { (void)h; }
+static setup setups[64];
+static size_t n_setups;
 
-static const setup setups[] = {
-    {DESCENT_SGD, "plain", lr_01},         {DESCENT_SGD, "nesterov", sgd_nesterov},
-    {DESCENT_ADAM, "default", lr_01},      {DESCENT_ADAM, "amsgrad", amsgrad},
-    {DESCENT_ADAMW, "amsgrad", amsgrad},   {DESCENT_RMSPROP, "default", none},
-    {DESCENT_RMSPROP, "centered_momentum", rms_all},
-    {DESCENT_ADAGRAD, "default", none},    {DESCENT_ADADELTA, "default", none},
-    {DESCENT_ADAMAX, "default", lr_01},    {DESCENT_NADAM, "default", lr_01},
-    {DESCENT_RADAM, "default", lr_01},
-};
-#define N_SETUPS (sizeof setups / sizeof setups[0])
+static void collect_setups(void)
+{
+    for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
+        const descent_optim_info *info = descent_optim_info_of((descent_optim_kind)k);
+        for (int b = 0; b < info->branch_count; b++)
+            if (n_setups < sizeof setups / sizeof setups[0])
+                setups[n_setups++] = (setup){info->kind, info->branches[b].name,
+                                             info->branches[b].settings};
+    }
+}
+
 #define N 37 /* 4 + 1 AVX2 vectors, 2 AVX-512 + 5, NEON 9 + 1: a tail everywhere */
 
 static void fill(float *x, size_t n, unsigned seed)
@@ -141,7 +140,7 @@ static descent_optimizer *make(const setup *su, descent_isa isa, float *param)
 {
     descent_hparams h;
     descent_hparams_default(su->kind, &h);
-    su->set(&h);
+    descent_hparams_apply(su->kind, &h, su->settings);
     descent_optimizer *opt = NULL;
     if (descent_optimizer_create(su->kind, &h, N, &opt) != DESCENT_OK ||
         descent_optimizer_set_isa(opt, isa) != DESCENT_OK) {
@@ -178,7 +177,7 @@ static void take(snapshot *s, const descent_optimizer *opt, const float *param)
 static void test_skip_and_stop_leave_everything_untouched(void)
 {
     static const size_t positions[] = {0, 17, N - 1};
-    for (size_t u = 0; u < N_SETUPS; u++) {
+    for (size_t u = 0; u < n_setups; u++) {
         const setup *su = &setups[u];
         for (int policy = DESCENT_NONFINITE_SKIP; policy <= DESCENT_NONFINITE_STOP; policy++) {
             for (size_t pi = 0; pi < 3; pi++) {
@@ -243,7 +242,7 @@ static void test_skip_and_stop_leave_everything_untouched(void)
  * (e.g. AMSGrad's running max keeps a NaN, as torch.maximum does). */
 static void test_propagate_matches_reference(void)
 {
-    for (size_t u = 0; u < N_SETUPS; u++) {
+    for (size_t u = 0; u < n_setups; u++) {
         const setup *su = &setups[u];
         for (int b = 0; b < 3; b++) {
             float param[N], ref_param[N], grad[N];
@@ -366,6 +365,7 @@ static void test_n_zero_works(void)
 
 int main(void)
 {
+    collect_setups();
     for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
         current_isa = (descent_isa)isa;
         if (!CHECK_VARIANT_RUNS(current_isa))

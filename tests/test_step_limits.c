@@ -62,25 +62,13 @@ static void step(run *r, descent_optim_kind kind, const descent_hparams *h, long
 {
     float g[N];
     gradient(g);
+    float *const state[3] = {r->state[0], r->state[1], r->state[2]};
     if (kernel) {
-        float *const state[3] = {r->state[0], r->state[1], r->state[2]};
         const descent_step s = {.kind = kind, .h = h, .t = t, .mu_product_before = r->mu_product};
         kernel(&s, N, r->param, g, state);
         return;
     }
-    float *s0 = r->state[0], *s1 = r->state[1], *s2 = r->state[2];
-    switch (kind) {
-    case DESCENT_SGD: descent_ref_sgd(h, t, N, r->param, g, s0); break;
-    case DESCENT_ADAM: descent_ref_adam(h, t, N, r->param, g, s0, s1, s2); break;
-    case DESCENT_ADAMW: descent_ref_adamw(h, t, N, r->param, g, s0, s1, s2); break;
-    case DESCENT_RMSPROP: descent_ref_rmsprop(h, t, N, r->param, g, s0, s1, s2); break;
-    case DESCENT_ADAGRAD: descent_ref_adagrad(h, t, N, r->param, g, s0); break;
-    case DESCENT_ADADELTA: descent_ref_adadelta(h, t, N, r->param, g, s0, s1); break;
-    case DESCENT_ADAMAX: descent_ref_adamax(h, t, N, r->param, g, s0, s1); break;
-    case DESCENT_NADAM: descent_ref_nadam(h, t, &r->mu_product, N, r->param, g, s0, s1); break;
-    case DESCENT_RADAM: descent_ref_radam(h, t, N, r->param, g, s0, s1); break;
-    default: break;
-    }
+    descent_call_reference_signature(kind, NULL, h, t, N, r->param, g, state, &r->mu_product);
 }
 
 /* The step at t = LONG_MAX - 1 and LONG_MAX against the step at 10^7, with
@@ -90,7 +78,7 @@ static void check_last_steps(descent_isa isa, int use_kernel)
     for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
         const descent_optim_kind kind = (descent_optim_kind)k;
         const descent_hparams h = busy_hparams(kind);
-        const descent_kernel_fn kernel = use_kernel ? descent_kernel_lookup(isa, kind) : NULL;
+        const descent_kernel_fn kernel = use_kernel ? descent_isa_table(isa)->optim[kind] : NULL;
         EXPECT(kernel || !use_kernel, "no %s kernel for %s", descent_isa_name(isa),
                descent_optim_name(kind));
         if (use_kernel && !kernel)

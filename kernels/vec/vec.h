@@ -17,6 +17,7 @@
  *   vf_reduce_add, vf_round, vf_pow2i
  *   vf_exp vf_tanh (SLEEF, 1 ulp) or, without SLEEF, the portable versions
  *   of vec_math.h.
+ * and names its registers (VEC_REGISTER_NAME: "ymm", ...) for labels.
  * A new ISA (SVE, RVV, ...) is one more header with these functions.
  */
 #ifndef DESCENT_VEC_H
@@ -27,6 +28,7 @@
 #define DESCENT_VEC_AVX2 1
 #define DESCENT_VEC_AVX512 2
 #define DESCENT_VEC_NEON 3
+#define DESCENT_VEC_BASELINE 4 /* a subset, see vec_baseline.h */
 
 #if DESCENT_VEC_ISA == DESCENT_VEC_AVX2
 #include "vec_avx2.h"
@@ -34,11 +36,19 @@
 #include "vec_avx512.h"
 #elif DESCENT_VEC_ISA == DESCENT_VEC_NEON
 #include "vec_neon.h"
+#elif DESCENT_VEC_ISA == DESCENT_VEC_BASELINE
+#include "vec_baseline.h"
 #else
-#error "compile kernels with -DDESCENT_VEC_ISA=1 (avx2), 2 (avx512) or 3 (neon)"
+#error "compile kernels with -DDESCENT_VEC_ISA=1 (avx2), 2 (avx512), 3 (neon) or 4 (baseline)"
 #endif
 
-#ifndef VEC_HAVE_NATIVE_MATH
+/* Every layer but the baseline has fused multiply-add, and with it the whole
+ * contract above. */
+#ifndef VEC_HAVE_FMA
+#define VEC_HAVE_FMA 1
+#endif
+
+#if VEC_HAVE_FMA && !defined(VEC_HAVE_NATIVE_MATH)
 #include "vec_math.h"
 #endif
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #define VEC_WIDTH 8
+#define VEC_REGISTER_NAME "ymm"
 #define VEC_REGISTERS 16 /* architectural vector registers, for sizing register tiles */
 #define VEC_ISA_NAME avx2
 

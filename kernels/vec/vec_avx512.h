@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #define VEC_WIDTH 16
+#define VEC_REGISTER_NAME "zmm"
 #define VEC_REGISTERS 32 /* architectural vector registers, for sizing register tiles */
 #define VEC_ISA_NAME avx512
 

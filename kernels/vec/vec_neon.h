@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define VEC_WIDTH 4
+#define VEC_REGISTER_NAME "q (NEON)"
 #define VEC_REGISTERS 32 /* architectural vector registers, for sizing register tiles */
 #define VEC_ISA_NAME neon
 

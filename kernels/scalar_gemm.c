@@ -9,7 +9,7 @@
  * multiply and per add (the build forbids contraction to FMA), so the result
  * is the same bits as the plain triple loop whatever the blocking.
  */
-#include "../kernels/mlp_kernel.h"
+#include "mlp_kernel.h"
 
 #define MR 4
 #define NR 8

@@ -116,6 +116,8 @@ $(CLI): $(CLI_OBJS) $(LIB)
 $(BUILDDIR)/tests/%: tests/%.c tests/check.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB) $(LDFLAGS_ALL) $(LIBS)
+# test_mlp_sgemm also runs the MLP on OpenBLAS's cblas_sgemm when configure found it.
+$(BUILDDIR)/tests/test_mlp_sgemm: LIBS += $(if $(filter 1,$(HAVE_OPENBLAS)),$(OPENBLAS_LIBS))
 
 # ---------------------------------------------------------------- benchmark harness
 # bench/harness.h: a Google-Benchmark-compatible framework (same flags,

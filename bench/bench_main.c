@@ -36,6 +36,11 @@
  *       backward + Adam step); BM_mlp/<op>/openblas/...: OpenBLAS sgemm on
  *       the same GEMM shapes.
  *
+ *   BM_step/<name>/port:<symbol>/<level>/<n>    --port NAME=LIB.so:SYMBOL:
+ *       someone else's step with the reference's signature, the counters
+ *   BM_mlp/<op>/gemm:<symbol>/batch:<B>           and ceilings above;
+ *       --gemm LIB.so:SYMBOL: the MLP on a cblas_sgemm (bench/ports.c).
+ *
  * Threads: 1 and all cores (omp_get_max_threads()).  Sizes that fit in one
  * block of the library's OpenMP layer (16 Ki elements) always run on one
  * thread, so they are registered for threads:1 only.

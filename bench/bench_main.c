@@ -37,9 +37,10 @@
  *       the same GEMM shapes.
  *
  *   BM_step/<name>/port:<symbol>/<level>/<n>    --port NAME=LIB.so:SYMBOL:
- *       someone else's step with the reference's signature, the counters
- *   BM_mlp/<op>/gemm:<symbol>/batch:<B>           and ceilings above;
- *       --gemm LIB.so:SYMBOL: the MLP on a cblas_sgemm (bench/ports.c).
+ *       someone else's step with the reference's signature, with BM_step's
+ *       sizes, threads, counters and ceiling (bench/ports.c, bench/README.md).
+ *   BM_mlp/<op>/gemm:<symbol>/batch:<B>         --gemm LIB.so:SYMBOL: the MLP
+ *       with every product one call of that cblas_sgemm (bench_mlp.c).
  *
  * Threads: 1 and all cores (omp_get_max_threads()).  Sizes that fit in one
  * block of the library's OpenMP layer (16 Ki elements) always run on one

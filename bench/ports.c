@@ -17,7 +17,8 @@
  * SYMBOL is what follows the last ':'.  They are taken out of argv before
  * the harness reads its flags; any bad one (no '=', no ':', an unknown
  * NAME, a library that does not load, a missing symbol) is one message and
- * exit status 2 before any benchmark runs.
+ * exit status 2 before any benchmark runs, as is a repeat of the rows of
+ * an earlier one (the same NAME and SYMBOL; for --gemm, the same SYMBOL).
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -103,6 +104,9 @@ static int add_step_port(const char *value)
         return status;
     p->config = config;
     p->variant = variants[0][n_step_ports];
+    for (int i = 0; i < n_step_ports; i++)
+        if (step_ports[i].config == config && strcmp(step_ports[i].variant, p->variant) == 0)
+            return fail("--port", value, "an earlier --port has this NAME and SYMBOL", NULL);
     memcpy(&p->fn, &address, sizeof p->fn);
     n_step_ports++;
     return 0;
@@ -119,6 +123,9 @@ static int add_gemm_port(const char *value)
     if (status != 0)
         return status;
     p->variant = variants[1][n_gemm_ports];
+    for (int i = 0; i < n_gemm_ports; i++)
+        if (strcmp(gemm_ports[i].variant, p->variant) == 0)
+            return fail("--gemm", value, "an earlier --gemm has this SYMBOL", NULL);
     memcpy(&p->fn, &address, sizeof p->fn);
     n_gemm_ports++;
     return 0;

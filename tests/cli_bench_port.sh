@@ -122,6 +122,11 @@ refuse "--port with a file that is no library" "cannot load the library" \
 refuse "--port with a symbol the library lacks" "no such symbol in the library: not_there" \
     --port "adam=$lib:not_there"
 refuse "--port with no value" "--port needs a value \(NAME=LIB\.so:SYMBOL\)" --port
+refuse "--port twice with the same NAME and SYMBOL (rows of one name)" \
+    "an earlier --port has this NAME and SYMBOL" --port "adam=$lib:my_adam" \
+    --port "adam=$tmp/../$(basename "$tmp")/libp.so:my_adam"
+refuse "--gemm twice with the same SYMBOL" "an earlier --gemm has this SYMBOL" \
+    --gemm "$lib:my_adam" --gemm "$lib:my_adam"
 refuse "--gemm without ':SYMBOL'" "--gemm .*: expected LIB\.so:SYMBOL" --gemm "$lib"
 refuse "--gemm with a symbol the library lacks" "no such symbol in the library: sgemm_x" \
     --gemm "$lib:sgemm_x"

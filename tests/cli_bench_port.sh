@@ -86,6 +86,20 @@ else
         "want: $want"
 fi
 
+# NAdam's running product: every call, and every block of a threaded row
+# (LLC: more than one 16 Ki block), starts from mu_1 ... mu_{t-1}
+# (nadam_check aborts otherwise).
+out=$("$bench" --port "nadam=$lib:nadam_check" --benchmark_filter='port:nadam_check/(L1|LLC)/' \
+    "$fast" 2>&1)
+status=$?
+if [ $status -eq 0 ] && printf '%s\n' "$out" | grep -q 'port:nadam_check/LLC/.*ceiling_fraction'
+then
+    pass "--port nadam: each call and each thread's block gets the step's running product"
+else
+    fail "--port nadam: each call and each thread's block gets the step's running product" \
+        "status $status" "$out"
+fi
+
 # ------------------------------------------------------------ --gemm rows
 openblas=$(ldconfig -p 2>/dev/null | sed -n 's/.*libopenblas\.so\.0 .*=> //p' | head -n 1)
 [ -n "$openblas" ] || openblas=/usr/lib/x86_64-linux-gnu/libopenblas.so.0

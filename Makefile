@@ -116,6 +116,8 @@ $(CLI): $(CLI_OBJS) $(LIB)
 $(BUILDDIR)/tests/%: tests/%.c tests/check.h $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB) $(LDFLAGS_ALL) $(LIBS)
+# test_mlp_sgemm also runs the MLP on OpenBLAS's cblas_sgemm when configure found it.
+$(BUILDDIR)/tests/test_mlp_sgemm: LIBS += $(if $(filter 1,$(HAVE_OPENBLAS)),$(OPENBLAS_LIBS))
 
 # ---------------------------------------------------------------- benchmark harness
 # bench/harness.h: a Google-Benchmark-compatible framework (same flags,
@@ -244,7 +246,7 @@ PLOTS ?= plots
 BENCH_PROG := $(BUILDDIR)/descent-bench
 BENCH_CONVERGE := $(BUILDDIR)/descent-converge
 BENCH_PROG_OBJS := $(BUILDDIR)/obj/bench/bench_main.o $(BUILDDIR)/obj/bench/bench_mlp.o \
-                   $(BUILDDIR)/obj/bench/bench_busy.o
+                   $(BUILDDIR)/obj/bench/bench_busy.o $(BUILDDIR)/obj/bench/ports.o
 BENCH_CEIL_ISAS := scalar $(if $(filter 1,$(HAVE_AVX2)),avx2) $(if $(filter 1,$(HAVE_AVX512)),avx512)
 BENCH_CEIL_OBJS := $(BENCH_CEIL_ISAS:%=$(BUILDDIR)/obj/bench/ceiling_%.o)
 BENCH_CEIL_FLAGS_avx2 := $(AVX2_CFLAGS) -DDESCENT_VEC_ISA=1
@@ -256,7 +258,7 @@ $(BUILDDIR)/obj/bench/ceiling_%.o: bench/ceiling.c bench/bench.h $(CONFIG_MK) $(
 	$(CC) $(ALL_CFLAGS) -O3 -ffp-contract=fast $(BENCH_CEIL_FLAGS_$*) -c $< -o $@
 $(BENCH_PROG): $(BENCH_PROG_OBJS) $(BENCH_CEIL_OBJS) $(BENCH_HARNESS_OBJS) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_PROG_OBJS) $(BENCH_CEIL_OBJS) $(BENCH_HARNESS_OBJS) \
-	    $(LIB) $(LIBS) $(if $(filter 1,$(HAVE_OPENBLAS)),$(OPENBLAS_LIBS))
+	    $(LIB) $(LIBS) $(if $(filter 1,$(HAVE_OPENBLAS)),$(OPENBLAS_LIBS)) -ldl
 $(BENCH_CONVERGE): $(BUILDDIR)/obj/bench/converge.o $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS)
 test check: $(BENCH_PROG) $(BENCH_CONVERGE)

@@ -114,7 +114,28 @@ void bench_fill_random(float *a, size_t n, uint64_t seed);
 double bench_peak_flops(descent_isa isa, int tidx, int threads);
 void bench_note_peak(descent_isa isa, int tidx, double flops_per_s);
 
-/* MLP benchmarks (bench_mlp.c). */
+/* Ports, from --port NAME=LIB.so:SYMBOL and --gemm LIB.so:SYMBOL
+ * (bench/ports.c): bench_take_port_args loads them and removes those
+ * arguments from argv (before bench_main reads the rest); 0, or 2 after
+ * one message on stderr for a bad one.  bench_close_ports unloads them. */
+typedef struct bench_step_port {
+    int config;          /* index in bench_optim_configs(): the row's NAME */
+    const char *variant; /* the row's "port:SYMBOL" */
+    descent_ref_fn fn;   /* the signature of that optimizer's reference */
+} bench_step_port;
+typedef struct bench_gemm_port {
+    const char *variant; /* the row's "gemm:SYMBOL" */
+    descent_sgemm_fn fn;
+} bench_gemm_port;
+#define BENCH_MAX_PORTS 32 /* of each kind */
+int bench_take_port_args(int *argc, char **argv);
+int bench_step_port_count(void);
+const bench_step_port *bench_step_port_at(int i);
+int bench_gemm_port_count(void);
+const bench_gemm_port *bench_gemm_port_at(int i);
+void bench_close_ports(void);
+
+/* MLP benchmarks (bench_mlp.c); the --gemm ports' rows among them. */
 void bench_register_mlp(const descent_isa *isas, int nisa, const int *threads, int nthreads,
                         int with_openblas);
 /* The default thread count on an idle and a busy machine (bench_busy.c). */

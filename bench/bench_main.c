@@ -36,6 +36,12 @@
  *       backward + Adam step); BM_mlp/<op>/openblas/...: OpenBLAS sgemm on
  *       the same GEMM shapes.
  *
+ *   BM_step/<name>/port:<symbol>/<level>/<n>    --port NAME=LIB.so:SYMBOL:
+ *       someone else's step with the reference's signature, with BM_step's
+ *       sizes, threads, counters and ceiling (bench/ports.c, bench/README.md).
+ *   BM_mlp/<op>/gemm:<symbol>/batch:<B>         --gemm LIB.so:SYMBOL: the MLP
+ *       with every product one call of that cblas_sgemm (bench_mlp.c).
+ *
  * Threads: 1 and all cores (omp_get_max_threads()).  Sizes that fit in one
  * block of the library's OpenMP layer (16 Ki elements) always run on one
  * thread, so they are registered for threads:1 only.
@@ -331,7 +337,118 @@ typedef struct bench_case {
     int level;
     size_t n;
     int tidx;
+    const bench_step_port *port; /* BM_step: NULL for descent's own step */
 } bench_case;
+
+/*
+ * What a BM_step row times, behind one call: descent's optimizer object
+ * (its variant and threads), or a port called through
+ * descent_call_reference_signature with state arrays allocated here as
+ * the registry describes them.  state[] lists the state arrays in use (for
+ * the ceiling, which runs on the row's own arrays).
+ */
+typedef struct step_runner {
+    descent_status (*step)(struct step_runner *r, float *p, const float *g);
+    float *state[3]; /* in the reference's argument order, NULL when unused */
+    size_t n;
+    int threads;
+    descent_optimizer *opt;
+    const bench_step_port *port;
+    descent_optim_kind kind;
+    descent_hparams h;
+    long t;
+    double product; /* NAdam's running product, for the shape that carries it */
+} step_runner;
+
+static descent_status descent_step(step_runner *r, float *p, const float *g)
+{
+    return descent_optimizer_step(r->opt, p, g);
+}
+
+/* The port on the blocks of kernels/parallel.c (BLOCK_ELEMENTS: 16 Ki
+ * elements, shared out statically): a port is elementwise by contract,
+ * so slices of the arrays at the same step t give the whole call's
+ * values.  Each block starts from the step's running product and the
+ * first one's result is kept (all compute the same). */
+#define PORT_BLOCK ((size_t)16384)
+static descent_status port_step(step_runner *r, float *p, const float *g)
+{
+    const long t = ++r->t;
+    const size_t blocks = (r->n + PORT_BLOCK - 1) / PORT_BLOCK;
+    const int threads = (size_t)r->threads < blocks ? r->threads : (int)blocks;
+    if (threads <= 1)
+        return descent_call_reference_signature(r->kind, r->port->fn, &r->h, t, r->n, p, g,
+                                                r->state, &r->product);
+    const double product = r->product;
+    double product_after = product;
+#if DESCENT_HAVE_OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads)
+#endif
+    for (size_t b = 0; b < blocks; b++) {
+        const size_t start = b * PORT_BLOCK;
+        const size_t len = r->n - start < PORT_BLOCK ? r->n - start : PORT_BLOCK;
+        float *const slice[3] = {r->state[0] ? r->state[0] + start : NULL,
+                                 r->state[1] ? r->state[1] + start : NULL,
+                                 r->state[2] ? r->state[2] + start : NULL};
+        double block_product = product;
+        descent_call_reference_signature(r->kind, r->port->fn, &r->h, t, len, p + start,
+                                         g + start, slice, &block_product);
+        if (b == 0)
+            product_after = block_product;
+    }
+    r->product = product_after;
+    return DESCENT_OK;
+}
+
+/* Sets r up for the row (the first step done: also the first touch);
+ * 0, or -1 with the reason in `why`. */
+static int open_runner(step_runner *r, const bench_case *c, const descent_hparams *h,
+                       char *why, size_t why_size)
+{
+    const optcfg *cfg = &optcfgs[c->opt];
+    const descent_optim_info *info = descent_optim_info_of(cfg->c.kind);
+    r->kind = cfg->c.kind;
+    r->h = *h;
+    if (c->port == NULL) {
+        r->step = descent_step;
+        if (descent_optimizer_create(cfg->c.kind, h, r->n, &r->opt) != DESCENT_OK ||
+            descent_optimizer_set_isa(r->opt, c->isa) != DESCENT_OK ||
+            descent_optimizer_set_threads(r->opt, r->threads) != DESCENT_OK) {
+            snprintf(why, why_size, "%s", descent_last_error());
+            return -1;
+        }
+        /* The optimizer's own arrays, read through its public accessor
+         * (the ceiling writes them back unchanged). */
+        for (int k = 0; k < info->state_count; k++)
+            r->state[k] = (float *)descent_optimizer_state(r->opt, k);
+    } else {
+        r->step = port_step;
+        r->port = c->port;
+        r->product = 1.0;
+        for (int k = 0; k < info->state_count; k++) {
+            if (!descent_optim_state_used(cfg->c.kind, h, k))
+                continue;
+            if ((r->state[k] = alloc_floats(r->n)) == NULL) {
+                snprintf(why, why_size, "out of memory (%zu parameters)", r->n);
+                return -1;
+            }
+            const descent_hparam_key init = info->states[k].initial;
+            const float v = init == DESCENT_HP_NONE ? 0.0f : (float)descent_hparams_get(h, init);
+            for (size_t i = 0; i < r->n; i++)
+                r->state[k][i] = v;
+        }
+    }
+    return 0;
+}
+
+static void close_runner(step_runner *r)
+{
+    if (r->opt)
+        descent_optimizer_free(r->opt);
+    else
+        for (int k = 0; k < 3; k++)
+            free(r->state[k]);
+}
 
 static void bm_step(bench_state *s)
 {
@@ -340,7 +457,8 @@ static void bm_step(bench_state *s)
     const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1;
     const size_t n = c->n;
     float *p = alloc_floats(n), *g = alloc_floats(n);
-    descent_optimizer *opt = NULL;
+    step_runner run = {.n = n, .threads = threads};
+    char why[256];
     descent_hparams h;
     bench_optim_hparams(&cfg->c, &h); /* checked by find_patterns */
     if (p == NULL || g == NULL) {
@@ -349,10 +467,11 @@ static void bm_step(bench_state *s)
     }
     fill(p, n, 1, -1.0f, 1.0f);
     fill(g, n, 2, -1.0f, 1.0f);
-    if (descent_optimizer_create(cfg->c.kind, &h, n, &opt) != DESCENT_OK ||
-        descent_optimizer_set_isa(opt, c->isa) != DESCENT_OK ||
-        descent_optimizer_set_threads(opt, threads) != DESCENT_OK ||
-        descent_optimizer_step(opt, p, g) != DESCENT_OK) { /* also first touch */
+    if (open_runner(&run, c, &h, why, sizeof why) != 0) {
+        bench_skip_with_error(s, "%s", why);
+        goto out;
+    }
+    if (run.step(&run, p, g) != DESCENT_OK) { /* also first touch */
         bench_skip_with_error(s, "%s", descent_last_error());
         goto out;
     }
@@ -364,21 +483,20 @@ static void bm_step(bench_state *s)
      * +-20% over tens of seconds with other tenants' load, and a second
      * set of arrays competed with these for the last-level cache, so a
      * ceiling measured elsewhere or on other arrays gave fractions above
-     * 1.  The state arrays are the optimizer's (read through its public
-     * accessor and written back unchanged). */
+     * 1. */
     float *arrays[4];
     int na = 0;
     arrays[na++] = p;
-    for (int k = 0; k < descent_optim_state_count(cfg->c.kind); k++)
-        if (descent_optimizer_state(opt, k) != NULL)
-            arrays[na++] = (float *)descent_optimizer_state(opt, k);
+    for (int k = 0; k < 3; k++)
+        if (run.state[k] != NULL)
+            arrays[na++] = run.state[k];
     arrays[na++] = g;
     const bench_rw_fn rw = bench_ceiling_for(bench_best_isa())->rw;
     const long long passes = (bench_iterations(s) + 1) / 2;
     double ceiling_time = time_rw_passes(rw, cfg->pattern, n, arrays, threads, passes);
     double t0 = descent_seconds();
     while (bench_keep_running(s)) {
-        descent_optimizer_step(opt, p, g);
+        run.step(&run, p, g);
         bench_clobber_memory();
     }
     double elapsed = descent_seconds() - t0;
@@ -396,7 +514,7 @@ static void bm_step(bench_state *s)
         bench_set_counter(s, "ceiling_fraction", bytes / elapsed / ceiling, 0);
     }
 out:
-    descent_optimizer_free(opt);
+    close_runner(&run);
     free(p);
     free(g);
 }
@@ -511,6 +629,28 @@ static int find_patterns(void)
     return 0;
 }
 
+/* BM_step/<name>/port:<symbol>/<level>/<n>: every --port, at every size
+ * class, on 1 and all threads like descent's rows. */
+static void register_step_ports(const int *thread_counts, int ntc)
+{
+    for (int i = 0; i < bench_step_port_count(); i++) {
+        const bench_step_port *port = bench_step_port_at(i);
+        for (int l = 0; l < N_LEVELS; l++)
+            for (int t = 0; t < ntc; t++) {
+                if (t > 0 && level_n[l] <= 16384)
+                    continue;
+                bench_register("BM_step", bm_step,
+                               &(bench_args){.variant = {optcfgs[port->config].c.name,
+                                                         port->variant, level_names[l]},
+                                             .arg = {(long long)level_n[l]}, .nargs = 1,
+                                             .threads = thread_counts[t], .use_real_time = 1,
+                                             .data = new_case((bench_case){
+                                                 .opt = port->config, .level = l,
+                                                 .n = level_n[l], .tidx = t, .port = port})});
+            }
+    }
+}
+
 int main(int argc, char **argv)
 {
 #if DESCENT_HAVE_OPENBLAS
@@ -544,6 +684,11 @@ int main(int argc, char **argv)
 #endif
     if (find_patterns() != 0)
         return 1;
+    const int port_status = bench_take_port_args(&argc, argv);
+    if (port_status != 0) {
+        bench_close_ports();
+        return port_status;
+    }
     choose_sizes();
     const int all = bench_all_threads();
     const int thread_counts[2] = {1, all};
@@ -595,6 +740,7 @@ int main(int argc, char **argv)
                                                      .opt = (int)o, .isa = isas[i], .level = l,
                                                      .n = level_n[l], .tidx = t})});
                 }
+    register_step_ports(thread_counts, ntc);
     /* Before the MLP rows, whose OpenBLAS rows come last (its workers
      * would take a core from any row after them). */
     bench_register_busy(bench_best_isa());
@@ -606,5 +752,6 @@ int main(int argc, char **argv)
         free(all_cases[i]);
     free(all_cases);
     free_ceiling_arrays();
+    bench_close_ports();
     return status;
 }

@@ -61,6 +61,7 @@ typedef struct mlp_case {
     int op;
     descent_isa isa; /* DESCENT_ISA_COUNT: OpenBLAS */
     int batch, tidx;
+    const bench_gemm_port *gemm; /* descent's MLP on a --gemm port, or NULL */
 } mlp_case;
 
 static double mlp_flops(int op, int batch)
@@ -140,6 +141,7 @@ static void bm_mlp(bench_state *s)
         descent_mlp_create(&shape, c->batch, &mlp) != DESCENT_OK ||
         descent_mlp_set_isa(mlp, c->isa) != DESCENT_OK ||
         descent_mlp_set_threads(mlp, threads) != DESCENT_OK ||
+        descent_mlp_set_sgemm(mlp, c->gemm ? c->gemm->fn : NULL) != DESCENT_OK ||
         descent_optimizer_create(DESCENT_ADAM, &h, n, &opt) != DESCENT_OK ||
         descent_optimizer_set_isa(opt, c->isa) != DESCENT_OK ||
         descent_optimizer_set_threads(opt, threads) != DESCENT_OK ||
@@ -271,6 +273,31 @@ done:
 }
 #endif
 
+/* BM_mlp/<op>/gemm:SYMBOL/batch:B: descent's MLP (the widest variant for
+ * the rest of its work and the train step's Adam) with every product one
+ * call of the --gemm port; last, as a port may spin threads of its own
+ * like OpenBLAS.  threads:N is the MLP's and Adam's; the port threads as
+ * it does, and peak_fraction is of the N-thread peak. */
+static void register_gemm_ports(const int *threads, int nthreads)
+{
+    static const int batches[2] = {64, 256};
+    static mlp_case cases[BENCH_MAX_PORTS * OP_COUNT * 2 * 2];
+    int k = 0;
+    for (int i = 0; i < bench_gemm_port_count(); i++)
+        for (int op = 0; op < OP_COUNT; op++)
+            for (int bi = 0; bi < 2; bi++)
+                for (int t = 0; t < nthreads; t++) {
+                    mlp_case *c = &cases[k++];
+                    *c = (mlp_case){.op = op, .isa = bench_best_isa(), .batch = batches[bi],
+                                    .tidx = t, .gemm = bench_gemm_port_at(i)};
+                    bench_register("BM_mlp", bm_mlp,
+                                   &(bench_args){.variant = {op_names[op], c->gemm->variant},
+                                                 .arg = {batches[bi]}, .nargs = 1,
+                                                 .arg_name = {"batch"}, .threads = threads[t],
+                                                 .use_real_time = 1, .data = c});
+                }
+}
+
 void bench_register_mlp(const descent_isa *isas, int nisa, const int *threads, int nthreads,
                         int with_openblas)
 {
@@ -302,4 +329,5 @@ void bench_register_mlp(const descent_isa *isas, int nisa, const int *threads, i
                                                      .use_real_time = 1, .data = c});
                     }
             }
+    register_gemm_ports(threads, nthreads);
 }

@@ -496,6 +496,22 @@ descent_status descent_mlp_backward(descent_mlp *mlp, const float *params, int b
                                     const float *x, const int *labels, const float *targets,
                                     float *grad, float *loss);
 
+/* A GEMM with cblas_sgemm's signature (order CblasRowMajor = 101;
+ * transa, transb CblasNoTrans = 111 or CblasTrans = 112):
+ * C = alpha op(A) op(B) + beta C, C [m][n] with row stride ldc. */
+typedef void (*descent_sgemm_fn)(int order, int transa, int transb, int m, int n, int k,
+                                 float alpha, const float *a, int lda, const float *b, int ldb,
+                                 float beta, float *c, int ldc);
+/* Makes every matrix product of the MLP one call of fn (NULL: the MLP's own
+ * kernels again), all row-major with alpha 1 and beta 0: forward
+ * Z = A W^T (NoTrans, Trans), dW = dZ^T A (Trans, NoTrans), dA = dZ W
+ * (NoTrans, NoTrans).  The rest (bias, activations, loss) stays the
+ * MLP's, on its variant and threads; fn threads itself as it likes.  For
+ * timing or checking another library's GEMM (descent-bench --gemm):
+ * results then agree with the MLP's own within the usual tolerance, not
+ * bit for bit, and the thread-count determinism is fn's. */
+descent_status descent_mlp_set_sgemm(descent_mlp *mlp, descent_sgemm_fn fn);
+
 /* ------------------------------------------------------------------- clock */
 
 /* Seconds on a monotonic clock (CLOCK_MONOTONIC): for intervals only.  The

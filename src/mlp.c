@@ -31,6 +31,7 @@ struct descent_mlp {
     descent_isa isa;
     descent_gemm_fn gemm;
     descent_gemm_nt_fn gemm_nt;
+    descent_sgemm_fn sgemm; /* NULL, or every product is one call of it */
     int threads;        /* 0: chosen by the tuner, 1 or all (thread_tuner.h) */
     thread_tuner tuner; /* times whole calls (forward, backward, loss_grad) */
     int run_threads;    /* of the call running now, for each of its regions */
@@ -47,13 +48,34 @@ struct descent_mlp {
 
 /* ------------------------------------------------------------------ gemm */
 
+/* The same product as one cblas_sgemm-signature call: A has one stride 1
+ * (A or A^T stored row-major), B^T is Trans.  Both strides are 1 only for
+ * a single row (K = 1) or a single column (M = 1): NoTrans then needs
+ * lda >= K, Trans lda >= M, so the one of them that holds. */
+enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
+static void sgemm_product(descent_sgemm_fn sgemm, int b_transposed, int M, int N, int K,
+                          const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
+                          ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate)
+{
+    const int a_transposed = csa != 1 || (rsa == 1 && K > 1);
+    sgemm(CBLAS_ROW_MAJOR, a_transposed ? CBLAS_TRANS : CBLAS_NO_TRANS,
+          b_transposed ? CBLAS_TRANS : CBLAS_NO_TRANS, M, N, K, 1.0f, A,
+          (int)(a_transposed ? csa : rsa), B, (int)ldb, accumulate ? 1.0f : 0.0f, C, (int)ldc);
+}
+
 /* C = A B (or C += A B) through gemm, or, with b_transposed, C = A B^T
  * through gemm_nt (B is then [N][K] with row stride ldb, and A's k is
- * contiguous: csa 1); cut into fixed tiles shared out over threads. */
+ * contiguous: csa 1); cut into fixed tiles shared out over threads
+ * (or one call of the sgemm set by descent_mlp_set_sgemm). */
 static void parallel_gemm(const descent_mlp *mlp, int b_transposed, int M, int N, int K,
                           const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
                           ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate)
 {
+    if (mlp->sgemm) { /* whole: the port tiles and threads itself */
+        sgemm_product(mlp->sgemm, b_transposed, M, N, K, A, rsa, csa, B, ldb, C, ldc,
+                      accumulate);
+        return;
+    }
     const int tiles_m = (M + TILE_M - 1) / TILE_M, tiles_n = (N + TILE_N - 1) / TILE_N;
     const int tiles = tiles_m * tiles_n;
 #if DESCENT_HAVE_OPENMP
@@ -205,6 +227,14 @@ descent_status descent_mlp_set_isa(descent_mlp *mlp, descent_isa isa)
     const descent_isa_kernels *table = descent_isa_table(chosen); /* every entry set */
     mlp->gemm = table->gemm;
     mlp->gemm_nt = table->gemm_nt;
+    return DESCENT_OK;
+}
+
+descent_status descent_mlp_set_sgemm(descent_mlp *mlp, descent_sgemm_fn fn)
+{
+    if (!mlp)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_mlp_set_sgemm: mlp is NULL");
+    mlp->sgemm = fn;
     return DESCENT_OK;
 }
 

@@ -365,38 +365,39 @@ static descent_status descent_step(step_runner *r, float *p, const float *g)
     return descent_optimizer_step(r->opt, p, g);
 }
 
-/* The port on the blocks of kernels/parallel.c (BLOCK_ELEMENTS: 16 Ki
- * elements, shared out statically): a port is elementwise by contract,
- * so slices of the arrays at the same step t give the whole call's
- * values.  Each block starts from the step's running product and the
- * first one's result is kept (all compute the same). */
-#define PORT_BLOCK ((size_t)16384)
+/* The port on the blocks of the OpenMP layer (descent_parallel_for_blocks):
+ * a port is elementwise by contract, so slices of the arrays at the same
+ * step t give the whole call's values.  Each block starts from the step's
+ * running product and the first one's result is kept (all compute the
+ * same). */
+typedef struct port_call {
+    step_runner *r;
+    long t;
+    float *p;
+    const float *g;
+    double product_before, product_after;
+} port_call;
+
+static void port_block(void *ctx, size_t start, size_t len)
+{
+    port_call *c = ctx;
+    step_runner *r = c->r;
+    float *const slice[3] = {r->state[0] ? r->state[0] + start : NULL,
+                             r->state[1] ? r->state[1] + start : NULL,
+                             r->state[2] ? r->state[2] + start : NULL};
+    double block_product = c->product_before;
+    descent_call_reference_signature(r->kind, r->port->fn, &r->h, c->t, len, c->p + start,
+                                     c->g + start, slice, &block_product);
+    if (start == 0)
+        c->product_after = block_product;
+}
+
 static descent_status port_step(step_runner *r, float *p, const float *g)
 {
-    const long t = ++r->t;
-    const size_t blocks = (r->n + PORT_BLOCK - 1) / PORT_BLOCK;
-    const int threads = (size_t)r->threads < blocks ? r->threads : (int)blocks;
-    if (threads <= 1)
-        return descent_call_reference_signature(r->kind, r->port->fn, &r->h, t, r->n, p, g,
-                                                r->state, &r->product);
-    const double product = r->product;
-    double product_after = product;
-#if DESCENT_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads)
-#endif
-    for (size_t b = 0; b < blocks; b++) {
-        const size_t start = b * PORT_BLOCK;
-        const size_t len = r->n - start < PORT_BLOCK ? r->n - start : PORT_BLOCK;
-        float *const slice[3] = {r->state[0] ? r->state[0] + start : NULL,
-                                 r->state[1] ? r->state[1] + start : NULL,
-                                 r->state[2] ? r->state[2] + start : NULL};
-        double block_product = product;
-        descent_call_reference_signature(r->kind, r->port->fn, &r->h, t, len, p + start,
-                                         g + start, slice, &block_product);
-        if (b == 0)
-            product_after = block_product;
-    }
-    r->product = product_after;
+    port_call c = {.r = r, .t = ++r->t, .p = p, .g = g, .product_before = r->product,
+                   .product_after = r->product};
+    descent_parallel_for_blocks(r->n, r->threads, port_block, &c);
+    r->product = c.product_after;
     return DESCENT_OK;
 }
 

@@ -512,6 +512,16 @@ typedef void (*descent_sgemm_fn)(int order, int transa, int transb, int m, int n
  * bit for bit, and the thread-count determinism is fn's. */
 descent_status descent_mlp_set_sgemm(descent_mlp *mlp, descent_sgemm_fn fn);
 
+/* ------------------------------------------------------------ OpenMP layer */
+
+/* The one block split of the OpenMP layer, for elementwise code outside
+ * the library (a port being benchmarked): block(ctx, start, len) is called
+ * for [0, n) cut into the blocks the optimizer steps use (16 Ki elements,
+ * shared out statically), on `threads` threads (0: OpenMP's maximum); with
+ * one thread, or n within one block, it is one call with (0, n). */
+void descent_parallel_for_blocks(size_t n, int threads,
+                                 void (*block)(void *ctx, size_t start, size_t len), void *ctx);
+
 /* ------------------------------------------------------------------- clock */
 
 /* Seconds on a monotonic clock (CLOCK_MONOTONIC): for intervals only.  The

@@ -48,28 +48,47 @@ int descent_parallel_splits(size_t n)
     return n > BLOCK_ELEMENTS;
 }
 
-void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
-                           size_t n, float *param, const float *grad,
-                           float *const state[3], int threads)
+void descent_parallel_for_blocks(size_t n, int threads,
+                                 void (*block)(void *ctx, size_t start, size_t len), void *ctx)
 {
     const size_t blocks = (n + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
     threads = threads_for_blocks(blocks, threads);
     if (threads == 1) {
-        kernel(step, n, param, grad, state);
+        block(ctx, 0, n);
         return;
     }
 #if DESCENT_HAVE_OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads)
 #endif
-    for (size_t b = 0; b < blocks; b++) {
-        const size_t start = block_start(b);
-        float *const slice[3] = {
-            state[0] ? state[0] + start : NULL,
-            state[1] ? state[1] + start : NULL,
-            state[2] ? state[2] + start : NULL,
-        };
-        kernel(step, block_length(n, b), param + start, grad + start, slice);
-    }
+    for (size_t b = 0; b < blocks; b++)
+        block(ctx, block_start(b), block_length(n, b));
+}
+
+typedef struct step_call {
+    descent_kernel_fn kernel;
+    const descent_step *step;
+    float *param;
+    const float *grad;
+    float *const *state;
+} step_call;
+
+static void step_block(void *ctx, size_t start, size_t len)
+{
+    const step_call *c = ctx;
+    float *const slice[3] = {
+        c->state[0] ? c->state[0] + start : NULL,
+        c->state[1] ? c->state[1] + start : NULL,
+        c->state[2] ? c->state[2] + start : NULL,
+    };
+    c->kernel(c->step, len, c->param + start, c->grad + start, slice);
+}
+
+void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
+                           size_t n, float *param, const float *grad,
+                           float *const state[3], int threads)
+{
+    step_call c = {kernel, step, param, grad, state};
+    descent_parallel_for_blocks(n, threads, step_block, &c);
 }
 
 size_t descent_parallel_first_nonfinite(descent_finite_fn check, size_t n, const float *x,

@@ -111,7 +111,7 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(CLI): $(CLI_OBJS) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIB) $(LIBS) -ldl
 
 $(BUILDDIR)/tests/%: tests/%.c tests/check.h $(LIB)
 	@mkdir -p $(@D)

@@ -25,7 +25,7 @@
  * sides, and the floats before a misaligned start must keep their values),
  * returns, and within a time limit.
  */
-#define _GNU_SOURCE /* strsignal via guarded.h users; MAP_ANONYMOUS */
+#define _GNU_SOURCE /* strsignal, MAP_ANONYMOUS */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -475,7 +475,8 @@ static void run_cases(validator *v, const vcase *cases, int count, double tolera
 static vcase make_case(check_kind check, int branch, size_t n, guard_side side, long steps,
                        long t0)
 {
-    return (vcase){.check = check, .branch = branch, .n = n, .offset = side == GUARD_AFTER ? n % 4 : 0,
+    return (vcase){.check = check, .branch = branch, .n = n,
+                   .offset = side == GUARD_AFTER ? n % 4 : 0,
                    .side = side, .seed = (unsigned)(n % 1000) + 1, .steps = steps, .t0 = t0};
 }
 
@@ -523,8 +524,8 @@ static int name_sort(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Replays one oracle file through the port; 0 if the file is not this
- * optimizer's. */
+/* Replays one oracle file through the port (nothing if the file is not
+ * this optimizer's: adam_* also matches adamw_* and adamax_*). */
 static void check_golden_file(validator *v, const char *path)
 {
     golden_file g;

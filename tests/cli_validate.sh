@@ -52,7 +52,8 @@ if [ -z "$rerun" ]; then
     fail "a failure prints a rerun command" "$out"
 else
     # shellcheck disable=SC2086 # the command line is words
-    expect 1 '^FAIL  branch default \(one case\) +1 cases' "the rerun command reproduces the failure" \
+    expect 1 '^FAIL  branch default \(one case\) +1 cases' \
+        "the rerun command reproduces the failure" \
         $run validate $rerun
 fi
 expect 0 '^PASS  branch amsgrad \(one case\)' "--case runs one case of a good port" \

@@ -111,7 +111,7 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(CLI): $(CLI_OBJS) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIB) $(LIBS) -ldl
 
 $(BUILDDIR)/tests/%: tests/%.c tests/check.h $(LIB)
 	@mkdir -p $(@D)
@@ -181,6 +181,36 @@ test check: all $(TEST_BINS) $(A64_ALL) $(BENCH_SELFTEST)
 	@BUILDDIR=$(BUILDDIR) GOLDEN_DIR=$(GOLDEN_DIR) QEMU_AARCH64="$(QEMU_AARCH64)" \
 	 HAVE_NEON_CROSS=$(HAVE_NEON_CROSS) SANITIZE=$(SANITIZE) VALGRIND="$(VALGRIND)" \
 	 FUZZ_TARGETS="$(if $(FUZZ_CC),$(if $(filter 1,$(SANITIZE)),,$(FUZZ_TARGETS)))" sh tests/run.sh
+
+# ---------------------------------------------------------------- example ports
+# examples/port/: Adam ports built as shared objects the way a user builds
+# one (make examples); tests/ports/: ports with one mistake each (a -D flag
+# per library) that tests/cli_validate.sh expects `descent validate` to fail.
+# Built without the sanitizers: a port is someone else's plain code.
+PORT_CFLAGS := -std=c11 -O2 -fPIC -shared -Iinclude
+PORT_HDRS := include/descent.h include/descent_optimizers.h
+ADAM_BROKEN := EPS_IN_SQRT TAIL WRITE_PAST READ_BEFORE WRITES_GRAD NO_AMSGRAD NAN_TO_ZERO \
+               LR_OFF L2_DECOUPLED NULL_STATE HANG CRASH
+EXAMPLE_PORTS := $(BUILDDIR)/examples/libadam_plain.so \
+                 $(if $(filter 1,$(HAVE_AVX512)),$(BUILDDIR)/examples/libadam_avx512.so)
+BROKEN_PORTS := $(ADAM_BROKEN:%=$(BUILDDIR)/tests/ports/libadam_broken_%.so) \
+                $(BUILDDIR)/tests/ports/libsgd_broken_NESTEROV_OLD.so \
+                $(BUILDDIR)/tests/ports/libsgd_broken_NONE.so
+$(BUILDDIR)/examples/libadam_plain.so: examples/port/adam_plain.c $(PORT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(PORT_CFLAGS) -o $@ $< -lm
+$(BUILDDIR)/examples/libadam_avx512.so: examples/port/adam_avx512.c $(PORT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(PORT_CFLAGS) $(AVX512_CFLAGS) -o $@ $< -lm
+$(BUILDDIR)/tests/ports/libadam_broken_%.so: tests/ports/adam_broken.c $(PORT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(PORT_CFLAGS) -D$* -o $@ $< -lm
+$(BUILDDIR)/tests/ports/libsgd_broken_%.so: tests/ports/sgd_broken.c $(PORT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(PORT_CFLAGS) -D$* -o $@ $< -lm
+.PHONY: examples
+examples: $(EXAMPLE_PORTS)
+test check: $(EXAMPLE_PORTS) $(BROKEN_PORTS)
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer targets (fuzz/*.c, built with clang when configure found

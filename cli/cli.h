@@ -16,6 +16,7 @@ typedef struct cli_command {
 int cmd_info(int argc, char **argv);
 int cmd_golden(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 /* Parses and checks `descent train` options like cmd_train, but loads and
  * trains nothing: 0, or EXIT_USAGE after the message (fuzz/cli_args.c). */
 int cmd_train_check(int argc, char **argv);

@@ -9,6 +9,7 @@ static const cli_command commands[] = {
     {"golden", "replay oracle files (../shared/golden) and compare", cmd_golden},
     {"train", "train a model (linear regression, Fashion-MNIST MLP, 2-D test functions)",
      cmd_train},
+    {"validate", "check an optimizer port (LIB.so:SYMBOL) against the reference", cmd_validate},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

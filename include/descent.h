@@ -285,6 +285,39 @@ descent_status descent_call_reference_signature(descent_optim_kind kind, descent
                                                 float *param, const float *grad,
                                                 float *const state[3], double *mu_product);
 
+/* ------------------------------------------------------- port validation
+ *
+ * descent_validate runs `port`, a function with the signature of kind's
+ * reference (the contract of the reference functions above: state arrays
+ * start at zero or at their initial value, unused ones are NULL, grad is
+ * read only, only elements 0..n-1 are touched), against the reference:
+ * every option branch of the registry at sizes 0..49, primes, 1000, 65537
+ * and 2^20 with misaligned starts, gradients from 1e-6 to 1e3 per element,
+ * denormals and zero steps, a start at t = 1e6, NaN/Inf gradients (the
+ * port's arrays must be non-finite exactly where the reference's are) and
+ * the oracle files of the optimizer, each case in a child process on arrays
+ * with inaccessible pages on both sides (a crash, a hang or a stray access
+ * is a FAIL line).  Per check it reports PASS/FAIL, the worst error (as a
+ * fraction of the agreement scale, and in ulp) and for a failure the
+ * smallest failing case as a command line that reruns it.  The tolerance is
+ * the registry's rtol (the oracle files': 1e-5 * S_t).
+ */
+typedef struct descent_validate_options {
+    const char *golden_dirs; /* ':'-separated folders with <optimizer>_*.txt, or NULL */
+    const char *only_case;   /* run only this case ("check=branch,branch=amsgrad,n=17,...") */
+    const char *port_name;   /* how the rerun command names the port ("LIB.so:SYMBOL") */
+    FILE *report;            /* the text report, or NULL */
+    FILE *json;              /* the same as JSON, or NULL */
+} descent_validate_options;
+/* The number of failed checks (0: the port agrees), or -1 for a usage error
+ * (unknown kind, NULL port, a bad only_case; descent_last_error says). */
+int descent_validate(descent_optim_kind kind, descent_ref_fn port,
+                     const descent_validate_options *opt);
+/* descent's own kernel of `isa` for `kind` behind the reference's
+ * signature, to validate it like a port (one kind at a time: a later call
+ * redirects the function returned before); NULL if not supported. */
+descent_ref_fn descent_isa_port(descent_optim_kind kind, descent_isa isa);
+
 /* ------------------------------------------------------ optimizer objects
  *
  * An optimizer owns its state for n parameters and steps them in place with

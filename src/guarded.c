@@ -172,6 +172,7 @@ run_result guarded_run(void (*fn)(void *ctx), void *ctx, const guarded_array *co
         r.outcome = RUN_FAULT;
         r.signal = note->signal;
         r.write = note->write;
+        r.fault_address = (unsigned long)note->address;
         locate(&r, note->address, arrays, narrays);
     } else if (WIFEXITED(status)) {
         r.outcome = RUN_EXIT;

@@ -58,6 +58,7 @@ typedef struct run_result {
     const char *fault_array; /* RUN_FAULT inside or next to one of the arrays, else NULL */
     long long fault_index;  /* element index relative to that array (-1, n, ...) */
     size_t fault_n;         /* that array's n */
+    unsigned long fault_address; /* RUN_FAULT: the address hit (near 0: a NULL pointer) */
 } run_result;
 
 /* Runs fn(ctx) in a child process, killing it after `seconds`.  arrays:

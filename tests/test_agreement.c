@@ -7,18 +7,10 @@
  * one step.  Sizes 0..65537 around the vector widths, with pointer offsets
  * that break the alignment of every array, over STEPS steps.
  *
- * Metric: after every step, |got_i - want_i| <= rtol * S_i, where
- *  - for the parameters, S_i is the largest |want_i| so far (its initial
- *    value included) plus the sum over the steps of |change of want_i|.
- *    Each step can add a few ulp of the values it combines, which are at
- *    most this large: a relative test per element that stays meaningful when
- *    a parameter crosses zero or a small one takes large steps;
- *  - for the state arrays, S_i is the largest |want| of the whole array so
- *    far (the S_t of ../shared/golden/README.md).  Per element, a state
- *    cannot be held to a relative bound: where the L2 weight decay wd*p
- *    nearly cancels g, the ~1e-7 relative difference the variants already
- *    have in p becomes a large relative difference in g^2, legitimately.
- *    A wrong state still shows: it moves the parameters, checked per element.
+ * Metric: src/agreement.h (the one definition, which descent validate uses
+ * too): per element of the parameters, |got - want| <= rtol * (largest |want|
+ * so far + sum of |changes|); for the state arrays, rtol * the largest |want|
+ * of the whole array so far.
  * rtol per optimizer is in its registry row, with the reason; the worst
  * ratio seen per optimizer and variant is printed, so the margin is visible.
  *
@@ -31,6 +23,7 @@
 #include <string.h>
 
 #include "../kernels/kernel.h"
+#include "agreement.h"
 #include "check.h"
 #include "descent.h"
 
@@ -149,8 +142,6 @@ static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
     float *magnitude = malloc((n + 1) * sizeof(float));
     float *grad_block = malloc((n + offset + 1) * sizeof(float));
     float *grad = grad_block + offset;
-    /* Per element and array: [0] largest |value|, [1] sum of |changes|, [2] previous value. */
-    double *track = calloc(4 * 3 * (n + 1), sizeof(double));
     for (size_t i = 0; i < n; i++) {
         init[i] = (float)normal();
         magnitude[i] = (float)pow(10.0, -6.0 + 9.0 * uniform());
@@ -159,22 +150,12 @@ static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
     arrays_init(&got, n, offset, &h, b->info, init);
     arrays_init(&want, n, offset, &h, b->info, init);
     const int states = b->info->state_count;
-    for (int k = 0; k <= states; k++) {
-        const float *w = k == 0 ? want.param : want.state[k - 1];
-        for (size_t i = 0; i < n; i++) {
-            double *tr = &track[((size_t)k * (n + 1) + i) * 3];
-            tr[0] = fabs(w[i]);
-            tr[2] = w[i];
-        }
-    }
+    const float *got_arrays[4] = {got.param, got.state[0], got.state[1], got.state[2]};
+    const float *want_arrays[4] = {want.param, want.state[0], want.state[1], want.state[2]};
+    agreement a; /* the metric of the header, src/agreement.c: the validator's too */
+    EXPECT(agreement_init(&a, n, 1 + states, want_arrays) == 0, "out of memory");
     const double rtol = b->info->rtol;
-    double worst_here = 0;
-    long bad_step = 0;
-    size_t bad_index = 0;
-    int bad_array = 0;
-    float bad_got = 0, bad_want = 0;
     double mu_product = 1.0;
-    double array_max[4] = {0, 0, 0, 0};
 
     const long steps = quick() ? QUICK_STEPS : STEPS;
     for (long t = 1; t <= steps; t++) {
@@ -185,44 +166,23 @@ static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
         ref(&step, n, want.param, grad, want.state);
         if (b->info->product_factor)
             mu_product *= b->info->product_factor(&h, t);
-        for (int k = 0; k <= states; k++) {
-            const float *g = k == 0 ? got.param : got.state[k - 1];
-            const float *w = k == 0 ? want.param : want.state[k - 1];
-            for (size_t i = 0; i < n; i++) {
-                double *tr = &track[((size_t)k * (n + 1) + i) * 3];
-                tr[0] = fmax(tr[0], fabs(w[i]));
-                tr[1] += fabs((double)w[i] - tr[2]);
-                tr[2] = w[i];
-                array_max[k] = fmax(array_max[k], tr[0]);
-            }
-            for (size_t i = 0; i < n; i++) {
-                const double *tr = &track[((size_t)k * (n + 1) + i) * 3];
-                const double scale = k == 0 ? tr[0] + tr[1] : array_max[k];
-                const double err = fabs((double)g[i] - (double)w[i]);
-                double ratio = scale > 0 ? err / scale : (err > 0 ? INFINITY : 0);
-                if (isnan(err))
-                    ratio = (isnan(g[i]) && isnan(w[i])) ? 0 : INFINITY;
-                if (ratio > worst_here) {
-                    worst_here = ratio, bad_step = t, bad_index = i, bad_array = k;
-                    bad_got = g[i], bad_want = w[i];
-                }
-            }
-        }
+        agreement_step(&a, t, got_arrays, want_arrays);
     }
+    const double worst_here = a.worst;
     if (worst_here > worst[isa][kind])
         worst[isa][kind] = worst_here;
     EXPECT(worst_here <= rtol,
            "%s %s/%s n=%zu offset=%zu: %s[%zu] at step %ld: got %.9g want %.9g "
            "(error %.3g of its scale > rtol %.1g)",
            descent_isa_name(isa), b->info->name, b->b->name, n, offset,
-           bad_array == 0 ? "param" : b->info->states[bad_array - 1].name,
-           bad_index, bad_step, bad_got, bad_want, worst_here, rtol);
+           a.worst_array == 0 ? "param" : b->info->states[a.worst_array - 1].name,
+           a.worst_index, a.worst_step, a.worst_got, a.worst_want, worst_here, rtol);
+    agreement_free(&a);
     arrays_free(&got);
     arrays_free(&want);
     free(init);
     free(magnitude);
     free(grad_block);
-    free(track);
 }
 
 static descent_isa current_isa;

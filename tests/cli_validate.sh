@@ -1,0 +1,91 @@
+#!/bin/sh
+# `descent validate`: the example ports (examples/port/) pass, exit 0; each
+# broken port (tests/ports/, one mistake per -D flag) exits 1 with a FAIL
+# line naming the check it broke and the reason; usage errors exit 2; the
+# printed rerun command reproduces a failure on its own; --json writes the
+# report; descent's own kernels pass through the same tester (--isa).
+. "$(dirname "$0")/tap.sh"
+descent=$BUILDDIR/descent
+ports=$BUILDDIR/tests/ports
+examples=$BUILDDIR/examples
+require_built "$descent" "$examples/libadam_plain.so" "$ports/libadam_broken_TAIL.so"
+if command -v timeout >/dev/null 2>&1; then run="timeout 120 $descent"; else run=$descent; fi
+
+expect 0 '^validate adam: [0-9]+ passed, 0 failed' "the plain C Adam port passes" \
+    $run validate --optimizer adam "$examples/libadam_plain.so:adam_plain"
+if ! grep -q '^flags.* avx512f' /proc/cpuinfo 2>/dev/null; then
+    skip "the AVX-512 Adam port passes" "this CPU has no AVX-512F"
+elif [ ! -f "$examples/libadam_avx512.so" ]; then
+    skip "the AVX-512 Adam port passes" "the compiler has no AVX-512 (configure)"
+else
+    expect 0 '^validate adam: [0-9]+ passed, 0 failed' "the AVX-512 Adam port passes" \
+        $run validate --optimizer adam "$examples/libadam_avx512.so:adam_avx512"
+fi
+expect 0 '^validate sgd: [0-9]+ passed, 0 failed' "a correct SGD port passes" \
+    $run validate --optimizer sgd "$ports/libsgd_broken_NONE.so:sgd_broken"
+
+# broken FLAG PATTERN: the Adam port built with -DFLAG exits 1, the report
+# matching PATTERN (its FAIL line or the reason under it).
+broken() {
+    expect 1 "$2" "broken port $1 fails: $2" \
+        $run validate --optimizer adam "$ports/libadam_broken_$1.so:adam_broken"
+}
+broken EPS_IN_SQRT '^FAIL  branch default .*'
+broken TAIL '^FAIL  branch default'
+broken WRITE_PAST 'the port wrote element [0-9]+ of param, outside'
+broken READ_BEFORE 'the port read element -1 of grad, outside'
+broken WRITES_GRAD 'the port wrote element 0 of grad, which is read-only'
+broken NO_AMSGRAD '^FAIL  branch amsgrad'
+broken NAN_TO_ZERO '^FAIL  nonfinite'
+broken LR_OFF '^FAIL  branch default'
+broken L2_DECOUPLED '^FAIL  branch weight_decay'
+broken NULL_STATE 'the port dereferenced a NULL pointer'
+broken HANG 'the port did not return within the time limit'
+broken CRASH 'the port was killed by (Aborted|SIGABRT)'
+expect 1 '^FAIL  branch nesterov' "SGD with Nesterov on the old buffer fails its nesterov branch" \
+    $run validate --optimizer sgd "$ports/libsgd_broken_NESTEROV_OLD.so:sgd_broken"
+
+# The rerun line of a failure runs that one case and fails the same way.
+out=$($run validate --optimizer adam "$ports/libadam_broken_LR_OFF.so:adam_broken" 2>&1)
+rerun=$(printf '%s\n' "$out" | sed -n 's/^ *rerun: descent validate //p' | head -n 1)
+if [ -z "$rerun" ]; then
+    fail "a failure prints a rerun command" "$out"
+else
+    # shellcheck disable=SC2086 # the command line is words
+    expect 1 '^FAIL  branch default \(one case\) +1 cases' \
+        "the rerun command reproduces the failure" \
+        $run validate $rerun
+fi
+expect 0 '^PASS  branch amsgrad \(one case\)' "--case runs one case of a good port" \
+    $run validate --optimizer adam "$examples/libadam_plain.so:adam_plain" \
+    --case check=branch,branch=amsgrad,n=17,offset=1,seed=3,steps=5
+
+# --json: the whole report through the project's output writer.
+expect 1 '^validate adam:' "--json with a failing port" \
+    $run validate --optimizer adam "$ports/libadam_broken_TAIL.so:adam_broken" --json "$tmp/r.json"
+if grep -q '"result": "FAIL"' "$tmp/r.json" && grep -q '"rerun": "descent validate' "$tmp/r.json" &&
+    { ! command -v python3 >/dev/null 2>&1 || python3 -m json.tool "$tmp/r.json" >/dev/null; }; then
+    pass "--json writes a valid report with the failure and its rerun command"
+else
+    fail "--json writes a valid report" "$(head -c 600 "$tmp/r.json" 2>&1)"
+fi
+
+# Usage errors: 2, one message.
+expect 2 'has no symbol' "a missing symbol is a usage error" \
+    $run validate --optimizer adam "$examples/libadam_plain.so:no_such_symbol"
+expect 2 'cannot load' "a missing library is a usage error" \
+    $run validate --optimizer adam "$tmp/none.so:f"
+expect 2 "unknown optimizer" "an unknown optimizer is a usage error" \
+    $run validate --optimizer adamz "$examples/libadam_plain.so:adam_plain"
+expect 2 'is not LIB.so:SYMBOL' "a port without :SYMBOL is a usage error" \
+    $run validate --optimizer adam "$examples/libadam_plain.so"
+expect 2 '--case: .*not a number' "a bad --case is a usage error" \
+    $run validate --optimizer adam "$examples/libadam_plain.so:adam_plain" --case n=x
+expect 2 'required' "--optimizer is required" $run validate "$examples/libadam_plain.so:adam_plain"
+
+# descent's own best kernels, behind the reference signature, pass the same tester.
+for o in sgd adam adamw rmsprop adagrad adadelta adamax nadam radam; do
+    expect 0 "^validate $o: [0-9]+ passed, 0 failed" "descent's best $o kernel passes validate" \
+        $run validate --optimizer "$o" --isa best
+done
+[ "$failures" -eq 0 ]

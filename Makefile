@@ -191,7 +191,7 @@ PORT_CFLAGS := -std=c11 -O2 -fPIC -shared -Iinclude
 PORT_HDRS := include/descent.h include/descent_optimizers.h
 ADAM_BROKEN := EPS_IN_SQRT TAIL WRITE_PAST READ_BEFORE WRITES_GRAD NO_AMSGRAD NAN_TO_ZERO \
                LR_OFF L2_DECOUPLED NULL_STATE HANG CRASH
-EXAMPLE_PORTS := $(BUILDDIR)/examples/libadam_plain.so \
+EXAMPLE_PORTS := $(BUILDDIR)/examples/libadam_plain.so $(BUILDDIR)/examples/libadam_plain_fused.so \
                  $(if $(filter 1,$(HAVE_AVX512)),$(BUILDDIR)/examples/libadam_avx512.so)
 BROKEN_PORTS := $(ADAM_BROKEN:%=$(BUILDDIR)/tests/ports/libadam_broken_%.so) \
                 $(BUILDDIR)/tests/ports/libsgd_broken_NESTEROV_OLD.so \
@@ -199,6 +199,10 @@ BROKEN_PORTS := $(ADAM_BROKEN:%=$(BUILDDIR)/tests/ports/libadam_broken_%.so) \
 $(BUILDDIR)/examples/libadam_plain.so: examples/port/adam_plain.c $(PORT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(PORT_CFLAGS) -o $@ $< -lm
+# The same with every sum of a product fused, as PyTorch's CPU kernels do.
+$(BUILDDIR)/examples/libadam_plain_fused.so: examples/port/adam_plain.c $(PORT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(PORT_CFLAGS) -DFUSED -o $@ $< -lm
 $(BUILDDIR)/examples/libadam_avx512.so: examples/port/adam_avx512.c $(PORT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(PORT_CFLAGS) $(AVX512_CFLAGS) -o $@ $< -lm

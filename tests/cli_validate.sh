@@ -13,6 +13,10 @@ if command -v timeout >/dev/null 2>&1; then run="timeout 120 $descent"; else run
 
 expect 0 '^validate adam: [0-9]+ passed, 0 failed' "the plain C Adam port passes" \
     $run validate --optimizer adam "$examples/libadam_plain.so:adam_plain"
+# Rounded as PyTorch rounds (g + wd*p and the first moment fused): just as
+# right, though it differs from the reference where g + wd*p cancels.
+expect 0 '^validate adam: [0-9]+ passed, 0 failed' "the plain C Adam port with fused sums passes" \
+    $run validate --optimizer adam "$examples/libadam_plain_fused.so:adam_plain"
 if ! grep -q '^flags.* avx512f' /proc/cpuinfo 2>/dev/null; then
     skip "the AVX-512 Adam port passes" "this CPU has no AVX-512F"
 elif [ ! -f "$examples/libadam_avx512.so" ]; then

@@ -25,9 +25,17 @@ void adam_plain(const descent_hparams *h, long t, size_t n, float *param, const 
     const float eps = (float)h->eps, wd = (float)h->weight_decay;
     for (size_t i = 0; i < n; i++) {
         float g = grad[i];
+#ifdef FUSED
+        /* -DFUSED: every sum of a product as one fused multiply-add, as
+         * PyTorch's CPU kernels form them (g.add(p, alpha=wd), lerp) */
+        if (h->weight_decay != 0)
+            g = fmaf(wd, param[i], g);
+        exp_avg[i] = fmaf(one_minus_beta1, g, beta1 * exp_avg[i]);
+#else
         if (h->weight_decay != 0)
             g = g + wd * param[i]; /* L2: Adam adds the decay to the gradient */
         exp_avg[i] = beta1 * exp_avg[i] + one_minus_beta1 * g;
+#endif
         /* PyTorch's addcmul is one fused multiply-add */
         exp_avg_sq[i] = fmaf(one_minus_beta2 * g, g, beta2 * exp_avg_sq[i]);
         float second = exp_avg_sq[i];

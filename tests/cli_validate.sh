@@ -92,4 +92,10 @@ for o in sgd adam adamw rmsprop adagrad adadelta adamax nadam radam; do
     expect 0 "^validate $o: [0-9]+ passed, 0 failed" "descent's best $o kernel passes validate" \
         $run validate --optimizer "$o" --isa best
 done
+
+# The example port benchmarked beside descent's own Adam rows.
+expect 0 '^BM_step/adam/port:adam_plain/L1/[0-9]+/real_time/threads:1 .*ceiling_fraction=' \
+    "the plain C Adam port's BM_step row, with its ceiling fraction" \
+    "$BUILDDIR/descent-bench" --port "adam=$examples/libadam_plain.so:adam_plain" \
+    --benchmark_filter='BM_step/adam/port:adam_plain/L1/' --benchmark_min_time=0.01s
 [ "$failures" -eq 0 ]

@@ -23,6 +23,10 @@
  * after 0.1 s of work: a short run on a busy machine never pays for it,
  * and a long run on an idle one loses little. */
 #define FIRST_TRY_SECONDS 5e-3
+/* A try is this many calls in a row, of which the fastest counts: the
+ * first call on all threads after a while on one wakes workers that went
+ * to sleep, which is not what all threads cost. */
+#define TRY_CALLS 2
 
 void thread_tuner_init(thread_tuner *t)
 {
@@ -42,10 +46,19 @@ int thread_tuner_choose(const thread_tuner *t)
 {
     if (t->samples[0] < WARMUP_SINGLE)
         return 0;
-    if (t->calls_since_probe >= MIN_GAP &&
-        t->seconds_since_probe >= PROBE_RATIO * t->last_seconds[!t->choice])
+    if (t->try_calls > 0 ||
+        (t->calls_since_probe >= MIN_GAP &&
+         t->seconds_since_probe >= PROBE_RATIO * t->last_seconds[!t->choice]))
         return !t->choice;
     return t->choice;
+}
+
+/* From now on, c is run; the calls since the last try count from 0. */
+static void run_from_now(thread_tuner *t, int c)
+{
+    t->choice = c;
+    t->calls_since_probe = 0;
+    t->seconds_since_probe = 0;
 }
 
 void thread_tuner_record(thread_tuner *t, int c, double seconds, double units)
@@ -53,25 +66,34 @@ void thread_tuner_record(thread_tuner *t, int c, double seconds, double units)
     if (c < 0 || c > 1 || !(units > 0))
         return;
     const double cost = seconds / units;
-    t->last_seconds[c] = seconds;
-    if (c != t->choice) {
-        /* a try: its cost replaces the stale one (the machine may have
-         * changed since the last), and the cheaper one is run from now */
-        t->cost[c] = cost;
-        t->choice = t->cost[1] < t->cost[0];
-        t->calls_since_probe = 0;
-        t->seconds_since_probe = 0;
-    } else {
-        if (t->samples[c] == 0)
-            t->cost[c] = cost;
-        else if (t->samples[c] < WARMUP_SINGLE) /* warm-up: the fastest */
-            t->cost[c] = cost < t->cost[c] ? cost : t->cost[c];
-        else /* smoothed: one slow call (an interrupt) does not flip it */
-            t->cost[c] = 0.75 * t->cost[c] + 0.25 * cost;
-        t->calls_since_probe++;
-        t->seconds_since_probe += seconds;
-    }
     t->samples[c]++;
+    if (c != t->choice) {
+        /* a try: the fastest of its calls replaces the stale cost (the
+         * machine may have changed since the last), and the cheaper one
+         * is run from now; what the whole try took paces the next one */
+        t->try_cost = t->try_calls && t->try_cost < cost ? t->try_cost : cost;
+        t->try_seconds = (t->try_calls ? t->try_seconds : 0) + seconds;
+        if (++t->try_calls < TRY_CALLS)
+            return;
+        t->try_calls = 0;
+        t->cost[c] = t->try_cost;
+        t->last_seconds[c] = t->try_seconds;
+        run_from_now(t, t->cost[1] < t->cost[0]);
+        return;
+    }
+    t->last_seconds[c] = seconds;
+    if (t->samples[c] == 1)
+        t->cost[c] = cost;
+    else if (t->samples[c] <= WARMUP_SINGLE) /* warm-up: the fastest */
+        t->cost[c] = cost < t->cost[c] ? cost : t->cost[c];
+    else /* smoothed: one slow call (an interrupt) does not flip it */
+        t->cost[c] = 0.75 * t->cost[c] + 0.25 * cost;
+    t->calls_since_probe++;
+    t->seconds_since_probe += seconds;
+    /* Worse now than the other was when last measured (another process
+     * took a core): switch at once rather than wait for a try. */
+    if (t->samples[!c] > 0 && t->cost[c] > t->cost[!c])
+        run_from_now(t, !c);
 }
 
 thread_plan thread_tuner_plan(thread_tuner *t, int fixed)

@@ -12,9 +12,11 @@
  * starts or stops: once the calls since the last try took 20 times what
  * the other choice's last call took (and at least 8 calls), which keeps
  * the cost of trying under about 5% even where the other choice is a
- * hundred times slower.  It starts on 1 thread; the first try of all
- * threads, whose cost is not known yet, is assumed to cost a scheduler
- * time slice (5 ms), so it comes after 0.1 s of work.
+ * hundred times slower.  A try is two calls, the faster counting (the
+ * first wakes sleeping workers), and a choice that becomes worse than the
+ * other's last measurement is left at once.  It starts on 1 thread; the
+ * first try of all threads, whose cost is not known yet, is assumed to
+ * cost a scheduler time slice (5 ms), so it comes after 0.1 s of work.
  * Results do not depend on the choice: every kernel gives the same bits for
  * any thread count.  An explicit thread count (set_threads N > 0) is used
  * as it is.
@@ -29,6 +31,8 @@ typedef struct thread_tuner {
     int choice;             /* the one run between probes */
     long calls_since_probe;
     double seconds_since_probe;
+    int try_calls;      /* calls of the try under way (0: none) */
+    double try_cost, try_seconds; /* its fastest call's cost, its total time */
 } thread_tuner;
 
 /* A call's plan: the threads to run it on and what to report afterwards. */

@@ -191,11 +191,14 @@ PORT_CFLAGS := -std=c11 -O2 -fPIC -shared -Iinclude
 PORT_HDRS := include/descent.h include/descent_optimizers.h
 ADAM_BROKEN := EPS_IN_SQRT TAIL WRITE_PAST READ_BEFORE WRITES_GRAD NO_AMSGRAD NAN_TO_ZERO \
                LR_OFF L2_DECOUPLED NULL_STATE HANG CRASH
+SGEMM_BROKEN := IGNORE_BETA IGNORE_TRANSB K_TAIL WRITE_PAST READS_C
 EXAMPLE_PORTS := $(BUILDDIR)/examples/libadam_plain.so $(BUILDDIR)/examples/libadam_plain_fused.so \
                  $(if $(filter 1,$(HAVE_AVX512)),$(BUILDDIR)/examples/libadam_avx512.so)
 BROKEN_PORTS := $(ADAM_BROKEN:%=$(BUILDDIR)/tests/ports/libadam_broken_%.so) \
                 $(BUILDDIR)/tests/ports/libsgd_broken_NESTEROV_OLD.so \
-                $(BUILDDIR)/tests/ports/libsgd_broken_NONE.so
+                $(BUILDDIR)/tests/ports/libsgd_broken_NONE.so \
+                $(BUILDDIR)/tests/ports/libsgemm_port.so \
+                $(SGEMM_BROKEN:%=$(BUILDDIR)/tests/ports/libsgemm_broken_%.so)
 $(BUILDDIR)/examples/libadam_plain.so: examples/port/adam_plain.c $(PORT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(PORT_CFLAGS) -o $@ $< -lm
@@ -212,6 +215,12 @@ $(BUILDDIR)/tests/ports/libadam_broken_%.so: tests/ports/adam_broken.c $(PORT_HD
 $(BUILDDIR)/tests/ports/libsgd_broken_%.so: tests/ports/sgd_broken.c $(PORT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(PORT_CFLAGS) -D$* -o $@ $< -lm
+$(BUILDDIR)/tests/ports/libsgemm_port.so: tests/ports/sgemm_port.c
+	@mkdir -p $(@D)
+	$(CC) $(PORT_CFLAGS) -o $@ $<
+$(BUILDDIR)/tests/ports/libsgemm_broken_%.so: tests/ports/sgemm_port.c
+	@mkdir -p $(@D)
+	$(CC) $(PORT_CFLAGS) -D$* -o $@ $<
 .PHONY: examples
 examples: $(EXAMPLE_PORTS)
 test check: $(EXAMPLE_PORTS) $(BROKEN_PORTS)

@@ -2,7 +2,8 @@
  * descent validate — checks an optimizer port (a function in a shared
  * library with the signature of the optimizer's reference, descent.h)
  * against the reference with descent_validate, or descent's own kernel of
- * one ISA (--isa) through the same tester.
+ * one ISA (--isa) through the same tester; or a GEMM of cblas_sgemm's
+ * signature (--gemm) with descent_validate_gemm.
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: descent validate --optimizer NAME (LIB.so:SYMBOL | --isa ISA)\n"
             "                        [--json FILE] [--golden-dir DIR[:DIR...]] [--case SPEC]\n"
+            "       descent validate --gemm LIB.so:SYMBOL [--json FILE] [--golden-dir DIRS]\n"
+            "                        [--case SPEC]\n"
             "\n"
             "Runs the port against descent's reference for every option branch, many sizes,\n"
             "misaligned starts, extreme and non-finite gradients and the oracle files, each\n"
@@ -27,14 +30,19 @@ static void usage(FILE *out)
             "                    radam\n"
             "  LIB.so:SYMBOL     the port: a function with the reference's signature\n"
             "  --isa ISA         validate descent's own kernel of ISA instead\n"
+            "  --gemm LIB.so:SYMBOL  a row-major sgemm with cblas_sgemm's signature, against\n"
+            "                    a double-precision product (transposes, alpha, beta, padded\n"
+            "                    strides, edge sizes, the MLP's products, MLP oracle files\n"
+            "                    and gradients with the port doing every product)\n"
             "  --json FILE       write the full report as JSON\n"
             "  --golden-dir DIRS oracle-file folders (default: $GOLDEN_DIR/optim:tests/golden,\n"
-            "                    GOLDEN_DIR defaulting to ../shared/golden)\n"
+            "                    --gemm: $GOLDEN_DIR/mlp, GOLDEN_DIR defaulting to\n"
+            "                    ../shared/golden)\n"
             "  --case SPEC       run one case only, as printed after 'rerun:'\n");
 }
 
 typedef struct validate_args {
-    const char *optimizer, *port, *isa, *json, *golden, *only_case;
+    const char *optimizer, *port, *isa, *gemm, *json, *golden, *only_case;
 } validate_args;
 
 static int parse(int argc, char **argv, validate_args *a)
@@ -43,6 +51,7 @@ static int parse(int argc, char **argv, validate_args *a)
         const char *arg = argv[i];
         const char **slot = cli_is_flag(arg, "--optimizer")    ? &a->optimizer
                             : cli_is_flag(arg, "--isa")        ? &a->isa
+                            : cli_is_flag(arg, "--gemm")       ? &a->gemm
                             : cli_is_flag(arg, "--json")       ? &a->json
                             : cli_is_flag(arg, "--golden-dir") ? &a->golden
                             : cli_is_flag(arg, "--case")       ? &a->only_case
@@ -66,6 +75,11 @@ static int parse(int argc, char **argv, validate_args *a)
             a->port = arg;
         }
     }
+    if (a->gemm && (a->optimizer || a->port || a->isa))
+        return cli_error("validate: --gemm LIB.so:SYMBOL takes no --optimizer, --isa or "
+                         "other port"), -1;
+    if (a->gemm)
+        return 0;
     if (!a->optimizer)
         return cli_error("validate: --optimizer NAME is required"), -1;
     if (!a->port == !a->isa)
@@ -112,12 +126,67 @@ static descent_ref_fn load_port(const char *spec, void **handle)
     return fn;
 }
 
+/* Runs the validator on opt (kind < 0: the GEMM port gemm) and writes the
+ * JSON file; the exit status. */
+static int run_validator(const validate_args *a, int kind, descent_ref_fn fn,
+                         descent_sgemm_fn gemm, descent_validate_options opt)
+{
+    descent_outfile *json = NULL;
+    if (a->json && descent_outfile_open(a->json, &json) != DESCENT_OK) {
+        cli_error("validate: --json: %s", descent_last_error());
+        return EXIT_USAGE;
+    }
+    opt.report = stdout;
+    opt.json = json ? descent_outfile_stream(json) : NULL;
+    const int failed = kind < 0 ? descent_validate_gemm(gemm, &opt)
+                                : descent_validate((descent_optim_kind)kind, fn, &opt);
+    int status = failed < 0 ? EXIT_USAGE : failed > 0 ? 1 : 0;
+    if (failed < 0)
+        cli_error("validate: %s", descent_last_error());
+    if (json) {
+        if (failed < 0)
+            descent_outfile_discard(json);
+        else if (descent_outfile_commit(json) != DESCENT_OK) {
+            cli_error("validate: --json: %s", descent_last_error());
+            status = EXIT_USAGE;
+        }
+    }
+    return status;
+}
+
+/* The golden folders: --golden-dir, or $GOLDEN_DIR/<sub> (../shared/golden). */
+static const char *golden_dirs(const validate_args *a, const char *sub, char *buf, size_t len)
+{
+    if (a->golden)
+        return a->golden;
+    const char *env = getenv("GOLDEN_DIR");
+    snprintf(buf, len, "%s/%s", env && *env ? env : "../shared/golden", sub);
+    return buf;
+}
+
+static int validate_gemm(const validate_args *a)
+{
+    void *handle = NULL;
+    const descent_ref_fn fn = load_port(a->gemm, &handle);
+    if (!fn)
+        return EXIT_USAGE;
+    char golden[4096];
+    const descent_validate_options opt = {.golden_dirs = golden_dirs(a, "mlp", golden,
+                                                                     sizeof golden),
+                                          .only_case = a->only_case, .port_name = a->gemm};
+    const int status = run_validator(a, -1, NULL, (descent_sgemm_fn)fn, opt);
+    dlclose(handle);
+    return status;
+}
+
 int cmd_validate(int argc, char **argv)
 {
     validate_args a = {0};
     const int parsed = parse(argc, argv, &a);
     if (parsed != 0)
         return parsed > 0 ? 0 : (usage(stderr), EXIT_USAGE);
+    if (a.gemm)
+        return validate_gemm(&a);
     descent_optim_kind kind;
     if (descent_optim_from_name(a.optimizer, &kind) != DESCENT_OK) {
         cli_error("validate: %s", descent_last_error());
@@ -139,36 +208,11 @@ int cmd_validate(int argc, char **argv)
         return EXIT_USAGE;
     }
     char golden[4096];
-    if (!a.golden) {
-        const char *env = getenv("GOLDEN_DIR");
-        snprintf(golden, sizeof golden, "%s/optim:tests/golden",
-                 env && *env ? env : "../shared/golden");
-        a.golden = golden;
-    }
-    descent_outfile *json = NULL;
-    if (a.json && descent_outfile_open(a.json, &json) != DESCENT_OK) {
-        cli_error("validate: --json: %s", descent_last_error());
-        if (handle)
-            dlclose(handle);
-        return EXIT_USAGE;
-    }
-    const descent_validate_options opt = {.golden_dirs = a.golden,
+    const descent_validate_options opt = {.golden_dirs = golden_dirs(&a, "optim:tests/golden",
+                                                                     golden, sizeof golden),
                                           .only_case = a.only_case,
-                                          .port_name = a.isa ? label : a.port,
-                                          .report = stdout,
-                                          .json = json ? descent_outfile_stream(json) : NULL};
-    const int failed = descent_validate(kind, fn, &opt);
-    int status = failed < 0 ? EXIT_USAGE : failed > 0 ? 1 : 0;
-    if (failed < 0)
-        cli_error("validate: %s", descent_last_error());
-    if (json) {
-        if (failed < 0)
-            descent_outfile_discard(json);
-        else if (descent_outfile_commit(json) != DESCENT_OK) {
-            cli_error("validate: --json: %s", descent_last_error());
-            status = EXIT_USAGE;
-        }
-    }
+                                          .port_name = a.isa ? label : a.port};
+    const int status = run_validator(&a, (int)kind, fn, NULL, opt);
     if (handle)
         dlclose(handle);
     return status;

@@ -544,6 +544,18 @@ typedef void (*descent_sgemm_fn)(int order, int transa, int transb, int m, int n
  * results then agree with the MLP's own within the usual tolerance, not
  * bit for bit, and the thread-count determinism is fn's. */
 descent_status descent_mlp_set_sgemm(descent_mlp *mlp, descent_sgemm_fn fn);
+/* descent_validate_gemm checks `port` (a row-major descent_sgemm_fn) as
+ * descent_validate checks an optimizer port: against a double-precision
+ * product for the four transpose pairs, alpha and beta in {0, 1, other}
+ * (beta = 0 must not read C, which holds NaN), padded lda/ldb/ldc whose
+ * padding must stay untouched, m, n, k from 0 to 65 around register tiles,
+ * the products of a 784-128-10 MLP, then the MLP oracle files of
+ * opt->golden_dirs (mlp_*.txt) and the MLP gradient with the port doing
+ * every product; each case in a child process on guarded arrays.  The
+ * bound: |err| <= (k+2) 2^-23 (|alpha| sum_p |a_ip||b_pj| + |beta c_ij|).
+ * Returns the number of failed checks, or -1 for a usage error (a bad
+ * opt->only_case, NULL port; descent_last_error says). */
+int descent_validate_gemm(descent_sgemm_fn port, const descent_validate_options *opt);
 
 /* ------------------------------------------------------------ OpenMP layer */
 

@@ -40,6 +40,7 @@
 #include "golden.h"
 #include "guarded.h"
 #include "internal.h"
+#include "validate_report.h"
 
 #define GOLDEN_RTOL 1e-5 /* ../shared/golden/README.md */
 #define LARGE_T 1000000L
@@ -81,25 +82,10 @@ typedef struct validator {
     descent_ref_fn port;
     const descent_validate_options *opt;
     case_result *shared;
-    int passed, failed;
-    int json_first;
+    validate_report rep;
 } validator;
 
-/* ------------------------------------------------------------ random data */
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-static double rng_uniform(uint64_t *s) { return (double)(rng_next(s) >> 11) * 0x1.0p-53; }
-static double rng_normal(uint64_t *s)
-{
-    const double u = rng_uniform(s), v = rng_uniform(s);
-    return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
-}
+/* ------------------------------------------------- hyperparameters, data */
 
 static descent_hparams case_hparams(const validator *v, const vcase *c)
 {
@@ -406,7 +392,7 @@ static int run_case(validator *v, const vcase *c, double tolerance, check_outcom
     return ok;
 }
 
-static void json_string(FILE *f, const char *s)
+void validate_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
     for (; *s; s++) {
@@ -419,6 +405,7 @@ static void json_string(FILE *f, const char *s)
     }
     fputc('"', f);
 }
+#define json_string validate_json_string
 
 static void json_number(FILE *f, double x)
 {
@@ -428,9 +415,58 @@ static void json_number(FILE *f, double x)
         fputs("null", f);
 }
 
+void validate_report_line(validate_report *r, const validate_line *l)
+{
+    FILE *rep = r->text, *js = r->json;
+    if (rep) {
+        fprintf(rep, "%s  %-32s %4d cases  worst %.2e %s, %lld ulp (tolerance %.3g)\n",
+                l->failed ? "FAIL" : "PASS", l->name, l->cases, l->worst, l->unit,
+                l->worst_ulps, l->tolerance);
+        if (l->failed)
+            fprintf(rep, "      smallest failing case: %s\n      %s\n"
+                         "      %s: %s\n      rerun: %s\n",
+                    l->spec, l->what, l->detail_label, l->detail, l->rerun);
+    }
+    if (js) {
+        fprintf(js, "%s\n    {\"check\": ", r->json_first ? "" : ",");
+        r->json_first = 0;
+        json_string(js, l->name);
+        fprintf(js, ", \"result\": \"%s\", \"cases\": %d, \"worst_rel\": ",
+                l->failed ? "FAIL" : "PASS", l->cases);
+        json_number(js, l->worst);
+        fprintf(js, ", \"worst_ulp\": %lld, \"tolerance\": ", l->worst_ulps);
+        json_number(js, l->tolerance);
+        if (l->failed) {
+            fputs(", \"failure\": {\"case\": ", js);
+            json_string(js, l->spec);
+            fputs(", \"what\": ", js);
+            json_string(js, l->what);
+            fprintf(js, ", \"%s\": ", l->detail_label);
+            json_string(js, l->detail);
+            fputs(", \"rerun\": ", js);
+            json_string(js, l->rerun);
+            fputc('}', js);
+        }
+        fputc('}', js);
+    }
+    if (l->failed)
+        r->failed++;
+    else
+        r->passed++;
+}
+
+void validate_report_end(validate_report *r, const char *name, double seconds)
+{
+    if (r->text)
+        fprintf(r->text, "validate %s: %d passed, %d failed (%.2f s)\n", name, r->passed,
+                r->failed, seconds);
+    if (r->json)
+        fprintf(r->json, "\n  ],\n  \"passed\": %d,\n  \"failed\": %d,\n  \"seconds\": "
+                         "%.3f\n}\n", r->passed, r->failed, seconds);
+}
+
 static void report_check(validator *v, const char *name, const check_outcome *o)
 {
-    FILE *rep = v->opt->report, *js = v->opt->json;
     char spec[512] = "", rerun[1024] = "", settings[256] = "";
     if (o->failed) {
         case_spec(v, &o->failing, spec, sizeof spec);
@@ -444,42 +480,13 @@ static void report_check(validator *v, const char *name, const check_outcome *o)
                          ? v->info->branches[o->failing.branch].settings : "none",
                      v->info->name);
     }
-    if (rep) {
-        fprintf(rep, "%s  %-32s %4d cases  worst %.2e of scale, %lld ulp (tolerance %.0e)\n",
-                o->failed ? "FAIL" : "PASS", name, o->cases, o->worst,
-                o->worst_ulps, o->tolerance);
-        if (o->failed)
-            fprintf(rep, "      smallest failing case: %s\n      %s\n"
-                         "      hyperparameters: %s\n      rerun: %s\n",
-                    spec, o->what, settings, rerun);
-    }
-    if (js) {
-        fprintf(js, "%s\n    {\"check\": ", v->json_first ? "" : ",");
-        v->json_first = 0;
-        json_string(js, name);
-        fprintf(js, ", \"result\": \"%s\", \"cases\": %d, \"worst_rel\": ",
-                o->failed ? "FAIL" : "PASS", o->cases);
-        json_number(js, o->worst);
-        fprintf(js, ", \"worst_ulp\": %lld, \"tolerance\": ",
-                o->worst_ulps);
-        json_number(js, o->tolerance);
-        if (o->failed) {
-            fputs(", \"failure\": {\"case\": ", js);
-            json_string(js, spec);
-            fputs(", \"what\": ", js);
-            json_string(js, o->what);
-            fputs(", \"hyperparameters\": ", js);
-            json_string(js, settings);
-            fputs(", \"rerun\": ", js);
-            json_string(js, rerun);
-            fputc('}', js);
-        }
-        fputc('}', js);
-    }
-    if (o->failed)
-        v->failed++;
-    else
-        v->passed++;
+    const validate_line line = {.name = name, .failed = o->failed, .cases = o->cases,
+                                .worst = o->worst, .unit = "of scale",
+                                .worst_ulps = o->worst_ulps, .tolerance = o->tolerance,
+                                .spec = spec, .what = o->what,
+                                .detail_label = "hyperparameters", .detail = settings,
+                                .rerun = rerun};
+    validate_report_line(&v->rep, &line);
 }
 
 /* ------------------------------------------------------------ the checks */
@@ -679,7 +686,7 @@ static int run_one_case(validator *v, const char *spec)
         return -1;
     if (c.check == CHECK_GOLDEN) {
         check_golden_file(v, file);
-        return v->failed;
+        return v->rep.failed;
     }
     check_outcome o = {0};
     run_cases(v, &c, 1, v->info->rtol, &o);
@@ -687,7 +694,7 @@ static int run_one_case(validator *v, const char *spec)
     snprintf(name, sizeof name, "%s %s (one case)", check_names[c.check],
              v->info->branches[c.branch].name);
     report_check(v, name, &o);
-    return v->failed;
+    return v->rep.failed;
 }
 
 /* ------------------------------------------------------------ the entry */
@@ -699,7 +706,8 @@ int descent_validate(descent_optim_kind kind, descent_ref_fn port,
     if (!info || !port || !opt)
         return descent_fail(DESCENT_ERR_INVALID, "descent_validate: %s",
                             info ? "NULL argument" : "unknown optimizer kind"), -1;
-    validator v = {.info = info, .port = port, .opt = opt, .json_first = 1};
+    validator v = {.info = info, .port = port, .opt = opt,
+                   .rep = {.text = opt->report, .json = opt->json, .json_first = 1}};
     v.shared = mmap(NULL, sizeof *v.shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                     -1, 0);
     if (v.shared == MAP_FAILED)
@@ -743,13 +751,8 @@ int descent_validate(descent_optim_kind kind, descent_ref_fn port,
     }
     const double seconds = descent_seconds() - start;
     if (status >= 0) {
-        if (opt->report)
-            fprintf(opt->report, "validate %s: %d passed, %d failed (%.2f s)\n", info->name,
-                    v.passed, v.failed, seconds);
-        if (opt->json)
-            fprintf(opt->json, "\n  ],\n  \"passed\": %d,\n  \"failed\": %d,\n  \"seconds\": "
-                               "%.3f\n}\n", v.passed, v.failed, seconds);
-        status = v.failed;
+        validate_report_end(&v.rep, info->name, seconds);
+        status = v.rep.failed;
     }
     munmap(v.shared, sizeof *v.shared);
     return status;

@@ -4,6 +4,8 @@
 # line naming the check it broke and the reason; usage errors exit 2; the
 # printed rerun command reproduces a failure on its own; --json writes the
 # report; descent's own kernels pass through the same tester (--isa).
+# --gemm: a plain C sgemm and OpenBLAS's cblas_sgemm pass, the same C sgemm
+# with one mistake per -D flag fails the check it breaks.
 . "$(dirname "$0")/tap.sh"
 descent=$BUILDDIR/descent
 ports=$BUILDDIR/tests/ports
@@ -98,4 +100,54 @@ expect 0 '^BM_step/adam/port:adam_plain/L1/[0-9]+/real_time/threads:1 .*ceiling_
     "the plain C Adam port's BM_step row, with its ceiling fraction" \
     "$BUILDDIR/descent-bench" --port "adam=$examples/libadam_plain.so:adam_plain" \
     --benchmark_filter='BM_step/adam/port:adam_plain/L1/' --benchmark_min_time=0.01s
+# --gemm: a GEMM port against a double-precision product.
+gemm() { $run validate --gemm "$@"; }
+expect 0 '^validate gemm: [0-9]+ passed, 0 failed' "a plain C sgemm passes validate --gemm" \
+    gemm "$ports/libsgemm_port.so:sgemm_port"
+expect 0 '^PASS  golden mlp_5_7_3_relu_ce_b4.txt' "validate --gemm replays the MLP oracle files" \
+    gemm "$ports/libsgemm_port.so:sgemm_port"
+openblas=$(ldconfig -p 2>/dev/null | sed -n 's/.*libopenblas\.so\.0 .*=> //p' | head -n 1)
+if [ "$(sed -n 's/^HAVE_OPENBLAS := //p' "$BUILDDIR/config.mk" 2>/dev/null)" != 1 ] ||
+    [ -z "$openblas" ]; then
+    skip "OpenBLAS's cblas_sgemm passes validate --gemm" "no OpenBLAS (configure)"
+else
+    expect 0 '^validate gemm: [0-9]+ passed, 0 failed' \
+        "OpenBLAS's cblas_sgemm passes validate --gemm" gemm "$openblas:cblas_sgemm"
+fi
+# broken_gemm FLAG PATTERN: the sgemm built with -DFLAG exits 1 matching PATTERN.
+broken_gemm() {
+    expect 1 "$2" "broken sgemm $1 fails: $2" gemm "$ports/libsgemm_broken_$1.so:sgemm_port"
+}
+broken_gemm IGNORE_BETA '^FAIL  transpose NN .*'
+broken_gemm IGNORE_BETA 'smallest failing case: .*alpha=0,beta=1,'
+broken_gemm IGNORE_TRANSB '^FAIL  transpose NT'
+broken_gemm K_TAIL '^FAIL  edge'
+broken_gemm WRITE_PAST 'the port wrote element [0-9]+ of C, outside'
+broken_gemm READS_C 'C held NaN, not to be read when beta = 0'
+out=$(gemm "$ports/libsgemm_broken_IGNORE_TRANSB.so:sgemm_port" 2>&1)
+if printf '%s\n' "$out" | grep -q '^PASS  transpose NN' &&
+    printf '%s\n' "$out" | grep -q '^PASS  transpose TN'; then
+    pass "ignoring TransB fails only the checks with B transposed"
+else
+    fail "ignoring TransB fails only the checks with B transposed" "$out"
+fi
+rerun=$(printf '%s\n' "$out" | sed -n 's/^ *rerun: descent validate //p' | head -n 1)
+# shellcheck disable=SC2086 # the command line is words
+expect 1 '^FAIL  transpose \(one case\) +1 cases' "the --gemm rerun command reproduces the failure" \
+    $run validate $rerun
+expect 1 '^validate gemm:' "--gemm --json with a failing port" \
+    gemm "$ports/libsgemm_broken_K_TAIL.so:sgemm_port" --json "$tmp/g.json"
+if grep -q '"result": "FAIL"' "$tmp/g.json" && grep -q '"rerun": "descent validate --gemm' \
+    "$tmp/g.json" && { ! command -v python3 >/dev/null 2>&1 ||
+    python3 -m json.tool "$tmp/g.json" >/dev/null; }; then
+    pass "--gemm --json writes a valid report with the failure and its rerun command"
+else
+    fail "--gemm --json writes a valid report" "$(head -c 600 "$tmp/g.json" 2>&1)"
+fi
+expect 2 'takes no --optimizer' "--gemm with --optimizer is a usage error" \
+    gemm "$ports/libsgemm_port.so:sgemm_port" --optimizer adam
+expect 2 '--case: .*not a number' "a bad --gemm --case is a usage error" \
+    gemm "$ports/libsgemm_port.so:sgemm_port" --case m=x
+expect 2 'has no symbol' "a --gemm port without the symbol is a usage error" \
+    gemm "$ports/libsgemm_port.so:no_such"
 [ "$failures" -eq 0 ]

@@ -549,10 +549,6 @@ static void check_sized(validator *v, check_kind check)
     report_check(v, check_names[check], &o);
 }
 
-static int name_sort(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* Replays one oracle file through the port (nothing if the file is not
  * this optimizer's: adam_* also matches adamw_* and adamax_*). */
@@ -585,97 +581,147 @@ static void check_golden_file(validator *v, const char *path)
     golden_free(&g);
 }
 
-static void check_golden_dir(validator *v, const char *dir)
+static int name_sort(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void golden_files_each(const char *dir, const char *prefix,
+                       void (*file)(void *ctx, const char *path), void *ctx)
 {
     DIR *d = opendir(dir);
     if (!d)
         return;
     char *names[MAX_GOLDEN];
     int count = 0;
-    const size_t prefix = strlen(v->info->name);
+    const size_t plen = strlen(prefix);
     for (struct dirent *e; (e = readdir(d)) && count < MAX_GOLDEN;) {
         const size_t len = strlen(e->d_name);
-        if (!strncmp(e->d_name, v->info->name, prefix) && e->d_name[prefix] == '_' &&
-            len > 4 && !strcmp(e->d_name + len - 4, ".txt"))
-            names[count++] = strdup(e->d_name);
+        if (!strncmp(e->d_name, prefix, plen) && len > plen + 4 &&
+            !strcmp(e->d_name + len - 4, ".txt") && (names[count] = strdup(e->d_name)))
+            count++;
     }
     closedir(d);
     qsort(names, (size_t)count, sizeof names[0], name_sort);
     for (int i = 0; i < count; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        check_golden_file(v, path);
+        file(ctx, path);
         free(names[i]);
     }
 }
 
+static void replay_golden_file(void *v, const char *path)
+{
+    check_golden_file(v, path);
+}
+
+static void check_golden_dir(validator *v, const char *dir)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s_", v->info->name);
+    golden_files_each(dir, prefix, replay_golden_file, v);
+}
+
 /* ------------------------------------------------------- one chosen case */
+
+int case_spec_each(const char *spec, guard_side *side, char *file, size_t len,
+                   descent_status (*item)(void *ctx, const case_item *it), void *ctx)
+{
+    char *copy = strdup(spec), *save;
+    if (!copy)
+        return descent_fail(DESCENT_ERR_NOMEM, "out of memory"), -1;
+    descent_status s = DESCENT_OK;
+    for (char *text = strtok_r(copy, ",", &save); text && s == DESCENT_OK;
+         text = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(text, '=');
+        if (!eq) {
+            s = descent_fail(DESCENT_ERR_INVALID, "--case: '%s' is not key=value", text);
+            break;
+        }
+        *eq = '\0';
+        case_item it = {.key = text, .val = eq + 1};
+        if (!strcmp(it.key, "side")) {
+            if (strcmp(it.val, "after") && strcmp(it.val, "before"))
+                s = descent_fail(DESCENT_ERR_INVALID, "--case: side is after or before");
+            *side = strcmp(it.val, "after") ? GUARD_BEFORE : GUARD_AFTER;
+            continue;
+        }
+        if (!strcmp(it.key, "file")) {
+            snprintf(file, len, "%s", it.val);
+            continue;
+        }
+        char *end = NULL;
+        errno = 0;
+        it.num = strtod(it.val, &end);
+        it.is_num = *it.val && *end == '\0' && errno == 0 && isfinite(it.num);
+        it.is_count = it.is_num && it.num >= 0 && it.num == floor(it.num);
+        s = item(ctx, &it);
+    }
+    free(copy);
+    return s == DESCENT_OK ? 0 : -1;
+}
+
+typedef struct case_target {
+    const validator *v;
+    vcase *c;
+} case_target;
+
+static descent_status case_key(void *ctx, const case_item *it)
+{
+    case_target *t = ctx;
+    const descent_optim_info *info = t->v->info;
+    vcase *c = t->c;
+    const char *key = it->key, *val = it->val;
+    const double num = it->num;
+    if (!strcmp(key, "check")) {
+        int k;
+        for (k = 0; k < 5 && strcmp(val, check_names[k]); k++)
+            ;
+        c->check = (check_kind)k;
+        return k == 5 ? descent_fail(DESCENT_ERR_INVALID, "--case: unknown check '%s'", val)
+                      : DESCENT_OK;
+    }
+    if (!strcmp(key, "branch")) {
+        int b;
+        for (b = 0; b < info->branch_count && strcmp(val, info->branches[b].name); b++)
+            ;
+        c->branch = b;
+        return b == info->branch_count
+                   ? descent_fail(DESCENT_ERR_INVALID, "--case: %s has no branch '%s'",
+                                  info->name, val)
+                   : DESCENT_OK;
+    }
+    if (!it->is_count)
+        return descent_fail(DESCENT_ERR_INVALID, "--case: %s='%s' %s", key, val,
+                            strstr("n offset seed steps t0", key) ? "is not a number"
+                                                                 : "is not a key");
+    if (!strcmp(key, "n") && num <= (double)((size_t)1 << 28))
+        c->n = (size_t)num;
+    else if (!strcmp(key, "offset") && num <= 64)
+        c->offset = (size_t)num;
+    else if (!strcmp(key, "seed") && num <= 0xffffffffu)
+        c->seed = (unsigned)num;
+    else if (!strcmp(key, "steps") && num >= 1 && num <= 100000)
+        c->steps = (long)num;
+    else if (!strcmp(key, "t0") && num >= 1 && num <= 1e12)
+        c->t0 = (long)num;
+    else
+        return descent_fail(DESCENT_ERR_INVALID, "--case: %s=%s is not a key or out of range",
+                            key, val);
+    return DESCENT_OK;
+}
 
 static int parse_case(const validator *v, const char *spec, vcase *c, char *file, size_t len)
 {
     *c = make_case(CHECK_BRANCH, 0, 17, GUARD_AFTER, 100, 1);
     c->offset = 0;
-    char *copy = strdup(spec), *save;
-    if (!copy)
-        return descent_fail(DESCENT_ERR_NOMEM, "out of memory");
-    descent_status s = DESCENT_OK;
-    for (char *item = strtok_r(copy, ",", &save); item && s == DESCENT_OK;
-         item = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(item, '=');
-        if (!eq) {
-            s = descent_fail(DESCENT_ERR_INVALID, "--case: '%s' is not key=value", item);
-            break;
-        }
-        *eq = '\0';
-        const char *key = item, *val = eq + 1;
-        char *end = NULL;
-        errno = 0;
-        const unsigned long long num = strtoull(val, &end, 10);
-        const int is_num = *val && *end == '\0' && errno == 0 && val[0] != '-';
-        if (!strcmp(key, "check")) {
-            int k;
-            for (k = 0; k < 5 && strcmp(val, check_names[k]); k++)
-                ;
-            if (k == 5)
-                s = descent_fail(DESCENT_ERR_INVALID, "--case: unknown check '%s'", val);
-            c->check = (check_kind)k;
-        } else if (!strcmp(key, "branch")) {
-            int b;
-            for (b = 0; b < v->info->branch_count && strcmp(val, v->info->branches[b].name); b++)
-                ;
-            if (b == v->info->branch_count)
-                s = descent_fail(DESCENT_ERR_INVALID, "--case: %s has no branch '%s'",
-                                 v->info->name, val);
-            c->branch = b;
-        } else if (!strcmp(key, "side")) {
-            if (strcmp(val, "after") && strcmp(val, "before"))
-                s = descent_fail(DESCENT_ERR_INVALID, "--case: side is after or before");
-            c->side = strcmp(val, "after") ? GUARD_BEFORE : GUARD_AFTER;
-        } else if (!strcmp(key, "file")) {
-            snprintf(file, len, "%s", val);
-        } else if (!is_num) {
-            s = descent_fail(DESCENT_ERR_INVALID, "--case: %s='%s' %s", key, val,
-                             strstr("n offset seed steps t0", key) ? "is not a number"
-                                                                  : "is not a key");
-        } else if (!strcmp(key, "n") && num <= ((size_t)1 << 28)) {
-            c->n = (size_t)num;
-        } else if (!strcmp(key, "offset") && num <= 64) {
-            c->offset = (size_t)num;
-        } else if (!strcmp(key, "seed") && num <= 0xffffffffu) {
-            c->seed = (unsigned)num;
-        } else if (!strcmp(key, "steps") && num >= 1 && num <= 100000) {
-            c->steps = (long)num;
-        } else if (!strcmp(key, "t0") && num >= 1 && num <= 1000000000000ull) {
-            c->t0 = (long)num;
-        } else {
-            s = descent_fail(DESCENT_ERR_INVALID, "--case: %s=%s is not a key or out of range",
-                             key, val);
-        }
-    }
-    free(copy);
-    if (s == DESCENT_OK && c->check == CHECK_GOLDEN && !*file)
-        s = descent_fail(DESCENT_ERR_INVALID, "--case: check=golden needs file=PATH");
-    return s == DESCENT_OK ? 0 : -1;
+    case_target t = {v, c};
+    if (case_spec_each(spec, &c->side, file, len, case_key, &t) != 0)
+        return -1;
+    if (c->check == CHECK_GOLDEN && !*file)
+        return descent_fail(DESCENT_ERR_INVALID, "--case: check=golden needs file=PATH"), -1;
+    return 0;
 }
 
 static int run_one_case(validator *v, const char *spec)

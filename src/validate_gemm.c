@@ -37,7 +37,6 @@
  * term (an error of about one |a||b| in a sum of k of them) always fails.
  */
 #define _GNU_SOURCE /* strsignal, MAP_ANONYMOUS */
-#include <dirent.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -60,7 +59,6 @@
 #define MLP_LOSS_RTOL 1e-5     /* as `descent golden` */
 #define MLP_GRAD_RTOL 1e-5     /* per tensor, relative to max|want| */
 #define MLP_GRAD_RTOL_WIDE 1e-4 /* layers with fan-in >= 100 */
-#define MAX_GOLDEN 64
 
 typedef enum { G_TRANSPOSE, G_EDGE, G_EMPTY, G_MLP_SHAPES, G_GOLDEN, G_GRADIENT, G_COUNT } gcheck;
 static const char *const gcheck_names[] = {"transpose", "edge", "empty", "mlp_shapes", "golden",
@@ -590,99 +588,68 @@ static void check_golden_file(gvalidator *v, const char *path)
     golden_free(&g);
 }
 
-static int name_sort(const void *a, const void *b)
+static void replay_golden_file(void *v, const char *path)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    check_golden_file(v, path);
 }
 
 static void check_golden_dir(gvalidator *v, const char *dir)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    char *names[MAX_GOLDEN];
-    int count = 0;
-    for (struct dirent *e; (e = readdir(d)) && count < MAX_GOLDEN;) {
-        const size_t len = strlen(e->d_name);
-        if (!strncmp(e->d_name, "mlp_", 4) && len > 4 && !strcmp(e->d_name + len - 4, ".txt"))
-            names[count++] = strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, (size_t)count, sizeof names[0], name_sort);
-    for (int i = 0; i < count; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        check_golden_file(v, path);
-        free(names[i]);
-    }
+    golden_files_each(dir, "mlp_", replay_golden_file, v);
 }
 
 /* ------------------------------------------------------- one chosen case */
 
+static descent_status gcase_key(void *ctx, const case_item *it)
+{
+    gcase *c = ctx;
+    const char *key = it->key, *val = it->val;
+    const double num = it->num;
+    if (!strcmp(key, "check")) {
+        int k;
+        for (k = 0; k < G_COUNT && strcmp(val, gcheck_names[k]); k++)
+            ;
+        c->check = (gcheck)k;
+        return k == G_COUNT ? descent_fail(DESCENT_ERR_INVALID, "--case: unknown check '%s'", val)
+                            : DESCENT_OK;
+    }
+    if (!strcmp(key, "trans")) {
+        c->ta = val[0] == 'T', c->tb = val[0] && val[1] == 'T';
+        return strlen(val) != 2 || !strchr("NT", val[0]) || !strchr("NT", val[1])
+                   ? descent_fail(DESCENT_ERR_INVALID, "--case: trans is NN, NT, TN or TT")
+                   : DESCENT_OK;
+    }
+    if (!it->is_num)
+        return descent_fail(DESCENT_ERR_INVALID, "--case: %s='%s' %s", key, val,
+                            strstr("m n k pad alpha beta seed shape", key) ? "is not a number"
+                                                                           : "is not a key");
+    if (!strcmp(key, "alpha"))
+        c->alpha = num;
+    else if (!strcmp(key, "beta"))
+        c->beta = num;
+    else if (it->is_count && num <= 4096 && (!strcmp(key, "m") || !strcmp(key, "n") ||
+                                             !strcmp(key, "k") || !strcmp(key, "pad")))
+        *(key[0] == 'm' ? &c->m : key[0] == 'n' ? &c->n : key[0] == 'k' ? &c->k : &c->pad) =
+            (int)num;
+    else if (!strcmp(key, "seed") && it->is_count && num <= 0xffffffffu)
+        c->seed = (unsigned)num;
+    else if (!strcmp(key, "shape") && it->is_count && num < GRAD_SHAPES)
+        c->shape = (int)num;
+    else
+        return descent_fail(DESCENT_ERR_INVALID, "--case: %s=%s is not a key or out of range",
+                            key, val);
+    return DESCENT_OK;
+}
+
 static int parse_case(const char *spec, gcase *c, char *file, size_t len)
 {
     *c = product(G_EDGE, 0, 1, 1, 1, 0, 1, 0, 0, 1);
-    char *copy = strdup(spec), *save;
-    if (!copy)
-        return descent_fail(DESCENT_ERR_NOMEM, "out of memory");
-    descent_status s = DESCENT_OK;
-    for (char *item = strtok_r(copy, ",", &save); item && s == DESCENT_OK;
-         item = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(item, '=');
-        if (!eq) {
-            s = descent_fail(DESCENT_ERR_INVALID, "--case: '%s' is not key=value", item);
-            break;
-        }
-        *eq = '\0';
-        const char *key = item, *val = eq + 1;
-        char *end = NULL;
-        errno = 0;
-        const double num = strtod(val, &end);
-        const int is_num = *val && *end == '\0' && errno == 0 && isfinite(num);
-        const int is_count = is_num && num >= 0 && num == floor(num);
-        if (!strcmp(key, "check")) {
-            int k;
-            for (k = 0; k < G_COUNT && strcmp(val, gcheck_names[k]); k++)
-                ;
-            if (k == G_COUNT)
-                s = descent_fail(DESCENT_ERR_INVALID, "--case: unknown check '%s'", val);
-            c->check = (gcheck)k;
-        } else if (!strcmp(key, "trans")) {
-            if (strlen(val) != 2 || !strchr("NT", val[0]) || !strchr("NT", val[1]))
-                s = descent_fail(DESCENT_ERR_INVALID, "--case: trans is NN, NT, TN or TT");
-            c->ta = val[0] == 'T', c->tb = val[1] == 'T';
-        } else if (!strcmp(key, "side")) {
-            if (strcmp(val, "after") && strcmp(val, "before"))
-                s = descent_fail(DESCENT_ERR_INVALID, "--case: side is after or before");
-            c->side = strcmp(val, "after") ? GUARD_BEFORE : GUARD_AFTER;
-        } else if (!strcmp(key, "file")) {
-            snprintf(file, len, "%s", val);
-        } else if (!is_num) {
-            s = descent_fail(DESCENT_ERR_INVALID, "--case: %s='%s' %s", key, val,
-                             strstr("m n k pad alpha beta seed shape", key) ? "is not a number"
-                                                                            : "is not a key");
-        } else if (!strcmp(key, "alpha")) {
-            c->alpha = num;
-        } else if (!strcmp(key, "beta")) {
-            c->beta = num;
-        } else if (is_count && num <= 4096 && (!strcmp(key, "m") || !strcmp(key, "n") ||
-                                               !strcmp(key, "k") || !strcmp(key, "pad"))) {
-            *(key[0] == 'm' ? &c->m : key[0] == 'n' ? &c->n : key[0] == 'k' ? &c->k
-                                                                             : &c->pad) = (int)num;
-        } else if (!strcmp(key, "seed") && is_count && num <= 0xffffffffu) {
-            c->seed = (unsigned)num;
-        } else if (!strcmp(key, "shape") && is_count && num < GRAD_SHAPES) {
-            c->shape = (int)num;
-        } else {
-            s = descent_fail(DESCENT_ERR_INVALID, "--case: %s=%s is not a key or out of range",
-                             key, val);
-        }
-    }
-    free(copy);
-    if (s == DESCENT_OK && c->check == G_GOLDEN && !*file)
-        s = descent_fail(DESCENT_ERR_INVALID, "--case: check=golden needs file=PATH");
+    if (case_spec_each(spec, &c->side, file, len, gcase_key, c) != 0)
+        return -1;
+    if (c->check == G_GOLDEN && !*file)
+        return descent_fail(DESCENT_ERR_INVALID, "--case: check=golden needs file=PATH"), -1;
     c->file = file;
-    return s == DESCENT_OK ? 0 : -1;
+    return 0;
 }
 
 static void run_one_case(gvalidator *v, const gcase *c)

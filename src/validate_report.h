@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "descent.h"
+#include "guarded.h"
+
 /* The cases' random data: splitmix64, uniform in [0, 1), normal. */
 static inline uint64_t rng_next(uint64_t *s)
 {
@@ -43,6 +46,26 @@ typedef struct validate_line {
     /* a failure only: */
     const char *spec, *what, *detail_label, *detail, *rerun;
 } validate_line;
+
+/* One item of a --case spec "key=value,key=value": the value as given,
+ * and as a number when the whole of it is one (finite), count: a whole
+ * number >= 0. */
+typedef struct case_item {
+    const char *key, *val;
+    double num;
+    int is_num, is_count;
+} case_item;
+/* Calls item(ctx, &it) for each key=value of spec, stopping at the first
+ * status that is not DESCENT_OK; the keys both validators have are taken
+ * here: side=after|before into *side, file=PATH into file[len].  "'x' is
+ * not key=value" is reported here too.  0 on success, -1 with the message
+ * in descent_last_error(). */
+int case_spec_each(const char *spec, guard_side *side, char *file, size_t len,
+                   descent_status (*item)(void *ctx, const case_item *it), void *ctx);
+
+/* file(ctx, DIR/NAME) for each DIR/PREFIX*.txt, in name order (at most 64). */
+void golden_files_each(const char *dir, const char *prefix,
+                       void (*file)(void *ctx, const char *path), void *ctx);
 
 void validate_report_line(validate_report *r, const validate_line *l);
 void validate_json_string(FILE *f, const char *s);

@@ -586,7 +586,7 @@ static int name_sort(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void golden_files_each(const char *dir, const char *prefix,
+static void golden_folder_each(const char *dir, const char *prefix,
                        void (*file)(void *ctx, const char *path), void *ctx)
 {
     DIR *d = opendir(dir);
@@ -611,16 +611,25 @@ void golden_files_each(const char *dir, const char *prefix,
     }
 }
 
+void golden_files_each(const char *dirs, const char *prefix,
+                       void (*file)(void *ctx, const char *path), void *ctx)
+{
+    char *copy = dirs ? strdup(dirs) : NULL, *save;
+    for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save))
+        golden_folder_each(d, prefix, file, ctx);
+    free(copy);
+}
+
 static void replay_golden_file(void *v, const char *path)
 {
     check_golden_file(v, path);
 }
 
-static void check_golden_dir(validator *v, const char *dir)
+static void check_golden_dirs(validator *v, const char *dirs)
 {
     char prefix[64];
     snprintf(prefix, sizeof prefix, "%s_", v->info->name);
-    golden_files_each(dir, prefix, replay_golden_file, v);
+    golden_files_each(dirs, prefix, replay_golden_file, v);
 }
 
 /* ------------------------------------------------------- one chosen case */
@@ -787,13 +796,7 @@ int descent_validate(descent_optim_kind kind, descent_ref_fn port,
         check_sized(&v, CHECK_LARGE);
         check_sized(&v, CHECK_LARGE_T);
         check_sized(&v, CHECK_NONFINITE);
-        if (opt->golden_dirs) {
-            char *dirs = strdup(opt->golden_dirs), *save;
-            for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d;
-                 d = strtok_r(NULL, ":", &save))
-                check_golden_dir(&v, d);
-            free(dirs);
-        }
+        check_golden_dirs(&v, opt->golden_dirs);
     }
     const double seconds = descent_seconds() - start;
     if (status >= 0) {

@@ -593,9 +593,9 @@ static void replay_golden_file(void *v, const char *path)
     check_golden_file(v, path);
 }
 
-static void check_golden_dir(gvalidator *v, const char *dir)
+static void check_golden_dirs(gvalidator *v, const char *dirs)
 {
-    golden_files_each(dir, "mlp_", replay_golden_file, v);
+    golden_files_each(dirs, "mlp_", replay_golden_file, v);
 }
 
 /* ------------------------------------------------------- one chosen case */
@@ -699,13 +699,7 @@ int descent_validate_gemm(descent_sgemm_fn port, const descent_validate_options 
         check_edge(&v);
         check_empty(&v);
         check_mlp_shapes(&v);
-        if (opt->golden_dirs) {
-            char *dirs = strdup(opt->golden_dirs), *save;
-            for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d;
-                 d = strtok_r(NULL, ":", &save))
-                check_golden_dir(&v, d);
-            free(dirs);
-        }
+        check_golden_dirs(&v, opt->golden_dirs);
         check_gradient(&v);
     }
     validate_report_end(&v.rep, "gemm", descent_seconds() - start);

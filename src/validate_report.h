@@ -63,8 +63,9 @@ typedef struct case_item {
 int case_spec_each(const char *spec, guard_side *side, char *file, size_t len,
                    descent_status (*item)(void *ctx, const case_item *it), void *ctx);
 
-/* file(ctx, DIR/NAME) for each DIR/PREFIX*.txt, in name order (at most 64). */
-void golden_files_each(const char *dir, const char *prefix,
+/* file(ctx, DIR/NAME) for each DIR/PREFIX*.txt of each DIR in the
+ * ':'-separated list dirs (NULL: none), in name order (64 a folder). */
+void golden_files_each(const char *dirs, const char *prefix,
                        void (*file)(void *ctx, const char *path), void *ctx);
 
 void validate_report_line(validate_report *r, const validate_line *l);

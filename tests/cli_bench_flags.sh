@@ -11,22 +11,7 @@ bench=$BUILDDIR/descent-bench
 
 require_built "$selftest" "$bench"
 
-# refuse NAME PATTERN COMMAND...: status 2 and exactly one line of output,
-# matching the extended regex PATTERN (a crash, 128 or more, never does).
-refuse() {
-    name=$1 pattern=$2
-    shift 2
-    out=$(timeout 20 "$@" 2>&1)
-    status=$?
-    lines=$(printf '%s\n' "$out" | wc -l)
-    if [ "$status" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s\n' "$out" | grep -q -E -- "$pattern"
-    then
-        pass "$name"
-    else
-        fail "$name" "status $status (want 2), $lines lines, wanted one matching: $pattern" \
-            "$(printf '%s\n' "$out" | head -n 4 | cut -c 1-200)"
-    fi
-}
+# refuse NAME PATTERN COMMAND... (tests/tap.sh): exit 2, one matching line.
 
 # nested N: a pattern of N nested groups around 'a'.
 nested() { printf "%${1}s" '' | tr ' ' '('; printf a; printf "%${1}s" '' | tr ' ' ')'; }

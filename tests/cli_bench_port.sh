@@ -24,21 +24,12 @@ json_check() {
     if [ $? -eq 0 ]; then pass "$1"; else fail "$1" "$out"; fi
 }
 
-# refuse NAME PATTERN ARGS...: status 2 and exactly one line, matching
-# PATTERN; no benchmark ran (the filter would have matched every row).
-refuse() {
+# refuse_port NAME PATTERN ARGS...: descent-bench with ARGS exits 2 with one
+# line matching PATTERN; no benchmark ran (the filter would match rows).
+refuse_port() {
     name=$1 pattern=$2
     shift 2
-    out=$(timeout 20 "$bench" "$@" "$fast" --benchmark_filter=BM_peak_fma 2>&1)
-    status=$?
-    lines=$(printf '%s\n' "$out" | wc -l)
-    if [ "$status" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s\n' "$out" | grep -q -E -- "$pattern"
-    then
-        pass "$name"
-    else
-        fail "$name" "status $status (want 2), $lines lines, wanted one matching: $pattern" \
-            "$(printf '%s\n' "$out" | head -n 4 | cut -c 1-200)"
-    fi
+    refuse "$name" "$pattern" "$bench" "$@" "$fast" --benchmark_filter=BM_peak_fma
 }
 
 CC=${CC:-$(config CC)}
@@ -124,27 +115,27 @@ else
 fi
 
 # ------------------------------------------------------------ bad arguments
-refuse "--port without '='" "--port adam: expected NAME=LIB\.so:SYMBOL" --port adam
-refuse "--port without ':SYMBOL'" "expected LIB\.so:SYMBOL" --port "adam=$lib"
-refuse "--port with an empty library" "expected LIB\.so:SYMBOL" --port "adam=:my_adam"
-refuse "--port with an unknown optimizer" "unknown optimizer 'adamx' \(one of: sgd .*radam\)" \
+refuse_port "--port without '='" "--port adam: expected NAME=LIB\.so:SYMBOL" --port adam
+refuse_port "--port without ':SYMBOL'" "expected LIB\.so:SYMBOL" --port "adam=$lib"
+refuse_port "--port with an empty library" "expected LIB\.so:SYMBOL" --port "adam=:my_adam"
+refuse_port "--port with an unknown optimizer" "unknown optimizer 'adamx' \(one of: sgd .*radam\)" \
     --port "adamx=$lib:my_adam"
-refuse "--port with a library that is not there" "cannot load the library: .*nope\.so" \
+refuse_port "--port with a library that is not there" "cannot load the library: .*nope\.so" \
     --port "adam=$tmp/nope.so:my_adam"
-refuse "--port with a file that is no library" "cannot load the library" \
+refuse_port "--port with a file that is no library" "cannot load the library" \
     --port "adam=$tmp/check.py:my_adam"
-refuse "--port with a symbol the library lacks" "no such symbol in the library: not_there" \
+refuse_port "--port with a symbol the library lacks" "no such symbol in the library: not_there" \
     --port "adam=$lib:not_there"
-refuse "--port with no value" "--port needs a value \(NAME=LIB\.so:SYMBOL\)" --port
-refuse "--port twice with the same NAME and SYMBOL (rows of one name)" \
+refuse_port "--port with no value" "--port needs a value \(NAME=LIB\.so:SYMBOL\)" --port
+refuse_port "--port twice with the same NAME and SYMBOL (rows of one name)" \
     "an earlier --port has this NAME and SYMBOL" --port "adam=$lib:my_adam" \
     --port "adam=$tmp/../$(basename "$tmp")/libp.so:my_adam"
-refuse "--gemm twice with the same SYMBOL" "an earlier --gemm has this SYMBOL" \
+refuse_port "--gemm twice with the same SYMBOL" "an earlier --gemm has this SYMBOL" \
     --gemm "$lib:my_adam" --gemm "$lib:my_adam"
-refuse "--gemm without ':SYMBOL'" "--gemm .*: expected LIB\.so:SYMBOL" --gemm "$lib"
-refuse "--gemm with a symbol the library lacks" "no such symbol in the library: sgemm_x" \
+refuse_port "--gemm without ':SYMBOL'" "--gemm .*: expected LIB\.so:SYMBOL" --gemm "$lib"
+refuse_port "--gemm with a symbol the library lacks" "no such symbol in the library: sgemm_x" \
     --gemm "$lib:sgemm_x"
-refuse "--gemm with no value (the next flag is not one)" "--gemm needs a value" \
+refuse_port "--gemm with no value (the next flag is not one)" "--gemm needs a value" \
     --gemm --benchmark_list_tests
 
 # ------------------------------------------------------------ compare.py

@@ -13,6 +13,10 @@
 #                              SHOW=1 prints the matching line (a way to
 #                              list the messages)
 #   config KEY                 the value of KEY in build/config.mk
+#   refuse NAME PATTERN COMMAND...
+#                              the command (under timeout 20) exits 2 with
+#                              exactly one line of output, matching the
+#                              extended regex PATTERN
 #   require_built PROG...      a failure and exit 1 unless every PROG is
 #                              an executable (make builds them first)
 #
@@ -55,4 +59,19 @@ require_built() {
             exit 1
         fi
     done
+}
+
+refuse() {
+    name=$1 pattern=$2
+    shift 2
+    out=$(timeout 20 "$@" 2>&1)
+    status=$?
+    lines=$(printf '%s\n' "$out" | wc -l)
+    if [ "$status" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s\n' "$out" | grep -q -E -- "$pattern"
+    then
+        pass "$name"
+    else
+        fail "$name" "status $status (want 2), $lines lines, wanted one matching: $pattern" \
+            "$(printf '%s\n' "$out" | head -n 4 | cut -c 1-200)"
+    fi
 }

@@ -188,7 +188,7 @@ test check: all $(TEST_BINS) $(A64_ALL) $(BENCH_SELFTEST)
 # per library) that tests/cli_validate.sh expects `descent validate` to fail.
 # Built without the sanitizers: a port is someone else's plain code.
 PORT_CFLAGS := -std=c11 -O2 -fPIC -shared -Iinclude
-PORT_HDRS := include/descent.h include/descent_optimizers.h
+PORT_HDRS := $(wildcard include/*.h)
 ADAM_BROKEN := EPS_IN_SQRT TAIL WRITE_PAST READ_BEFORE WRITES_GRAD NO_AMSGRAD NAN_TO_ZERO \
                LR_OFF L2_DECOUPLED NULL_STATE HANG CRASH
 SGEMM_BROKEN := IGNORE_BETA IGNORE_TRANSB K_TAIL WRITE_PAST READS_C
@@ -319,7 +319,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	           $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/descent.h include/descent_optimizers.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(wildcard include/*.h) $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*DESCENT_VERSION_STRING "\(.*\)"/\1/p' include/descent.h)|' \
 	    -e 's|@LIBS@|$(OPENMP_CFLAGS) $(LIBS)|' descent.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc

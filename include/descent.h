@@ -624,4 +624,9 @@ int descent_close_stdout(const char *prog);
 #ifdef __cplusplus
 }
 #endif
+
+/* Schedules and the training loop (they use the types above). */
+#include "descent_schedule.h"
+#include "descent_train.h"
+
 #endif /* DESCENT_H */

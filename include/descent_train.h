@@ -1,0 +1,152 @@
+/*
+ * descent_train.h — the one training loop (src/train.c).  Included by
+ * descent.h; not used alone.  `descent train`, descent-converge and the
+ * tests all run through descent_train().
+ *
+ * A run is: a problem (loss and gradient over a batch of examples, and an
+ * evaluation), a batch strategy (full batch, 1, or B with a seeded
+ * reshuffle every epoch), an optimizer from the registry, a schedule
+ * (descent_schedule.h) stepped per epoch or per iteration, and stop rules.
+ * Each step's row goes to an optional callback (logs, progress, curves).
+ */
+#ifndef DESCENT_TRAIN_H
+#define DESCENT_TRAIN_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- problems */
+
+/* What the loop trains, as callbacks: built-in problems fill one of these
+ * (descent_problem_create), and a user may bring their own. */
+typedef struct descent_train_problem {
+    size_t n_params;
+    /* Training examples the batches are drawn from; 0 for a problem without
+     * examples (a function such as Rosenbrock: every step sees all of it). */
+    long n_examples;
+    /* Loss (mean over the batch) and gradient at params over the examples
+     * idx[0..count) (idx NULL: all of them, in order).  grad NULL: the loss
+     * only.  Required. */
+    descent_status (*loss_grad)(void *ctx, const float *params, const long *idx, long count,
+                                float *grad, double *loss);
+    /* Optional: the metric the run reports and may stop on (e.g. accuracy
+     * on a held-out split), higher is better; NULL when there is none. */
+    descent_status (*metric)(void *ctx, const float *params, double *value);
+    const char *metric_name; /* e.g. "test_accuracy"; NULL without metric */
+    void *ctx;
+} descent_train_problem;
+
+/* A built-in problem: "linreg-2x1", "linreg-4-3x", "linreg-multi",
+ * "fashion-mnist", "quadratic", "rosenbrock", "beale" (descent train
+ * --help lists them with their definitions). */
+typedef struct descent_problem_spec {
+    const char *name;
+    unsigned long long seed;  /* data draw (linreg) and initial weights */
+    const char *data_dir;     /* fashion-mnist: the IDX files' folder */
+    const char *model;        /* fashion-mnist: "784-128-10" (NULL = that) */
+    descent_activation activation;
+    int standardize;          /* fashion-mnist: pixels to zero mean, unit variance */
+    long train_limit;         /* first N training images (0 = all) */
+    long validation;          /* last N of those held out as the validation split */
+    long test_limit;          /* first N test images (0 = all) */
+    int metric_on_validation; /* the metric reads the validation split, not the test one */
+    descent_isa isa;
+    int threads;              /* 0 = the library's measured default */
+} descent_problem_spec;
+
+typedef struct descent_problem descent_problem;
+descent_status descent_problem_create(const descent_problem_spec *spec, descent_problem **out);
+void descent_problem_free(descent_problem *p);
+/* Its callbacks; valid while p lives. */
+const descent_train_problem *descent_problem_callbacks(const descent_problem *p);
+/* The starting parameters (n_params floats): the model's initialisation
+ * from spec->seed, the 2-D functions' start point, zeros for linreg. */
+descent_status descent_problem_init_params(const descent_problem *p, float *params);
+/* Description for logs ("MLP 784-128-10 relu, 60000 train / 10000 test"). */
+const char *descent_problem_describe(const descent_problem *p);
+/* The metric on the test split whatever the spec chose (NAN when none). */
+double descent_problem_test_metric(descent_problem *p, const float *params);
+
+/* ------------------------------------------------------------------- a run */
+
+typedef enum descent_train_unit { DESCENT_PER_EPOCH, DESCENT_PER_STEP } descent_train_unit;
+
+typedef enum descent_train_stop {
+    DESCENT_STOP_NONE, DESCENT_STOP_EPOCHS, DESCENT_STOP_MAX_STEPS, DESCENT_STOP_GRAD_NORM,
+    DESCENT_STOP_TARGET_LOSS, DESCENT_STOP_TARGET_METRIC, DESCENT_STOP_DIVERGED,
+    DESCENT_STOP_SKIPS, DESCENT_STOP_CALLBACK
+} descent_train_stop;
+const char *descent_train_stop_name(descent_train_stop stop);
+
+/* One row per step (taken or skipped). */
+typedef struct descent_train_row {
+    long step;        /* 1-based; a skipped step repeats the next step's number */
+    long epoch;       /* 1-based */
+    int took;         /* 0: skipped for a non-finite gradient (nonfinite policy) */
+    int epoch_end;    /* the last step of its epoch */
+    double seconds;   /* since the run began: gradient and optimizer work only */
+    double loss;      /* the batch's loss before the step */
+    double grad_norm; /* L2 norm of the batch gradient */
+    double lr;        /* the lr this step used */
+    double metric;    /* evaluated after this step (epoch ends), else NAN */
+} descent_train_row;
+
+typedef struct descent_train_config {
+    descent_optim_kind optim;
+    descent_hparams h;            /* h.lr is the schedule's base lr */
+    descent_isa isa;
+    int threads;                  /* 0 = the library's measured default */
+    long batch;                   /* 0 = full batch */
+    unsigned long long seed;      /* the reshuffling */
+    const char *schedule;         /* NULL or "constant": none */
+    const char *schedule_args;    /* "key=value ..." (descent_schedule.h) */
+    descent_train_unit schedule_unit;
+    long epochs;                  /* > 0 */
+    long max_steps;               /* 0 = no limit */
+    double grad_tol;              /* stop when ||grad|| < grad_tol (0 = never) */
+    double target_loss;           /* stop at batch loss <= it (NAN = never) */
+    double target_metric;         /* stop at metric >= it (NAN = never) */
+    long metric_every;            /* evaluate every N epochs (0 = at the end only) */
+    int nonfinite_set;            /* apply nonfinite (else a non-finite step diverges) */
+    descent_nonfinite_policy nonfinite;
+    long max_skips;               /* stop after N skipped steps in a row (0 = never) */
+    /* Called after every step; a non-zero return stops the run
+     * (DESCENT_STOP_CALLBACK).  NULL for none. */
+    int (*on_step)(void *ctx, const descent_train_row *row);
+    void *ctx;
+} descent_train_config;
+
+/* Defaults: epochs 1, NAN targets, per-epoch schedule unit, the optimizer's
+ * PyTorch defaults. */
+void descent_train_config_default(descent_optim_kind optim, descent_train_config *c);
+
+typedef struct descent_train_result {
+    long steps, epochs, skipped;
+    descent_train_stop stop;
+    double seconds;      /* gradient and optimizer work */
+    double eval_seconds; /* metric evaluations */
+    double last_loss, last_grad_norm, metric; /* metric: last evaluated (NAN if none) */
+    double final_loss;   /* loss over all training examples at the end */
+} descent_train_result;
+
+/* Trains params (n_params floats, updated in place).  Returns DESCENT_OK
+ * when the run ended by a stop rule, divergence included (see out->stop);
+ * an error only for bad arguments or a failing callback. */
+descent_status descent_train(const descent_train_problem *p, const descent_train_config *c,
+                             float *params, descent_train_result *out);
+
+/* ------------------------------------------------------- shared utilities */
+
+/* Fraction of rows whose argmax of logits (count x classes) equals labels. */
+double descent_accuracy(const float *logits, const int *labels, long count, int classes);
+/* The median of values[0..n) (sorted in place; NAN for n = 0), +inf counts. */
+double descent_median(double *values, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -567,6 +567,20 @@ int descent_validate_gemm(descent_sgemm_fn port, const descent_validate_options 
 void descent_parallel_for_blocks(size_t n, int threads,
                                  void (*block)(void *ctx, size_t start, size_t len), void *ctx);
 
+/* ---------------------------------------------------------- gradient noise */
+
+/* Adds Gaussian noise to a gradient, as Neelakantan et al. (2015):
+ * grad_i += N(0, sigma_t^2), sigma_t^2 = eta / (1 + t)^gamma (the paper
+ * uses gamma = 0.55 and eta in {0.01, 0.3, 1}).  t is the 1-based step.
+ * The noise of element i at step t depends only on (seed, t, i) (a
+ * counter-based generator, Philox4x32-10), so the result is the same bits
+ * for any thread count (threads 0: OpenMP's maximum), split and ISA.
+ * eta = 0 leaves grad unchanged. */
+descent_status descent_grad_noise(float *grad, size_t n, double eta, double gamma, long t,
+                                  unsigned long long seed, int threads);
+/* sigma_t = sqrt(eta / (1 + t)^gamma). */
+double descent_grad_noise_sigma(double eta, double gamma, long t);
+
 /* ------------------------------------------------------------------- clock */
 
 /* Seconds on a monotonic clock (CLOCK_MONOTONIC): for intervals only.  The

@@ -33,4 +33,9 @@ void descent_free_floats(float *p);
  * reached by stepping. */
 void descent_optimizer_set_step_count(descent_optimizer *opt, long t);
 
+/* Philox4x32-10 (src/grad_noise.c): four random words from a counter and
+ * a key; exposed for its known-answer test. */
+#include <stdint.h>
+void descent_philox4x32(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4]);
+
 #endif

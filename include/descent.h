@@ -429,7 +429,7 @@ long descent_optimizer_skipped_steps(const descent_optimizer *opt);
  * targets NULL; mean squared error takes `targets` ([batch][sizes[L]]) and
  * labels NULL.
  */
-#define DESCENT_MLP_MAX_LAYERS 16
+#define DESCENT_MLP_MAX_LAYERS 64
 #define DESCENT_MLP_MAX_SIZE (1 << 24) /* largest layer width accepted */
 
 typedef enum descent_activation {
@@ -480,6 +480,30 @@ size_t descent_mlp_bias_offset(const descent_mlp_shape *shape, int layer);
  * the same seed gives the same parameters on every machine. */
 descent_status descent_mlp_init_params(const descent_mlp_shape *shape, float *params,
                                        unsigned long long seed);
+
+/* Weight initialisations as torch.nn.init names them (fan_in = sizes[l-1],
+ * fan_out = sizes[l]):
+ *   default          nn.Linear's own: W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+ *                    (kaiming_uniform with a = sqrt(5)); what init_params does
+ *   kaiming_uniform  W ~ U(-b, b), b = sqrt(6 / fan_in)   (He; gain sqrt(2), a = 0)
+ *   kaiming_normal   W ~ N(0, 2 / fan_in)
+ *   xavier_uniform   W ~ U(-b, b), b = sqrt(6 / (fan_in + fan_out))  (Glorot, gain 1)
+ *   xavier_normal    W ~ N(0, 2 / (fan_in + fan_out))
+ * The named ones set the biases to 0 (nn.init.zeros_, as He and Glorot
+ * do); "default" draws them like W.  Same seed, same parameters on every
+ * machine. */
+typedef enum descent_init {
+    DESCENT_INIT_DEFAULT,
+    DESCENT_INIT_KAIMING_UNIFORM,
+    DESCENT_INIT_KAIMING_NORMAL,
+    DESCENT_INIT_XAVIER_UNIFORM,
+    DESCENT_INIT_XAVIER_NORMAL,
+    DESCENT_INIT_COUNT
+} descent_init;
+const char *descent_init_name(descent_init init);
+descent_status descent_init_from_name(const char *name, descent_init *init);
+descent_status descent_mlp_init_params_as(const descent_mlp_shape *shape, descent_init init,
+                                          float *params, unsigned long long seed);
 
 /* Reference forward, loss and backward: plain loops that read like the
  * definition above (the specification the fast object is tested against);

@@ -161,23 +161,72 @@ size_t descent_mlp_bias_offset(const descent_mlp_shape *shape, int layer)
            (size_t)shape->sizes[layer - 1] * (size_t)shape->sizes[layer];
 }
 
-descent_status descent_mlp_init_params(const descent_mlp_shape *shape, float *params,
-                                       unsigned long long seed)
+static const char *const init_names[DESCENT_INIT_COUNT] = {
+    "default", "kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal"};
+
+const char *descent_init_name(descent_init init)
+{
+    return (unsigned)init < DESCENT_INIT_COUNT ? init_names[init] : NULL;
+}
+
+descent_status descent_init_from_name(const char *name, descent_init *init)
+{
+    if (!init)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_init_from_name: init is NULL");
+    const int i = descent_name_index("initialisation", init_names, DESCENT_INIT_COUNT, name,
+                                     DESCENT_ERR_INVALID);
+    if (i < 0)
+        return DESCENT_ERR_INVALID;
+    *init = (descent_init)i;
+    return DESCENT_OK;
+}
+
+/* One weight of layer l: uniform in (-bound, bound) or normal(0, std^2). */
+static float draw(descent_rng *rng, int normal, double scale)
+{
+    if (normal)
+        return (float)(scale * descent_rng_normal(rng));
+    return (float)scale * (2.0f * descent_rng_uniform(rng) - 1.0f);
+}
+
+descent_status descent_mlp_init_params_as(const descent_mlp_shape *shape, descent_init init,
+                                          float *params, unsigned long long seed)
 {
     descent_status s = descent_mlp_shape_validate(shape);
     if (s != DESCENT_OK)
         return s;
     if (!params)
         return descent_fail(DESCENT_ERR_INVALID, "descent_mlp_init_params: params is NULL");
+    if ((unsigned)init >= DESCENT_INIT_COUNT)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_mlp_init_params: init %d unknown",
+                            (int)init);
     descent_rng rng;
     descent_rng_seed(&rng, seed);
     float *p = params;
     for (int l = 1; l <= shape->layers; l++) {
         const size_t in = (size_t)shape->sizes[l - 1], out = (size_t)shape->sizes[l];
-        const float bound = (float)(1.0 / sqrt((double)in));
-        /* W_l then b_l, each element bound * (2u - 1) with u uniform in [0, 1) */
-        for (size_t i = 0; i < (in + 1) * out; i++)
-            *p++ = bound * (2.0f * descent_rng_uniform(&rng) - 1.0f);
+        const double fan_in = (double)in, fans = (double)(in + out);
+        /* the bound of a uniform, or the standard deviation of a normal */
+        double scale = 1.0 / sqrt(fan_in);
+        int normal = 0;
+        switch (init) {
+        case DESCENT_INIT_KAIMING_UNIFORM: scale = sqrt(6.0 / fan_in); break;
+        case DESCENT_INIT_KAIMING_NORMAL: scale = sqrt(2.0 / fan_in), normal = 1; break;
+        case DESCENT_INIT_XAVIER_UNIFORM: scale = sqrt(6.0 / fans); break;
+        case DESCENT_INIT_XAVIER_NORMAL: scale = sqrt(2.0 / fans), normal = 1; break;
+        default: break;
+        }
+        /* W_l (out x in) then b_l (out) */
+        for (size_t i = 0; i < in * out; i++)
+            *p++ = draw(&rng, normal, scale);
+        for (size_t i = 0; i < out; i++)
+            *p++ = init == DESCENT_INIT_DEFAULT ? draw(&rng, 0, scale) : 0.0f;
     }
     return DESCENT_OK;
+}
+
+descent_status descent_mlp_init_params(const descent_mlp_shape *shape, float *params,
+                                       unsigned long long seed)
+{
+    return descent_mlp_init_params_as(shape, DESCENT_INIT_DEFAULT, params, seed);
 }

@@ -591,6 +591,60 @@ int descent_validate_gemm(descent_sgemm_fn port, const descent_validate_options 
 void descent_parallel_for_blocks(size_t n, int threads,
                                  void (*block)(void *ctx, size_t start, size_t len), void *ctx);
 
+/* ------------------------------------------------------------- checkpoints
+ *
+ * A checkpoint file holds named sections of numbers, so that a training
+ * run can stop and resume with the same bits.  Format (little-endian):
+ *   8 bytes  "DSCKPT01"
+ *   u64      format version (1)
+ *   sections, each:
+ *     48 bytes  name, NUL-padded ("opt.state.exp_avg")
+ *     u32       type: 0 bytes, 1 f32, 2 f64, 3 i64
+ *     u32       0
+ *     u64       count of values
+ *     count values
+ *     u32       CRC-32 (IEEE) of the section's head and values
+ *   u32      CRC-32 of every byte before it
+ * The writer goes through descent_outfile (a crash leaves the previous
+ * checkpoint whole).  A truncated, corrupt or foreign file, a missing
+ * section, or one of another type or size (a checkpoint of another model)
+ * is DESCENT_ERR_FORMAT naming the file and the section.
+ */
+typedef enum descent_ckpt_type {
+    DESCENT_CKPT_BYTES,
+    DESCENT_CKPT_F32,
+    DESCENT_CKPT_F64,
+    DESCENT_CKPT_I64,
+    DESCENT_CKPT_TYPE_COUNT
+} descent_ckpt_type;
+
+typedef struct descent_ckpt_writer descent_ckpt_writer;
+descent_status descent_ckpt_create(const char *path, descent_ckpt_writer **out);
+descent_status descent_ckpt_put(descent_ckpt_writer *w, const char *name, descent_ckpt_type type,
+                                const void *data, size_t count);
+/* Writes the file into place; frees w either way. */
+descent_status descent_ckpt_commit(descent_ckpt_writer *w);
+void descent_ckpt_discard(descent_ckpt_writer *w);
+
+typedef struct descent_ckpt descent_ckpt;
+descent_status descent_ckpt_load(const char *path, descent_ckpt **out);
+void descent_ckpt_free(descent_ckpt *c);
+const char *descent_ckpt_path(const descent_ckpt *c);
+int descent_ckpt_has(const descent_ckpt *c, const char *name);
+/* Copies section `name`, which must hold exactly `count` values of `type`. */
+descent_status descent_ckpt_get(const descent_ckpt *c, const char *name, descent_ckpt_type type,
+                                void *data, size_t count);
+
+/* An optimizer's whole state (its hyperparameters, step and skip counts,
+ * NAdam's product and its state arrays) as sections PREFIX.*.  load needs
+ * an optimizer of the same kind and size whose options use the same state
+ * arrays; it restores the hyperparameters as saved (as torch's
+ * load_state_dict does), and on any error leaves the optimizer unchanged. */
+descent_status descent_optimizer_save(const descent_optimizer *opt, descent_ckpt_writer *w,
+                                      const char *prefix);
+descent_status descent_optimizer_load(descent_optimizer *opt, const descent_ckpt *c,
+                                      const char *prefix);
+
 /* ---------------------------------------------------------- gradient noise */
 
 /* Adds Gaussian noise to a gradient, as Neelakantan et al. (2015):

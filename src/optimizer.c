@@ -1,6 +1,8 @@
 /* The optimizer object: owns the state arrays and the step counter, and
  * runs each step through the chosen variant and the OpenMP layer. */
 #include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,4 +246,112 @@ descent_nonfinite_policy descent_optimizer_nonfinite(const descent_optimizer *op
 long descent_optimizer_skipped_steps(const descent_optimizer *opt)
 {
     return opt ? opt->skipped : 0;
+}
+
+/* ---------------------------------------------------------- checkpoints */
+
+/* Section names: PREFIX.kind, PREFIX.hp.<key>, PREFIX.counters (t,
+ * skipped), PREFIX.mu_product, PREFIX.state.<torch's state name>. */
+static const char *section(char *buf, size_t size, const char *prefix, const char *what)
+{
+    snprintf(buf, size, "%s.%s", prefix, what);
+    return buf;
+}
+
+descent_status descent_optimizer_save(const descent_optimizer *opt, descent_ckpt_writer *w,
+                                      const char *prefix)
+{
+    if (!opt || !w || !prefix)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_optimizer_save: NULL argument");
+    const descent_optim_info *info = descent_optim_info_of(opt->kind);
+    char name[64], what[48];
+    descent_status s = descent_ckpt_put(w, section(name, sizeof name, prefix, "kind"),
+                                        DESCENT_CKPT_BYTES, info->name, strlen(info->name));
+    for (int k = 0; k < info->key_count && s == DESCENT_OK; k++) {
+        const double v = descent_hparams_get(&opt->h, info->keys[k].key);
+        snprintf(what, sizeof what, "hp.%s", descent_hparam_name(info->keys[k].key));
+        s = descent_ckpt_put(w, section(name, sizeof name, prefix, what), DESCENT_CKPT_F64, &v, 1);
+    }
+    const int64_t counters[2] = {opt->t, opt->skipped};
+    if (s == DESCENT_OK)
+        s = descent_ckpt_put(w, section(name, sizeof name, prefix, "counters"), DESCENT_CKPT_I64,
+                             counters, 2);
+    if (s == DESCENT_OK)
+        s = descent_ckpt_put(w, section(name, sizeof name, prefix, "mu_product"),
+                             DESCENT_CKPT_F64, &opt->mu_product, 1);
+    for (int i = 0; i < info->state_count && s == DESCENT_OK; i++) {
+        if (!opt->state[i])
+            continue;
+        snprintf(what, sizeof what, "state.%s", info->states[i].name);
+        s = descent_ckpt_put(w, section(name, sizeof name, prefix, what), DESCENT_CKPT_F32,
+                             opt->state[i], opt->n);
+    }
+    return s;
+}
+
+descent_status descent_optimizer_load(descent_optimizer *opt, const descent_ckpt *c,
+                                      const char *prefix)
+{
+    if (!opt || !c || !prefix)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_optimizer_load: NULL argument");
+    const descent_optim_info *info = descent_optim_info_of(opt->kind);
+    char name[64], what[48], kind[32] = {0};
+    const size_t len = strlen(info->name);
+    descent_status s = descent_ckpt_get(c, section(name, sizeof name, prefix, "kind"),
+                                        DESCENT_CKPT_BYTES, kind, len);
+    if (s != DESCENT_OK || memcmp(kind, info->name, len) != 0)
+        return descent_fail(DESCENT_ERR_FORMAT, "%s: the checkpoint's optimizer is not %s",
+                            descent_ckpt_path(c), info->name);
+    /* Everything is read and checked into a copy first, so a mismatch
+     * leaves the optimizer as it was. */
+    descent_hparams h = opt->h;
+    for (int k = 0; k < info->key_count && s == DESCENT_OK; k++) {
+        double v;
+        snprintf(what, sizeof what, "hp.%s", descent_hparam_name(info->keys[k].key));
+        s = descent_ckpt_get(c, section(name, sizeof name, prefix, what), DESCENT_CKPT_F64, &v, 1);
+        if (s == DESCENT_OK)
+            s = descent_hparams_set(&h, info->keys[k].key, v);
+    }
+    if (s == DESCENT_OK && (s = descent_hparams_validate(opt->kind, &h)) != DESCENT_OK)
+        return descent_fail(DESCENT_ERR_FORMAT, "%s: %s", descent_ckpt_path(c),
+                            descent_last_error());
+    for (int i = 0; i < info->state_count && s == DESCENT_OK; i++)
+        if (descent_optim_state_used(opt->kind, &h, i) != (opt->state[i] != NULL))
+            return descent_fail(DESCENT_ERR_FORMAT,
+                                "%s: the checkpoint's options %s the %s state; create the "
+                                "optimizer with the same options", descent_ckpt_path(c),
+                                opt->state[i] ? "do not use" : "use", info->states[i].name);
+    int64_t counters[2];
+    double mu_product;
+    if (s == DESCENT_OK)
+        s = descent_ckpt_get(c, section(name, sizeof name, prefix, "counters"), DESCENT_CKPT_I64,
+                             counters, 2);
+    if (s == DESCENT_OK)
+        s = descent_ckpt_get(c, section(name, sizeof name, prefix, "mu_product"),
+                             DESCENT_CKPT_F64, &mu_product, 1);
+    if (s == DESCENT_OK && (counters[0] < 0 || counters[1] < 0))
+        return descent_fail(DESCENT_ERR_FORMAT, "%s: negative step count", descent_ckpt_path(c));
+    for (int i = 0; i < info->state_count && s == DESCENT_OK; i++) {
+        if (!opt->state[i])
+            continue;
+        snprintf(what, sizeof what, "state.%s", info->states[i].name);
+        /* checked before any array is overwritten: a wrong size fails here */
+        if (!descent_ckpt_has(c, section(name, sizeof name, prefix, what)))
+            return descent_fail(DESCENT_ERR_FORMAT, "%s: no section '%s'", descent_ckpt_path(c),
+                                name);
+    }
+    for (int i = 0; i < info->state_count && s == DESCENT_OK; i++) {
+        if (!opt->state[i])
+            continue;
+        snprintf(what, sizeof what, "state.%s", info->states[i].name);
+        s = descent_ckpt_get(c, section(name, sizeof name, prefix, what), DESCENT_CKPT_F32,
+                             opt->state[i], opt->n);
+    }
+    if (s != DESCENT_OK)
+        return s;
+    opt->h = h;
+    opt->t = (long)counters[0];
+    opt->skipped = (long)counters[1];
+    opt->mu_product = mu_product;
+    return DESCENT_OK;
 }

@@ -13,7 +13,8 @@ closure computes f and its gradient with autograd.  The cases: strong Wolfe
 on least squares with history_size 1 and 10 and max_iter 20, early stops
 on tolerance_grad and tolerance_change (fewer closure calls than
 max_eval), n = 200, Rosenbrock with a fixed step, and a quadratic whose
-first step is the full lr (|g|_1 < 1: t is a Python float).
+first step is the full lr (|g|_1 < 1: t is a Python float), and line
+searches that zoom (a quadratic at lr 3, Rosenbrock).
 """
 import os
 import sys
@@ -147,3 +148,9 @@ case("lbfgs_rosenbrock_fixed", "rosenbrock", 6, 3, 6, scale=0.3, lr=0.05, max_it
      history_size=3)
 case("lbfgs_quadratic_full_step", "quadratic", 16, 2, 7, near=1e-3, max_iter=6,
      history_size=4, lr=0.02)
+# lr 3 overshoots every minimum along d: each line search zooms.
+case("lbfgs_quadratic_zoom", "quadratic", 16, 2, 0, lr=3, max_iter=6, history_size=10,
+     line_search_fn="strong_wolfe")
+# A zoom whose old low end becomes the high end (gtd_new * (high - low) >= 0).
+case("lbfgs_rosenbrock_zoom", "rosenbrock", 8, 2, 6, scale=1.3, max_iter=6, history_size=5,
+     line_search_fn="strong_wolfe")

@@ -204,8 +204,9 @@ const char *descent_lbfgs_line_search_name(descent_lbfgs_line_search ls)
 descent_status descent_lbfgs_line_search_from_name(const char *name,
                                                    descent_lbfgs_line_search *ls)
 {
-    if (!ls)
-        return descent_fail(DESCENT_ERR_INVALID, "descent_lbfgs_line_search_from_name: NULL");
+    if (!name || !ls)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_lbfgs_line_search_from_name: %s is NULL",
+                            !name ? "name" : "ls");
     int i = descent_name_index("line search", line_search_names,
                                DESCENT_LBFGS_LINE_SEARCH_COUNT, name, DESCENT_ERR_INVALID);
     if (i < 0)

@@ -5,7 +5,8 @@
  *               is the running max of |value| over init and param 1..t;
  *   MLP:        |loss - want| <= 1e-5 |want|; per gradient tensor
  *               max|got - want| <= rtol * max|want|, rtol 1e-5 (1e-4 when a
- *               layer's fan-in is 100 or more).
+ *               layer's fan-in is 100 or more);
+ *   L-BFGS:     max_i |got - want| <= 1e-4 * S_t and func_evals exactly.
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #define MLP_LOSS_RTOL 1e-5
 #define MLP_GRAD_RTOL 1e-5      /* per tensor, relative to max|want| */
 #define MLP_GRAD_RTOL_WIDE 1e-4 /* layers with fan-in >= 100 */
+#define LBFGS_RTOL 1e-4
 
 typedef struct golden_options {
     descent_isa isa;
@@ -202,6 +204,62 @@ static result replay_mlp(const char *path, const golden_mlp *m, const golden_opt
     return RESULT_FAIL;
 }
 
+/* Replays an L-BFGS file: each step one descent_lbfgs_step with the file's
+ * problem as the closure; params within 1e-4 * S_t, func_evals exactly. */
+static result replay_lbfgs(const char *path, const golden_lbfgs *g, const golden_options *opt)
+{
+    descent_lbfgs *lbfgs = NULL;
+    float *param = malloc(g->n * sizeof(float));
+    if (!param || descent_lbfgs_create(&g->options, g->n, &lbfgs) != DESCENT_OK ||
+        descent_lbfgs_set_isa(lbfgs, opt->isa) != DESCENT_OK ||
+        descent_lbfgs_set_threads(lbfgs, opt->threads) != DESCENT_OK) {
+        printf("ERROR %s: %s\n", base_name(path), param ? descent_last_error() : "out of memory");
+        descent_lbfgs_free(lbfgs);
+        free(param);
+        return RESULT_ERROR;
+    }
+    memcpy(param, g->init, g->n * sizeof(float));
+    double scale = 0, worst = 0;
+    for (size_t i = 0; i < g->n; i++)
+        scale = fmax(scale, fabs(g->init[i]));
+    char why[256] = "";
+    for (long t = 1; t <= g->steps && !why[0]; t++) {
+        const float *want = g->params + (size_t)(t - 1) * g->n;
+        if (descent_lbfgs_step(lbfgs, param, golden_lbfgs_closure, (void *)g, NULL) !=
+            DESCENT_OK) {
+            snprintf(why, sizeof why, "step %ld: %s", t, descent_last_error());
+            break;
+        }
+        for (size_t i = 0; i < g->n; i++)
+            scale = fmax(scale, fabs(want[i]));
+        for (size_t i = 0; i < g->n && !why[0]; i++) {
+            const double err = fabs((double)param[i] - (double)want[i]);
+            const double ratio = scale > 0 ? err / scale : (err > 0 ? INFINITY : 0);
+            worst = fmax(worst, ratio);
+            if (!(err <= LBFGS_RTOL * scale))
+                snprintf(why, sizeof why, "step %ld index %zu: got %.9g want %.9g "
+                         "(err %.3g > tol %.3g)", t, i, param[i], want[i], err,
+                         LBFGS_RTOL * scale);
+        }
+        const long evals = descent_lbfgs_func_evals(lbfgs);
+        if (!why[0] && evals != g->func_evals[t - 1])
+            snprintf(why, sizeof why, "step %ld: func_evals %ld, want %ld", t, evals,
+                     g->func_evals[t - 1]);
+    }
+    const long evals = descent_lbfgs_func_evals(lbfgs);
+    descent_lbfgs_free(lbfgs);
+    free(param);
+    if (why[0]) {
+        printf("FAIL  %-40s lbfgs    %s\n", base_name(path), why);
+        return RESULT_FAIL;
+    }
+    printf("PASS  %-40s lbfgs    %s %s n=%zu steps=%ld func_evals=%ld "
+           "worst max|err|/S_t %.2e\n", base_name(path), golden_lbfgs_problem_name(g->problem),
+           descent_lbfgs_line_search_name(g->options.line_search_fn), g->n, g->steps, evals,
+           worst);
+    return RESULT_PASS;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -271,7 +329,8 @@ int cmd_golden(int argc, char **argv)
 
     printf("isa %s, threads %d; tolerance: optimizers max|got-want| <= %.0e * S_t "
            "(S_t = running max |value| of init..param t); MLP loss rel 1e-5, gradients "
-           "max|got-want| <= rtol*max|want|, rtol 1e-5 (1e-4 for fan-in >= 100)\n",
+           "max|got-want| <= rtol*max|want|, rtol 1e-5 (1e-4 for fan-in >= 100); "
+           "L-BFGS 1e-4 * S_t and func_evals exactly\n",
            descent_isa_name(opt.isa), opt.threads, OPTIM_RTOL);
     int counts[4] = {0};
     for (int f = 0; f < nfiles; f++) {
@@ -280,6 +339,8 @@ int cmd_golden(int argc, char **argv)
         if (golden_load(files[f], &g) != DESCENT_OK) {
             printf("ERROR %s\n", descent_last_error());
             r = RESULT_ERROR;
+        } else if (g.is_lbfgs) {
+            r = replay_lbfgs(files[f], &g.lbfgs, &opt);
         } else if (g.is_mlp) {
             r = replay_mlp(files[f], &g.mlp, &opt);
         } else {

@@ -17,7 +17,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (s == DESCENT_OK) {
         /* A successful parse must describe arrays that really exist, with
          * something to check (n >= 1) and only finite values in them. */
-        if (!g.is_mlp) {
+        if (g.is_lbfgs) {
+            const golden_lbfgs *l = &g.lbfgs;
+            if (l->n == 0 || l->steps < 1)
+                __builtin_trap();
+            for (size_t i = 0; i < (size_t)l->steps * l->n; i++)
+                if (!isfinite(l->params[i]))
+                    __builtin_trap();
+            for (long t = 0; t < l->steps; t++)
+                if (l->func_evals[t] < 1)
+                    __builtin_trap();
+        } else if (!g.is_mlp) {
             const size_t n = g.optim.n, rows = (size_t)g.optim.steps * n;
             if (n == 0 || g.optim.steps < 1)
                 __builtin_trap();

@@ -581,6 +581,92 @@ descent_status descent_mlp_set_sgemm(descent_mlp *mlp, descent_sgemm_fn fn);
  * opt->only_case, NULL port; descent_last_error says). */
 int descent_validate_gemm(descent_sgemm_fn port, const descent_validate_options *opt);
 
+/* ------------------------------------------------------------------ L-BFGS
+ *
+ * torch.optim.LBFGS (PyTorch 1.13.1) on one flat fp32 vector of n
+ * parameters, computed as PyTorch computes it: float32 vectors, the scalars
+ * it keeps as Python floats in double, its first step
+ * t = min(1, 1/|g|_1) * lr, its stopping tests and the strong-Wolfe line
+ * search with cubic interpolation.  Full batch: each step calls the closure
+ * several times (up to max_eval), and every call must evaluate the same
+ * function.
+ *
+ *     descent_lbfgs_options o;
+ *     descent_lbfgs_options_default(&o);
+ *     o.line_search_fn = DESCENT_LBFGS_STRONG_WOLFE;
+ *     descent_lbfgs *opt;
+ *     descent_lbfgs_create(&o, n, &opt);
+ *     for (...) descent_lbfgs_step(opt, params, my_closure, my_data, &loss);
+ *     descent_lbfgs_free(opt);
+ */
+typedef enum descent_lbfgs_line_search {
+    DESCENT_LBFGS_LINE_SEARCH_NONE = 0, /* fixed step lr (torch: None) */
+    DESCENT_LBFGS_STRONG_WOLFE,         /* torch: 'strong_wolfe' */
+    DESCENT_LBFGS_LINE_SEARCH_COUNT
+} descent_lbfgs_line_search;
+
+/* "none", "strong_wolfe", and the inverse (DESCENT_ERR_INVALID for an
+ * unknown name). */
+const char *descent_lbfgs_line_search_name(descent_lbfgs_line_search ls);
+descent_status descent_lbfgs_line_search_from_name(const char *name,
+                                                   descent_lbfgs_line_search *ls);
+
+/* torch.optim.LBFGS's constructor arguments. */
+typedef struct descent_lbfgs_options {
+    double lr;               /* 1; >= 0 */
+    long max_iter;           /* 20; iterations per step, >= 1 */
+    long max_eval;           /* 0: torch's None, max_iter * 5 / 4; else >= 1 */
+    double tolerance_grad;   /* 1e-7; stop when max|g| <= this */
+    double tolerance_change; /* 1e-9; stop on smaller changes of f or x */
+    long history_size;       /* 100; >= 1 */
+    descent_lbfgs_line_search line_search_fn; /* NONE */
+} descent_lbfgs_options;
+
+/* PyTorch's defaults (above). */
+void descent_lbfgs_options_default(descent_lbfgs_options *o);
+/* DESCENT_ERR_INVALID with a message in torch's words ("Invalid learning
+ * rate: -1") for a negative or NaN lr, max_iter < 1, max_eval < 0,
+ * negative or NaN tolerances, history_size < 1 or an unknown line search. */
+descent_status descent_lbfgs_options_validate(const descent_lbfgs_options *o);
+
+/* The closure: evaluates f at params[0..n), writes the gradient to
+ * grad[0..n) and returns f (torch's closure(), which returns the loss after
+ * backward()).  A NaN or infinite f or gradient element stops the step
+ * (see descent_lbfgs_step). */
+typedef float (*descent_lbfgs_closure)(void *ctx, const float *params, float *grad);
+
+typedef struct descent_lbfgs descent_lbfgs;
+
+/* opt->max_eval 0 is resolved to max_iter * 5 / 4 here.  n >= 1.  The
+ * history (2 * history_size vectors of n) is allocated as it fills. */
+descent_status descent_lbfgs_create(const descent_lbfgs_options *o, size_t n,
+                                    descent_lbfgs **out);
+void descent_lbfgs_free(descent_lbfgs *opt);
+/* The options in use (max_eval resolved); NULL for a NULL opt. */
+const descent_lbfgs_options *descent_lbfgs_get_options(const descent_lbfgs *opt);
+/* The variant of the vector work, and its threads (N >= 1, or 0 for
+ * OpenMP's default); results are the same bits for any thread count. */
+descent_status descent_lbfgs_set_isa(descent_lbfgs *opt, descent_isa isa);
+descent_isa descent_lbfgs_isa(const descent_lbfgs *opt);
+descent_status descent_lbfgs_set_threads(descent_lbfgs *opt, int threads);
+/* Changes lr between steps (for schedules); >= 0. */
+descent_status descent_lbfgs_set_lr(descent_lbfgs *opt, double lr);
+
+/* One optimizer.step(closure): up to max_iter iterations and max_eval
+ * closure calls, moving params in place; *loss_out (may be NULL) gets the
+ * loss of the first call, at the params as given (what torch's step
+ * returns).  The state (history, last direction and step) carries over to
+ * the next step.  When the closure returns a non-finite loss or gradient,
+ * the step stops: params go back to the last point whose loss and gradient
+ * were finite (the start of that iteration), the state stays usable, and
+ * the step returns DESCENT_ERR_NONFINITE naming the evaluation. */
+descent_status descent_lbfgs_step(descent_lbfgs *opt, float *params,
+                                  descent_lbfgs_closure closure, void *ctx, float *loss_out);
+/* Closure calls and iterations since creation (torch's state['func_evals'],
+ * state['n_iter']); 0 for a NULL opt. */
+long descent_lbfgs_func_evals(const descent_lbfgs *opt);
+long descent_lbfgs_iterations(const descent_lbfgs *opt);
+
 /* ------------------------------------------------------------ OpenMP layer */
 
 /* The one block split of the OpenMP layer, for elementwise code outside

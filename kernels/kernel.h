@@ -31,6 +31,20 @@ typedef descent_kernel *descent_kernel_fn;
 typedef size_t descent_finite_check(size_t n, const float *x);
 typedef descent_finite_check *descent_finite_fn;
 
+/* L-BFGS's vector work (kernels/lbfgs/vector.c per ISA; kernels/scalar.c):
+ * dot, sum of |x| and max |x| over [0, n) in one fixed order for a given n
+ * (src/lbfgs.c calls them per block and combines the blocks in order), and
+ * the elementwise axpy (y += a x, fused on the vector ISAs), scale
+ * (out = a x) and sub (out = a - b). */
+typedef struct descent_lbfgs_kernels {
+    float (*dot)(size_t n, const float *x, const float *y);
+    float (*abs_sum)(size_t n, const float *x);
+    float (*abs_max)(size_t n, const float *x);
+    void (*axpy)(size_t n, float a, const float *x, float *y);
+    void (*scale)(size_t n, float a, const float *x, float *out);
+    void (*sub)(size_t n, const float *a, const float *b, float *out);
+} descent_lbfgs_kernels;
+
 /*
  * Everything one ISA provides, one table per ISA: descent_scalar_isa
  * (kernels/scalar.c: the reference behind the kernel signature and the
@@ -42,6 +56,7 @@ typedef struct descent_isa_kernels {
     descent_finite_fn first_nonfinite;
     descent_gemm_fn gemm;       /* the MLP's products (mlp_kernel.h) */
     descent_gemm_nt_fn gemm_nt;
+    descent_lbfgs_kernels lbfgs;
 } descent_isa_kernels;
 
 extern const descent_isa_kernels descent_scalar_isa;
@@ -68,5 +83,15 @@ int descent_parallel_splits(size_t n);
  * the smallest bad index (n if none), whatever the thread count. */
 size_t descent_parallel_first_nonfinite(descent_finite_fn check, size_t n, const float *x,
                                         int threads);
+
+/* The number of blocks descent_parallel_for_blocks cuts n elements into
+ * (1 for n = 0), and a reduction over them: partial[b] = reduce(ctx,
+ * start, len) for every block b, on `threads` threads, the same blocks
+ * whatever the thread count (so that combining partial[] in order gives
+ * the same bits for any count). */
+size_t descent_parallel_block_count(size_t n);
+void descent_parallel_reduce_blocks(size_t n, int threads,
+                                    float (*reduce)(void *ctx, size_t start, size_t len),
+                                    void *ctx, float *partial);
 
 #endif

@@ -110,3 +110,26 @@ size_t descent_parallel_first_nonfinite(descent_finite_fn check, size_t n, const
     }
     return first;
 }
+
+size_t descent_parallel_block_count(size_t n)
+{
+    return n ? (n + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS : 1;
+}
+
+void descent_parallel_reduce_blocks(size_t n, int threads,
+                                    float (*reduce)(void *ctx, size_t start, size_t len),
+                                    void *ctx, float *partial)
+{
+    const size_t blocks = descent_parallel_block_count(n);
+    if (n == 0) {
+        partial[0] = reduce(ctx, 0, 0);
+        return;
+    }
+    threads = threads_for_blocks(blocks, threads);
+    (void)threads; /* without OpenMP */
+#if DESCENT_HAVE_OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+#endif
+    for (size_t b = 0; b < blocks; b++)
+        partial[b] = reduce(ctx, block_start(b), block_length(n, b));
+}

@@ -181,6 +181,14 @@ static descent_status check_not_truncated(golden_reader *r, const char *text, si
     return golden_bad(r, "truncated: the last line does not end with a newline", NULL);
 }
 
+/* `optimizer lbfgs` files have their own layout (golden_lbfgs.c). */
+static int names_lbfgs(const char *rest)
+{
+    while (golden_is_space(*rest))
+        rest++;
+    return !strncmp(rest, "lbfgs", 5) && (rest[5] == '\0' || golden_is_space(rest[5]));
+}
+
 descent_status golden_parse(const char *name, const char *text, size_t len, golden_file *out)
 {
     memset(out, 0, sizeof *out);
@@ -200,6 +208,9 @@ descent_status golden_parse(const char *name, const char *text, size_t len, gold
 
     if (!golden_next_record(&r)) {
         s = golden_bad(&r, "empty file: expected 'optimizer' or 'model'", NULL);
+    } else if (!strcmp(r.key, "optimizer") && names_lbfgs(r.rest)) {
+        out->is_lbfgs = 1;
+        s = golden_parse_lbfgs(&r, &out->lbfgs);
     } else if (!strcmp(r.key, "optimizer")) {
         s = parse_optim(&r, &out->optim);
     } else if (!strcmp(r.key, "model")) {
@@ -298,5 +309,6 @@ void golden_free(golden_file *g)
     free(m->x);
     free(m->labels);
     free(m->target);
+    golden_lbfgs_free(&g->lbfgs);
     memset(g, 0, sizeof *g);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "descent.h"
+#include "golden_lbfgs.h"
 
 #define GOLDEN_MAX_LAYERS 16
 
@@ -37,6 +38,8 @@ typedef struct golden_file {
     int is_mlp;
     golden_optim optim;
     golden_mlp mlp;
+    int is_lbfgs; /* `optimizer lbfgs`: its own layout (golden_lbfgs.h) */
+    golden_lbfgs lbfgs;
 } golden_file;
 
 /* Parses `path`, which must be a regular file (a FIFO, device or directory

@@ -116,6 +116,28 @@ awk '/^n / { print "n 0"; next } /^init / { print "init"; next }
      /^(grad|param) / { print $1 " " $2; next } { print }' "$good" >"$tmp/n0_empty.txt"
 corrupt n0_empty "10: n must be an integer in [[]1, " "10: n must be an integer in [1, ..."
 
+# ------------------------------------------------- L-BFGS files
+lbfgs=$GOLDEN_DIR/lbfgs/lbfgs_quadratic.txt
+expect 0 "^PASS +lbfgs_quadratic.txt +lbfgs +quadratic none n=16 steps=4 func_evals=16 " \
+    "control: the L-BFGS file passes" $run golden "$lbfgs"
+sed 's/^func_evals 3 12$/func_evals 3 11/' "$lbfgs" >"$tmp/lbfgs_evals.txt"
+expect 1 "^FAIL +lbfgs_evals.txt +lbfgs +step 3: func_evals 12, want 11" \
+    "an L-BFGS func_evals one off FAILs with status 1" $run golden "$tmp/lbfgs_evals.txt"
+poke "$lbfgs" "param 2" 3 2 "$tmp/lbfgs_wrong.txt"
+expect 1 "^FAIL +lbfgs_wrong.txt +lbfgs +step 2 index 2: .* want 2 " \
+    "an L-BFGS param value changed FAILs with status 1" $run golden "$tmp/lbfgs_wrong.txt"
+sed 's/^problem quadratic$/problem sphere/' "$lbfgs" >"$tmp/lbfgs_problem.txt"
+corrupt lbfgs_problem "10: unknown problem: sphere"
+sed 's/^line_search_fn none$/line_search_fn wolfe/' "$lbfgs" >"$tmp/lbfgs_ls.txt"
+corrupt lbfgs_ls "9: unknown line_search_fn: wolfe"
+sed 's/^history_size 3$/history_size 0/' "$lbfgs" >"$tmp/lbfgs_history.txt"
+corrupt lbfgs_history "8: history_size must be an integer in [[]1, " \
+    "8: history_size must be an integer in [1, ..."
+sed 's/^func_evals 2 8$/func_evals 2 8.5/' "$lbfgs" >"$tmp/lbfgs_fraction.txt"
+corrupt lbfgs_fraction "19: func_evals must be a positive integer"
+sed '$d' "$lbfgs" >"$tmp/lbfgs_short.txt"
+corrupt lbfgs_short "23: unexpected end of file, expected 'func_evals'"
+
 # ------------------------------------------------- not a regular file
 if command -v mkfifo >/dev/null 2>&1 && mkfifo "$tmp/fifo.txt" 2>/dev/null; then
     expect 2 "^ERROR $tmp/fifo.txt: cannot open: not a regular file \\(a FIFO\\)" \

@@ -398,6 +398,50 @@ static void test_null_mlp(void)
     descent_mlp_free(mlp);
 }
 
+static float no_closure(void *ctx, const float *x, float *grad)
+{
+    (void)ctx, (void)x, (void)grad;
+    return 0;
+}
+
+static void test_null_lbfgs(void)
+{
+    descent_lbfgs_options o;
+    descent_lbfgs_options_default(NULL); /* nothing, no crash */
+    descent_lbfgs_options_default(&o);
+    descent_lbfgs_line_search ls;
+    descent_lbfgs *L = (descent_lbfgs *)&o;
+    EXPECT_INVALID(descent_lbfgs_line_search_from_name(NULL, &ls));
+    EXPECT_INVALID(descent_lbfgs_line_search_from_name("none", NULL));
+    EXPECT_INVALID(descent_lbfgs_options_validate(NULL));
+    EXPECT_INVALID(descent_lbfgs_create(NULL, 4, &L));
+    EXPECT(L == NULL, "create(NULL options) left *out set");
+    EXPECT_INVALID(descent_lbfgs_create(&o, 4, NULL));
+    float x[4] = {0};
+    EXPECT_INVALID(descent_lbfgs_step(NULL, x, no_closure, NULL, NULL));
+    EXPECT_INVALID(descent_lbfgs_set_isa(NULL, DESCENT_ISA_SCALAR));
+    EXPECT_INVALID(descent_lbfgs_set_threads(NULL, 1));
+    EXPECT_INVALID(descent_lbfgs_set_lr(NULL, 1));
+    EXPECT(descent_lbfgs_get_options(NULL) == NULL, "get_options(NULL)");
+    EXPECT(descent_lbfgs_isa(NULL) == DESCENT_ISA_COUNT, "isa(NULL)");
+    EXPECT(descent_lbfgs_func_evals(NULL) == 0 && descent_lbfgs_iterations(NULL) == 0,
+           "counters of NULL");
+    for (size_t i = 0; i < sizeof bad_enums / sizeof *bad_enums; i++) {
+        if (bad_enums[i] >= 0 && bad_enums[i] < DESCENT_LBFGS_LINE_SEARCH_COUNT)
+            continue;
+        EXPECT(descent_lbfgs_line_search_name((descent_lbfgs_line_search)bad_enums[i]) == NULL,
+               "line search name of %d", bad_enums[i]);
+        o.line_search_fn = (descent_lbfgs_line_search)bad_enums[i];
+        EXPECT_INVALID(descent_lbfgs_options_validate(&o));
+    }
+    o.line_search_fn = DESCENT_LBFGS_LINE_SEARCH_NONE;
+    EXPECT(descent_lbfgs_create(&o, 4, &L) == DESCENT_OK, "create");
+    EXPECT_INVALID(descent_lbfgs_step(L, NULL, no_closure, NULL, NULL));
+    EXPECT_INVALID(descent_lbfgs_step(L, x, NULL, NULL, NULL));
+    descent_lbfgs_free(L);
+    descent_lbfgs_free(NULL);
+}
+
 int main(void)
 {
     /* The shape checks first: on the old code they read garbage (or far
@@ -411,5 +455,6 @@ int main(void)
     RUN(test_null_optimizer);
     RUN(test_null_mlp);
     RUN(test_null_outfile);
+    RUN(test_null_lbfgs);
     return CHECK_EXIT_STATUS();
 }

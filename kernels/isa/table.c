@@ -1,7 +1,7 @@
 /* This ISA's kernel table (descent_avx2_isa, descent_avx512_isa,
  * descent_neon_isa: kernel.h), compiled once per ISA like the kernels it
- * collects: the optimizers from the registry's rows, the non-finite check
- * and the MLP's two products. */
+ * collects: the optimizers from the registry's rows, the non-finite check,
+ * the MLP's two products and its elementwise parts. */
 #include "../kernel.h"
 #include "../vec/vec.h"
 
@@ -11,6 +11,11 @@ DESCENT_OPTIMIZERS(DECLARE_OPTIM)
 descent_finite_check VEC_FN(first_nonfinite);
 descent_gemm VEC_FN(gemm);
 descent_gemm_nt VEC_FN(gemm_nt);
+descent_mlp_bias_act VEC_FN(mlp_bias_act);
+descent_mlp_act_grad VEC_FN(mlp_act_grad);
+descent_mlp_softmax_xent VEC_FN(mlp_softmax_xent);
+descent_map VEC_FN(map_exp);
+descent_map VEC_FN(map_tanh);
 
 const descent_isa_kernels VEC_FN(isa) = {
     .optim = {
@@ -21,4 +26,9 @@ const descent_isa_kernels VEC_FN(isa) = {
     .first_nonfinite = VEC_FN(first_nonfinite),
     .gemm = VEC_FN(gemm),
     .gemm_nt = VEC_FN(gemm_nt),
+    .mlp_bias_act = VEC_FN(mlp_bias_act),
+    .mlp_act_grad = VEC_FN(mlp_act_grad),
+    .mlp_softmax_xent = VEC_FN(mlp_softmax_xent),
+    .map_exp = VEC_FN(map_exp),
+    .map_tanh = VEC_FN(map_tanh),
 };

@@ -44,8 +44,10 @@ BEGIN { width = length(total ""); family_start = now() }
     n = split(base, part, "/")
     fam = part[1] (n > 1 ? "/" part[2] : "")
     if (fam != family) { finish(); family = fam; rows = 0 }
-    if (!(base in seen)) { seen[base] = 1; done++; rows++ }
     if (index($0, "ERROR OCCURRED")) { clear_bar(); print; fflush() }
-    if (tty) bar(base)
+    if (!(base in seen)) {
+        seen[base] = 1; done++; rows++
+        if (tty) bar(base)
+    }
 }
 END { finish(); clear_bar() }

@@ -13,11 +13,14 @@
 #                  --benchmark_filter), 3 repetitions; no convergence run
 #
 # Results go to RESULTS (results/): throughput.json (GB JSON),
-# convergence.json, convergence_summary.txt, convergence_table.txt,
-# curves/*.csv, paths/*.csv.  Everything is written into a staging folder
-# first and moved into place file by file (rename), so an interrupted run
-# leaves the previous results whole.  Then plots/render.sh draws
-# PLOTS/*.png and bench/summary.sh prints the summary.
+# bench_console.txt (descent-bench's whole console table), convergence.json,
+# convergence_summary.txt, convergence_table.txt, curves/*.csv, paths/*.csv.
+# Everything is written into a staging folder first and moved into place
+# file by file (rename), so an interrupted run leaves the previous results
+# whole.  Then plots/render.sh draws PLOTS/*.png, bench/summary.sh prints
+# the summary and bench/index_html.sh writes RESULTS/index.html (summary,
+# plots and machine in one page).  The console shows one line per benchmark
+# family (bench/progress.awk; a progress bar too when stderr is a terminal).
 set -u
 B=${BUILDDIR:-build}
 R=${RESULTS:-results}
@@ -45,9 +48,21 @@ trap 'exit 130' INT TERM
 
 start=$(date +%s)
 echo "== make bench: scope '$scope' (throughput: ${filter:-all benchmarks}, $reps x $min_time; convergence: ${conv:-skipped})"
-"$B/descent-bench" ${filter:+"--benchmark_filter=$filter"} --benchmark_min_time=$min_time \
-    --benchmark_repetitions=$reps --benchmark_display_aggregates_only=$([ "$reps" -gt 1 ] && echo true || echo false) \
-    --benchmark_out="$stage/throughput.json" --benchmark_out_format=json || exit 1
+total=$("$B/descent-bench" ${filter:+"--benchmark_filter=$filter"} --benchmark_list_tests | grep -c '^BM_')
+tty=0
+[ -t 2 ] && tty=1
+echo "throughput: $total benchmarks (full console table: $R/bench_console.txt)"
+{
+    "$B/descent-bench" ${filter:+"--benchmark_filter=$filter"} --benchmark_min_time=$min_time \
+        --benchmark_repetitions=$reps --benchmark_display_aggregates_only=$([ "$reps" -gt 1 ] && echo true || echo false) \
+        --benchmark_out="$stage/throughput.json" --benchmark_out_format=json 2>&1
+    echo $? >"$stage/bench.status"
+} | tee "$stage/bench_console.txt" | awk -v total="$total" -v tty=$tty -f "$here/progress.awk"
+if [ "$(cat "$stage/bench.status" 2>/dev/null)" != 0 ]; then
+    echo "descent-bench failed; the end of its console output:" >&2
+    tail -n 20 "$stage/bench_console.txt" >&2
+    exit 1
+fi
 t_tp=$(date +%s)
 if [ -n "$conv" ]; then
     "$B/descent-converge" --scope "$conv" --out "$stage" ${DATA_DIR:+--data "$DATA_DIR"} || exit 1
@@ -56,7 +71,8 @@ t_conv=$(date +%s)
 
 # Move into place: single files by rename; the curve and path folders are
 # swapped whole (old ones removed after), so no mix of two runs remains.
-for f in throughput.json convergence.json convergence_summary.txt convergence_table.txt; do
+for f in throughput.json bench_console.txt convergence.json convergence_summary.txt \
+    convergence_table.txt; do
     [ -f "$stage/$f" ] && mv -f "$stage/$f" "$R/$f"
 done
 for d in curves paths; do
@@ -69,7 +85,11 @@ done
 
 GNUPLOT=${GNUPLOT:-} GNUPLOT_TERM=${GNUPLOT_TERM:-} sh plots/render.sh "$R" "$P"
 end=$(date +%s)
+wall="$((end - start)) s (throughput $((t_tp - start)) s, convergence $((t_conv - t_tp)) s, plots $((end - t_conv)) s)"
 echo
 echo "== summary ($R/)"
-sh "$here/summary.sh" "$R"
-echo "== wall time: $((end - start)) s (throughput $((t_tp - start)) s, convergence $((t_conv - t_tp)) s, plots $((end - t_conv)) s)"
+sh "$here/summary.sh" "$R" | tee "$stage/summary.txt"
+BUILDDIR=$B SCOPE=$scope WALL=$wall sh "$here/index_html.sh" "$R" "$P" "$stage/summary.txt" \
+    >"$stage/index.html" && mv -f "$stage/index.html" "$R/index.html" &&
+    echo "== report: $R/index.html (summary, plots, machine; opens from disk)"
+echo "== wall time: $wall"

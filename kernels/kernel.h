@@ -44,6 +44,11 @@ typedef struct descent_lbfgs_kernels {
     void (*scale)(size_t n, float a, const float *x, float *out);
     void (*sub)(size_t n, const float *a, const float *b, float *out);
 } descent_lbfgs_kernels;
+/* y[i] = f(x[i]) for i < n: the vector layer's exp and tanh (SLEEF or
+ * kernels/vec/vec_math.h; libm's expf/tanhf for scalar), which the MLP's
+ * kernels use, for measuring their error (tests/test_vec_math.c). */
+typedef void descent_map(size_t n, const float *x, float *y);
+typedef descent_map *descent_map_fn;
 
 /*
  * Everything one ISA provides, one table per ISA: descent_scalar_isa
@@ -57,6 +62,10 @@ typedef struct descent_isa_kernels {
     descent_gemm_fn gemm;       /* the MLP's products (mlp_kernel.h) */
     descent_gemm_nt_fn gemm_nt;
     descent_lbfgs_kernels lbfgs;
+    descent_mlp_bias_act_fn mlp_bias_act; /* its elementwise parts (mlp_kernel.h) */
+    descent_mlp_act_grad_fn mlp_act_grad;
+    descent_mlp_softmax_xent_fn mlp_softmax_xent;
+    descent_map_fn map_exp, map_tanh; /* their exp and tanh */
 } descent_isa_kernels;
 
 extern const descent_isa_kernels descent_scalar_isa;

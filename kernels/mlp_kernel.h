@@ -46,6 +46,31 @@ typedef void descent_gemm_nt(int M, int N, int K, const float *A, ptrdiff_t lda,
                              const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc);
 typedef descent_gemm_nt *descent_gemm_nt_fn;
 
+/*
+ * The MLP's elementwise parts, one row (one example) per call, so that the
+ * driver's threads split the batch by rows and every row gets the same bits
+ * whichever thread computes it.  The scalar versions (kernels/scalar.c) are
+ * the reference's own formulas with libm's tanhf/expf/logf; the vector ones
+ * (kernels/mlp/elementwise.c) use the layer's vf_tanh/vf_exp (SLEEF where
+ * it is installed, else vec_math.h) and agree with them to a few ulp.
+ *
+ * bias_act:    z[i] = act(z[i] + bias[i]), i < n; act DESCENT_MLP_LINEAR
+ *              (the output layer) adds the bias only.
+ * act_grad:    d[i] *= act'(z[i]), from a[i] = act(z[i]) (relu' = [a > 0]).
+ * softmax_xent: softmax cross-entropy of one example with n logits z and
+ *              class `label`: g[i] = (softmax(z)[i] - [i == label]) / batch,
+ *              returns logsumexp(z) - z[label].
+ */
+#define DESCENT_MLP_LINEAR DESCENT_ACTIVATION_COUNT
+typedef void descent_mlp_bias_act(descent_activation act, size_t n, const float *bias,
+                                  float *z);
+typedef descent_mlp_bias_act *descent_mlp_bias_act_fn;
+typedef void descent_mlp_act_grad(descent_activation act, size_t n, const float *a, float *d);
+typedef descent_mlp_act_grad *descent_mlp_act_grad_fn;
+typedef float descent_mlp_softmax_xent(size_t n, const float *z, int label, int batch,
+                                       float *g);
+typedef descent_mlp_softmax_xent *descent_mlp_softmax_xent_fn;
+
 /* Cache-blocked, register-tiled scalar versions (kernels/scalar_gemm.c);
  * the vector ones are kernels/mlp/gemm.c.  Each ISA's pair is in its table
  * (kernel.h: descent_isa_table). */

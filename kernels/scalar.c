@@ -1,9 +1,11 @@
 /* The scalar "variant": the reference optimizers behind the common kernel
  * signature, so that they can be dispatched and threaded like the others,
- * with the scalar non-finite check, gemm and L-BFGS vector work: the table
- * descent_scalar_isa. */
+ * with the scalar non-finite check, gemm, the MLP's elementwise parts (the
+ * reference's formulas, libm's tanhf/expf) and L-BFGS's vector work: the
+ * table descent_scalar_isa. */
 #include <math.h>
 
+#include "../reference/ref_internal.h"
 #include "kernel.h"
 
 /* Every optimizer's reference through the registry's generic caller, which
@@ -70,6 +72,48 @@ static void lbfgs_sub(size_t n, const float *a, const float *b, float *out)
         out[i] = a[i] - b[i];
 }
 
+static void mlp_bias_act(descent_activation act, size_t n, const float *bias, float *z)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float v = z[i] + bias[i];
+        z[i] = act == DESCENT_MLP_LINEAR ? v : descent_mlp_activate(act, v);
+    }
+}
+
+/* act'(z) from a = act(z): relu' = [a > 0] = [z > 0] (0 at 0). */
+static float derivative_from_output(descent_activation act, float a)
+{
+    switch (act) {
+    case DESCENT_RELU: return a > 0.0f ? 1.0f : 0.0f;
+    case DESCENT_TANH: return 1.0f - a * a;
+    case DESCENT_SIGMOID: return a * (1.0f - a);
+    default: return 1.0f;
+    }
+}
+
+static void mlp_act_grad(descent_activation act, size_t n, const float *a, float *d)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] = d[i] * derivative_from_output(act, a[i]);
+}
+
+static float mlp_softmax_xent(size_t n, const float *z, int label, int batch, float *g)
+{
+    return descent_mlp_softmax_cross_entropy((int)n, z, label, batch, g);
+}
+
+static void map_exp(size_t n, const float *x, float *y)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = expf(x[i]);
+}
+
+static void map_tanh(size_t n, const float *x, float *y)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = tanhf(x[i]);
+}
+
 const descent_isa_kernels descent_scalar_isa = {
     .optim = {
 #define OPTIM_ENTRY(KIND, ...) [DESCENT_##KIND] = reference_step,
@@ -80,4 +124,9 @@ const descent_isa_kernels descent_scalar_isa = {
     .gemm = descent_gemm_scalar,
     .gemm_nt = descent_gemm_nt_scalar,
     .lbfgs = {lbfgs_dot, lbfgs_abs_sum, lbfgs_abs_max, lbfgs_axpy, lbfgs_scale, lbfgs_sub},
+    .mlp_bias_act = mlp_bias_act,
+    .mlp_act_grad = mlp_act_grad,
+    .mlp_softmax_xent = mlp_softmax_xent,
+    .map_exp = map_exp,
+    .map_tanh = map_tanh,
 };

@@ -28,7 +28,7 @@
 #include "descent.h"
 #include "ref_internal.h"
 
-static float activate(descent_activation act, float z)
+float descent_mlp_activate(descent_activation act, float z)
 {
     switch (act) {
     case DESCENT_RELU: return z > 0.0f ? z : 0.0f;
@@ -90,7 +90,7 @@ static descent_status forward(const descent_mlp_shape *s, const float *params, i
                 const float z = sum + bias[o];
                 p->z[l][(size_t)b * out + o] = z;
                 if (l < s->layers)
-                    p->a[l][(size_t)b * out + o] = activate(s->activation, z);
+                    p->a[l][(size_t)b * out + o] = descent_mlp_activate(s->activation, z);
             }
         }
     }
@@ -145,25 +145,30 @@ descent_status descent_ref_mlp_forward(const descent_mlp_shape *shape, const flo
     return DESCENT_OK;
 }
 
+float descent_mlp_softmax_cross_entropy(int outputs, const float *z, int label, int batch,
+                                        float *g)
+{
+    /* log-softmax with the max subtracted, so large logits stay finite */
+    float max = z[0];
+    for (int o = 1; o < outputs; o++)
+        max = z[o] > max ? z[o] : max;
+    float sum = 0.0f;
+    for (int o = 0; o < outputs; o++)
+        sum += expf(z[o] - max);
+    const float logsumexp = max + logf(sum);
+    for (int o = 0; o < outputs; o++) {
+        const float softmax = expf(z[o] - max) / sum;
+        g[o] = (softmax - (o == label ? 1.0f : 0.0f)) / (float)batch;
+    }
+    return logsumexp - z[label];
+}
+
 float descent_mlp_output_gradient(const descent_mlp_shape *s, int batch, const float *z,
                                   int label, const float *targets, float *g)
 {
     const int outputs = s->sizes[s->layers];
-    if (s->loss == DESCENT_CROSS_ENTROPY) {
-        /* log-softmax with the max subtracted, so large logits stay finite */
-        float max = z[0];
-        for (int o = 1; o < outputs; o++)
-            max = z[o] > max ? z[o] : max;
-        float sum = 0.0f;
-        for (int o = 0; o < outputs; o++)
-            sum += expf(z[o] - max);
-        const float logsumexp = max + logf(sum);
-        for (int o = 0; o < outputs; o++) {
-            const float softmax = expf(z[o] - max) / sum;
-            g[o] = (softmax - (o == label ? 1.0f : 0.0f)) / (float)batch;
-        }
-        return logsumexp - z[label];
-    }
+    if (s->loss == DESCENT_CROSS_ENTROPY)
+        return descent_mlp_softmax_cross_entropy(outputs, z, label, batch, g);
     const float n = (float)batch * (float)outputs;
     for (int o = 0; o < outputs; o++)
         g[o] = 2.0f * (z[o] - targets[o]) / n;

@@ -38,4 +38,12 @@ descent_status descent_mlp_check_call(const char *fn, const descent_mlp_shape *s
 float descent_mlp_output_gradient(const descent_mlp_shape *s, int batch, const float *z,
                                   int label, const float *targets, float *g);
 
+/* Its two formulas with libm, which the scalar variant's MLP kernels
+ * (kernels/scalar.c) run too: act(z) for a hidden layer, and one example's
+ * softmax cross-entropy (loss returned, its gradient over `outputs` logits
+ * into g, divided by `batch`). */
+float descent_mlp_activate(descent_activation act, float z);
+float descent_mlp_softmax_cross_entropy(int outputs, const float *z, int label, int batch,
+                                        float *g);
+
 #endif

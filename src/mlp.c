@@ -1,15 +1,17 @@
 /*
  * The fast MLP object: the reference's forward/backward (reference/mlp.c)
  * over preallocated workspace, with every matrix product going through one
- * gemm (kernels/mlp_kernel.h) and OpenMP over tiles of the output.
+ * gemm (kernels/mlp_kernel.h) and OpenMP over tiles of the output, and the
+ * elementwise parts (bias + activation, act', softmax cross-entropy) through
+ * the same ISA's row kernels, OpenMP over rows.
  *
  * Determinism: each matrix product is cut into tiles of TILE_M x TILE_N
  * elements of its output, fixed sizes that do not depend on the thread
  * count; a tile is computed by one thread with one gemm call, and sums over
- * the batch (dW, db, the loss) are never split between threads.  So the
+ * the batch (dW, db, the loss) are never split between threads; a row
+ * kernel computes a whole row, its bits independent of the thread.  So the
  * results are the same bits for any number of threads.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +31,7 @@ struct descent_mlp {
     descent_mlp_shape shape;
     int max_batch;
     descent_isa isa;
+    const descent_isa_kernels *kernels; /* isa's: the elementwise parts */
     descent_gemm_fn gemm;
     descent_gemm_nt_fn gemm_nt;
     descent_sgemm_fn sgemm; /* NULL, or every product is one call of it */
@@ -101,27 +104,6 @@ static void parallel_gemm(const descent_mlp *mlp, int b_transposed, int M, int N
 
 /* --------------------------------------------------------- elementwise */
 
-static float activate(descent_activation act, float z)
-{
-    switch (act) {
-    case DESCENT_RELU: return z > 0.0f ? z : 0.0f;
-    case DESCENT_TANH: return tanhf(z);
-    case DESCENT_SIGMOID: return 1.0f / (1.0f + expf(-z));
-    default: return z;
-    }
-}
-
-/* act'(z) from a = act(z): relu' = [a > 0] = [z > 0] (0 at 0). */
-static float derivative_from_output(descent_activation act, float a)
-{
-    switch (act) {
-    case DESCENT_RELU: return a > 0.0f ? 1.0f : 0.0f;
-    case DESCENT_TANH: return 1.0f - a * a;
-    case DESCENT_SIGMOID: return a * (1.0f - a);
-    default: return 1.0f;
-    }
-}
-
 static int threads_for_rows(const descent_mlp *mlp, int rows, int cols)
 {
 #if DESCENT_HAVE_OPENMP
@@ -145,13 +127,9 @@ static void bias_activation(const descent_mlp *mlp, int batch, int out, const fl
 #if DESCENT_HAVE_OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
 #endif
-    for (int b = 0; b < batch; b++) {
-        float *row = z + (size_t)b * out;
-        for (int o = 0; o < out; o++) {
-            const float v = row[o] + bias[o];
-            row[o] = hidden ? activate(act, v) : v;
-        }
-    }
+    for (int b = 0; b < batch; b++)
+        mlp->kernels->mlp_bias_act(hidden ? act : DESCENT_MLP_LINEAR, (size_t)out, bias,
+                                   z + (size_t)b * out);
 }
 
 /* ---------------------------------------------------------- the object */
@@ -225,6 +203,7 @@ descent_status descent_mlp_set_isa(descent_mlp *mlp, descent_isa isa)
         return s;
     mlp->isa = chosen;
     const descent_isa_kernels *table = descent_isa_table(chosen); /* every entry set */
+    mlp->kernels = table;
     mlp->gemm = table->gemm;
     mlp->gemm_nt = table->gemm_nt;
     return DESCENT_OK;
@@ -325,8 +304,9 @@ descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int ba
 }
 
 /* Per example: dloss/dz_L into dz and, for cross-entropy, the example's
- * loss into example_loss[b], with the reference's own function (the MSE
- * total is summed by the caller). */
+ * loss into example_loss[b], with this ISA's softmax kernel (the scalar
+ * one is the reference's function) or the reference's MSE gradient (the
+ * MSE total is summed by the caller). */
 static void loss_and_output_gradient(descent_mlp *mlp, int batch, const int *labels,
                                      const float *targets)
 {
@@ -338,10 +318,14 @@ static void loss_and_output_gradient(descent_mlp *mlp, int batch, const int *lab
 #if DESCENT_HAVE_OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
 #endif
-    for (int b = 0; b < batch; b++)
-        mlp->example_loss[b] = descent_mlp_output_gradient(
-            s, batch, logits + (size_t)b * outputs, labels ? labels[b] : 0,
-            targets ? targets + (size_t)b * outputs : NULL, mlp->dz + (size_t)b * outputs);
+    for (int b = 0; b < batch; b++) {
+        const float *z = logits + (size_t)b * outputs;
+        float *g = mlp->dz + (size_t)b * outputs;
+        mlp->example_loss[b] =
+            s->loss == DESCENT_CROSS_ENTROPY
+                ? mlp->kernels->mlp_softmax_xent((size_t)outputs, z, labels[b], batch, g)
+                : descent_mlp_output_gradient(s, batch, z, 0, targets + (size_t)b * outputs, g);
+    }
 }
 
 /* The loss and, if grad is not NULL, the gradient, from the activations
@@ -395,12 +379,9 @@ static void run_backward(descent_mlp *mlp, const float *params, int batch, const
 #if DESCENT_HAVE_OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
 #endif
-        for (int b = 0; b < batch; b++) {
-            float *row = da + (size_t)b * in;
-            const float *a = a_prev + (size_t)b * in;
-            for (int i = 0; i < in; i++)
-                row[i] = row[i] * derivative_from_output(act, a[i]);
-        }
+        for (int b = 0; b < batch; b++)
+            mlp->kernels->mlp_act_grad(act, (size_t)in, a_prev + (size_t)b * in,
+                                       da + (size_t)b * in);
         float *swap = dz;
         dz = da, da = swap;
     }

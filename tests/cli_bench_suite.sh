@@ -142,6 +142,54 @@ else
         fail "BENCH=quick suite renders the PNGs" "missing:$missing" "$out"
     fi
 fi
+# 4b. the console: one line per benchmark family, no table rows (those are
+# in results/bench_console.txt), and a short whole
+rows=$(printf '%s\n' "$out" | grep -c '^BM_')
+families=$(printf '%s\n' "$out" | grep -c -E '^  \[ *[0-9]+/[0-9]+\] BM_[a-z_]+/[a-z0-9_]+ ')
+lines=$(printf '%s\n' "$out" | wc -l)
+console=$tmp/results/bench_console.txt
+if [ "$rows" -eq 0 ] && [ "$families" -ge 4 ] && [ "$lines" -le 60 ] &&
+    grep -q '^Benchmark  *Time' "$console" && grep -q '^BM_peak_fma/' "$console" &&
+    grep -q '^BM_mlp/train_step/' "$console"; then
+    pass "make bench's console: $families family lines, no table rows, $lines lines; the table in bench_console.txt"
+else
+    fail "make bench's console is one line per family, the table in bench_console.txt" \
+        "$rows table rows, $families family lines, $lines lines" "$out"
+fi
+
+# 4c. results/index.html: a whole page, the machine and summary tables,
+# every <img> a file that exists (links relative to results/), nothing
+# fetched from the network
+page=$tmp/results/index.html
+problems=
+if [ ! -s "$page" ]; then
+    problems=" no index.html"
+else
+    head -n 1 "$page" | grep -q '^<!DOCTYPE html>$' || problems="$problems no-doctype"
+    [ "$(tail -n 1 "$page")" = '</html>' ] || problems="$problems no-closing-html"
+    for want in '<table>' '</table>' '<pre>' 'FMA peak' 'Time to result' '<th>CPU</th>' \
+        '<th>Compiler</th>' '<th>OPENBLAS_CORETYPE</th>' '<th>Date</th>' '<th>Threads</th>' \
+        '<th>Variants (ISA)</th>'; do
+        grep -q -F "$want" "$page" || problems="$problems missing:$want"
+    done
+    [ "$(grep -c '<table>' "$page")" = "$(grep -c '</table>' "$page")" ] ||
+        problems="$problems unbalanced-tables"
+    grep -q '://' "$page" && problems="$problems network-link"
+    for src in $(sed -n 's/.*<img src="\([^"]*\)".*/\1/p' "$page"); do
+        [ -f "$tmp/results/$src" ] || problems="$problems missing-img:$src"
+    done
+    if [ -n "$GP" ] && [ -x "$GP" ]; then
+        imgs=$(grep -c '<img src=' "$page")
+        pngs=$(ls "$tmp/plots" | grep -c '\.png$')
+        [ "$imgs" -eq "$pngs" ] && [ "$imgs" -gt 0 ] || problems="$problems $imgs-imgs-for-$pngs-pngs"
+    fi
+fi
+if [ -z "$problems" ]; then
+    pass "results/index.html: machine and summary tables, every <img> exists, no network links"
+else
+    fail "results/index.html is a whole page" "$problems"
+fi
+
 out=$(GNUPLOT= sh plots/render.sh "$tmp/results" "$tmp/noplots" 2>&1)
 if [ $? -eq 0 ] && printf '%s\n' "$out" | grep -q 'plots skipped' && [ ! -e "$tmp/noplots" ]; then
     pass "plots/render.sh without gnuplot skips and says so"

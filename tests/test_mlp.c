@@ -343,6 +343,9 @@ static void test_fast_wide_layers(void)
 {
     /* Tile and panel edges: 70 rows (>64), 300 inputs (>256 = one panel). */
     fast_matches_reference((const int[]){300, 70, 9}, 3, 70, 128);
+    /* Rows enough (batch x width >= 32768) that the elementwise kernels
+     * (activation, act', softmax over 40 logits) run on several threads. */
+    fast_matches_reference((const int[]){20, 300, 40}, 3, 128, 128);
 }
 
 static void test_fast_fashion_mnist_shape(void)

@@ -1,7 +1,7 @@
 /* This ISA's kernel table (descent_avx2_isa, descent_avx512_isa,
  * descent_neon_isa: kernel.h), compiled once per ISA like the kernels it
- * collects: the optimizers from the registry's rows, the non-finite check
- * the MLP's two products and L-BFGS's vector work. */
+ * collects: the optimizers from the registry's rows, the non-finite check,
+ * the MLP's two products and its elementwise parts, and L-BFGS's vector work. */
 #include "../kernel.h"
 #include "../vec/vec.h"
 
@@ -17,6 +17,11 @@ float VEC_FN(lbfgs_abs_max)(size_t n, const float *x);
 void VEC_FN(lbfgs_axpy)(size_t n, float a, const float *x, float *y);
 void VEC_FN(lbfgs_scale)(size_t n, float a, const float *x, float *out);
 void VEC_FN(lbfgs_sub)(size_t n, const float *a, const float *b, float *out);
+descent_mlp_bias_act VEC_FN(mlp_bias_act);
+descent_mlp_act_grad VEC_FN(mlp_act_grad);
+descent_mlp_softmax_xent VEC_FN(mlp_softmax_xent);
+descent_map VEC_FN(map_exp);
+descent_map VEC_FN(map_tanh);
 
 const descent_isa_kernels VEC_FN(isa) = {
     .optim = {
@@ -29,4 +34,9 @@ const descent_isa_kernels VEC_FN(isa) = {
     .gemm_nt = VEC_FN(gemm_nt),
     .lbfgs = {VEC_FN(lbfgs_dot), VEC_FN(lbfgs_abs_sum), VEC_FN(lbfgs_abs_max),
               VEC_FN(lbfgs_axpy), VEC_FN(lbfgs_scale), VEC_FN(lbfgs_sub)},
+    .mlp_bias_act = VEC_FN(mlp_bias_act),
+    .mlp_act_grad = VEC_FN(mlp_act_grad),
+    .mlp_softmax_xent = VEC_FN(mlp_softmax_xent),
+    .map_exp = VEC_FN(map_exp),
+    .map_tanh = VEC_FN(map_tanh),
 };

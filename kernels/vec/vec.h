@@ -16,7 +16,8 @@
  *   vf_max vf_min (NaN in, NaN out), vf_gt vf_lt vf_isnan -> vmask, vf_select
  *   vf_reduce_add, vf_round, vf_pow2i
  *   vf_exp vf_tanh (SLEEF, 1 ulp) or, without SLEEF, the portable versions
- *   of vec_math.h.
+ *   of vec_math.h (at most 2 ulp); the MLP's activations and softmax use
+ *   them (kernels/mlp/elementwise.c), tests/test_vec_math.c measures them.
  * and names its registers (VEC_REGISTER_NAME: "ymm", ...) for labels.
  * A new ISA (SVE, RVV, ...) is one more header with these functions.
  */

@@ -563,7 +563,9 @@ static void test_names_and_shape_parsing(void)
     EXPECT(descent_mlp_shape_parse("5-1", &s) == DESCENT_OK && s.layers == 1, "5-1");
     const char *bad[] = {"", "784", "784-", "-784-10", "784--10", "784-0-10", "784-+5-10",
                          "784- 5-10", "a-b", "784-128-10x", "99999999999-10", "16777217-2",
-                         "1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1"};
+                         /* 65 linear layers, one past DESCENT_MLP_MAX_LAYERS */
+                         "1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-"
+                         "1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         EXPECT(descent_mlp_shape_parse(bad[i], &s) == DESCENT_ERR_INVALID,
                "'%s' was accepted", bad[i]);

@@ -17,6 +17,7 @@
 #include "cli.h"
 
 #define OPTIM_RTOL 1e-5
+#define SCHED_RTOL 1e-12 /* relative to max(1, |want|) */
 #define MLP_LOSS_RTOL 1e-5
 #define MLP_GRAD_RTOL 1e-5      /* per tensor, relative to max|want| */
 #define MLP_GRAD_RTOL_WIDE 1e-4 /* layers with fan-in >= 100 */
@@ -260,6 +261,55 @@ static result replay_lbfgs(const char *path, const golden_lbfgs *g, const golden
     return RESULT_PASS;
 }
 
+/* Replays a schedule file: the lr (and momentum) after construction and
+ * after each step within 1e-12 * max(1, |want|).  The base momentum is the
+ * files' SGD momentum, 0.9. */
+static int sched_value_fails(const char *what, long t, double got, double want, double *worst,
+                             char *why, size_t size)
+{
+    const double tol = SCHED_RTOL * fmax(1.0, fabs(want));
+    const double err = fabs(got - want);
+    *worst = fmax(*worst, err / fmax(1.0, fabs(want)));
+    if (err <= tol)
+        return 0;
+    snprintf(why, size, "%s after step %ld: got %.17g want %.17g (err %.3g > tol %.3g)", what,
+             t, got, want, err, tol);
+    return 1;
+}
+
+static result replay_sched(const char *path, const golden_sched *g)
+{
+    descent_schedule *s = NULL;
+    if (descent_schedule_create(g->name, g->args, g->lr, 0.9, 0, &s) != DESCENT_OK) {
+        printf("ERROR %s: %s\n", base_name(path), descent_last_error());
+        return RESULT_ERROR;
+    }
+    char why[256] = "";
+    double worst = 0;
+    for (long t = 0; t <= g->steps && !why[0]; t++) {
+        if (t > 0 && descent_schedule_step(s, g->metrics ? g->metrics[t - 1] : NAN) !=
+                         DESCENT_OK) {
+            snprintf(why, sizeof why, "step %ld: %s", t, descent_last_error());
+            break;
+        }
+        if (sched_value_fails("lr", t, descent_schedule_lr(s), g->lr_values[t], &worst, why,
+                              sizeof why))
+            break;
+        if (g->momentum_values &&
+            sched_value_fails("momentum", t, descent_schedule_momentum(s),
+                              g->momentum_values[t], &worst, why, sizeof why))
+            break;
+    }
+    descent_schedule_free(s);
+    if (why[0]) {
+        printf("FAIL  %-40s sched    %s\n", base_name(path), why);
+        return RESULT_FAIL;
+    }
+    printf("PASS  %-40s sched    %s steps=%ld%s worst rel err %.2e\n", base_name(path), g->name,
+           g->steps, g->momentum_values ? " (with momentum)" : "", worst);
+    return RESULT_PASS;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -339,6 +389,8 @@ int cmd_golden(int argc, char **argv)
         if (golden_load(files[f], &g) != DESCENT_OK) {
             printf("ERROR %s\n", descent_last_error());
             r = RESULT_ERROR;
+        } else if (g.is_sched) {
+            r = replay_sched(files[f], &g.sched);
         } else if (g.is_lbfgs) {
             r = replay_lbfgs(files[f], &g.lbfgs, &opt);
         } else if (g.is_mlp) {

@@ -71,7 +71,9 @@ double descent_schedule_lr(const descent_schedule *s);
 /* The momentum to use now, or NAN when the schedule leaves it alone. */
 double descent_schedule_momentum(const descent_schedule *s);
 /* scheduler.step(): metric is the monitored value for reduce_lr_on_plateau
- * (a NaN metric is DESCENT_ERR_INVALID there) and ignored by the others. */
+ * (a NaN metric is never an improvement, as in PyTorch) and ignored by the
+ * others.  one_cycle_lr past total_steps is DESCENT_ERR_INVALID ("Tried to
+ * step N times ...") and changes nothing. */
 descent_status descent_schedule_step(descent_schedule *s, double metric);
 /* Number of descent_schedule_step() calls so far. */
 long descent_schedule_steps(const descent_schedule *s);

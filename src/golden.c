@@ -213,11 +213,14 @@ descent_status golden_parse(const char *name, const char *text, size_t len, gold
         s = golden_parse_lbfgs(&r, &out->lbfgs);
     } else if (!strcmp(r.key, "optimizer")) {
         s = parse_optim(&r, &out->optim);
+    } else if (!strcmp(r.key, "scheduler")) {
+        out->is_sched = 1;
+        s = golden_parse_sched(&r, &out->sched);
     } else if (!strcmp(r.key, "model")) {
         out->is_mlp = 1;
         s = parse_mlp(&r, &out->mlp);
     } else {
-        s = golden_bad(&r, "expected 'optimizer' or 'model'", r.key);
+        s = golden_bad(&r, "expected 'optimizer', 'model' or 'scheduler'", r.key);
     }
     if (s == DESCENT_OK && golden_next_record(&r))
         s = golden_bad(&r, "unexpected record after the last expected one", r.key);
@@ -310,5 +313,6 @@ void golden_free(golden_file *g)
     free(m->labels);
     free(m->target);
     golden_lbfgs_free(&g->lbfgs);
+    golden_sched_free(&g->sched);
     memset(g, 0, sizeof *g);
 }

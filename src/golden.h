@@ -7,6 +7,7 @@
 
 #include "descent.h"
 #include "golden_lbfgs.h"
+#include "golden_sched.h"
 
 #define GOLDEN_MAX_LAYERS 16
 
@@ -40,6 +41,8 @@ typedef struct golden_file {
     golden_mlp mlp;
     int is_lbfgs; /* `optimizer lbfgs`: its own layout (golden_lbfgs.h) */
     golden_lbfgs lbfgs;
+    int is_sched; /* `scheduler NAME` (golden_sched.h) */
+    golden_sched sched;
 } golden_file;
 
 /* Parses `path`, which must be a regular file (a FIFO, device or directory

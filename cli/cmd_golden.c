@@ -40,7 +40,8 @@ static result replay_optim(const char *path, const golden_optim *o, const golden
     descent_optimizer *optimizer;
     if (descent_optimizer_create(o->kind, &o->h, o->n, &optimizer) != DESCENT_OK ||
         descent_optimizer_set_isa(optimizer, opt->isa) != DESCENT_OK ||
-        descent_optimizer_set_threads(optimizer, opt->threads) != DESCENT_OK) {
+        descent_optimizer_set_threads(optimizer, opt->threads) != DESCENT_OK ||
+        descent_optimizer_set_segments(optimizer, o->segment_count, o->segments) != DESCENT_OK) {
         printf("ERROR %s: %s\n", base_name(path), descent_last_error());
         descent_optimizer_free(optimizer);
         return RESULT_ERROR;

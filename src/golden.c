@@ -49,8 +49,13 @@ static descent_status parse_optim(golden_reader *r, golden_optim *o)
         return golden_bad(r, "invalid hyperparameters", descent_last_error());
     /* n >= 1: a file must check at least one value. */
     long n, steps;
-    if ((s = golden_read_count(r, "n", 1, &n)) != DESCENT_OK ||
-        (s = golden_read_count(r, "steps", 1, &steps)) != DESCENT_OK)
+    if ((s = golden_read_count(r, "n", 1, &n)) != DESCENT_OK)
+        return s;
+    /* The tensors of a per-tensor optimizer (LAMB), right after n. */
+    if (descent_optim_per_tensor(o->kind) &&
+        (s = golden_read_segments(r, "segments", (size_t)n, &o->segment_count, &o->segments)))
+        return s;
+    if ((s = golden_read_count(r, "steps", 1, &steps)) != DESCENT_OK)
         return s;
     o->n = (size_t)n;
     o->steps = steps;
@@ -288,6 +293,7 @@ void golden_free(golden_file *g)
     free(g->optim.init);
     free(g->optim.grads);
     free(g->optim.params);
+    free(g->optim.segments);
     golden_mlp *m = &g->mlp;
     for (int l = 0; l < GOLDEN_MAX_LAYERS; l++) {
         free(m->W[l]);

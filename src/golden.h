@@ -17,6 +17,8 @@ typedef struct golden_optim {
     float *init;   /* n */
     float *grads;  /* steps x n, row t-1 is `grad t` */
     float *params; /* steps x n, row t-1 is `param t` */
+    size_t segment_count; /* `segments` (per-tensor optimizers: LAMB), else 0 */
+    size_t *segments;
 } golden_optim;
 
 typedef struct golden_mlp {

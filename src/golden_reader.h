@@ -36,6 +36,10 @@ descent_status golden_read_count(golden_reader *r, const char *key, long lo, lon
 descent_status golden_parse_floats(golden_reader *r, size_t count, float *out);
 descent_status golden_alloc_floats(golden_reader *r, size_t count, float **out);
 descent_status golden_read_tensor(golden_reader *r, const char *key, size_t count, float **out);
+/* A record `key k s_1 ... s_k`: k >= 1 sizes, each >= 1, adding up to n
+ * (FORMAT.md's `segments`); *sizes is malloc'ed. */
+descent_status golden_read_segments(golden_reader *r, const char *key, size_t n, size_t *count,
+                                    size_t **sizes);
 descent_status golden_read_step_row(golden_reader *r, const char *key, long t, size_t n, float *row);
 
 #endif

@@ -281,6 +281,9 @@ int cmd_golden(int argc, char **argv)
         if (golden_load(files[f], &g) != DESCENT_OK) {
             printf("ERROR %s\n", descent_last_error());
             r = RESULT_ERROR;
+        } else if (g.is_clip) {
+            static const result by_code[] = {RESULT_PASS, RESULT_FAIL, RESULT_ERROR};
+            r = by_code[golden_clip_replay(files[f], &g.clip, opt.isa, opt.threads)];
         } else if (g.is_mlp) {
             r = replay_mlp(files[f], &g.mlp, &opt);
         } else {

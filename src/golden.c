@@ -204,14 +204,17 @@ descent_status golden_parse(const char *name, const char *text, size_t len, gold
     r.next = r.text;
 
     if (!golden_next_record(&r)) {
-        s = golden_bad(&r, "empty file: expected 'optimizer' or 'model'", NULL);
+        s = golden_bad(&r, "empty file: expected 'optimizer', 'model' or 'clip'", NULL);
     } else if (!strcmp(r.key, "optimizer")) {
         s = parse_optim(&r, &out->optim);
+    } else if (!strcmp(r.key, "clip")) {
+        out->is_clip = 1;
+        s = golden_parse_clip(&r, &out->clip);
     } else if (!strcmp(r.key, "model")) {
         out->is_mlp = 1;
         s = parse_mlp(&r, &out->mlp);
     } else {
-        s = golden_bad(&r, "expected 'optimizer' or 'model'", r.key);
+        s = golden_bad(&r, "expected 'optimizer', 'model' or 'clip'", r.key);
     }
     if (s == DESCENT_OK && golden_next_record(&r))
         s = golden_bad(&r, "unexpected record after the last expected one", r.key);
@@ -294,6 +297,7 @@ void golden_free(golden_file *g)
     free(g->optim.grads);
     free(g->optim.params);
     free(g->optim.segments);
+    golden_clip_free(&g->clip);
     golden_mlp *m = &g->mlp;
     for (int l = 0; l < GOLDEN_MAX_LAYERS; l++) {
         free(m->W[l]);

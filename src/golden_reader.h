@@ -42,4 +42,9 @@ descent_status golden_read_segments(golden_reader *r, const char *key, size_t n,
                                     size_t **sizes);
 descent_status golden_read_step_row(golden_reader *r, const char *key, long t, size_t n, float *row);
 
+/* The parser of each kind of oracle file beyond golden.c's (golden.h). */
+struct golden_clip;
+descent_status golden_parse_clip(golden_reader *r, struct golden_clip *c);
+void golden_clip_free(struct golden_clip *c);
+
 #endif

@@ -8,7 +8,7 @@
  *   v <- b2*v + (1 - b2)*g^2                  (ref_ema_square)
  *   u <- (m/(1 - b1^t)) / (sqrt(v/(1 - b2^t)) + eps) + wd*p
  *   r <- |p|/|u| if |p| > 0 and |u| > 0, else 1   (2-norms over the tensor)
- *   p <- p - lr*r*u
+ *   p <- p - lr*(u*r)                      (r rounded to float, as PyTorch's tensor)
  *
  * The norms are sums in double in index order (one fixed order); u is
  * recomputed in the second pass from the stored m, v and the old p, with
@@ -52,8 +52,10 @@ void descent_ref_lamb(const descent_hparams *h, long t, size_t n, float *param,
         param_sq += (double)param[i] * param[i];
         update_sq += (double)u * u;
     }
-    const double ratio = param_sq > 0 && update_sq > 0 ? sqrt(param_sq) / sqrt(update_sq) : 1.0;
-    const float step = (float)(h->lr * ratio);
+    /* the trust ratio as a float32 tensor, applied as PyTorch's p.add_(u*r, alpha=-lr) */
+    const float ratio =
+        param_sq > 0 && update_sq > 0 ? (float)(sqrt(param_sq) / sqrt(update_sq)) : 1.0f;
+    const float lr = (float)h->lr;
     for (size_t i = 0; i < n; i++)
-        param[i] = param[i] - step * lamb_update(&c, exp_avg[i], exp_avg_sq[i], param[i]);
+        param[i] = param[i] - lr * (lamb_update(&c, exp_avg[i], exp_avg_sq[i], param[i]) * ratio);
 }

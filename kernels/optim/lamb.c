@@ -60,13 +60,14 @@ void VEC_FN(lamb)(const descent_step *s, size_t n, float *param, const float *gr
         param_sq += vf_reduce_add(psq);
         update_sq += vf_reduce_add(usq);
     }
-    const double ratio = param_sq > 0 && update_sq > 0 ? sqrt(param_sq) / sqrt(update_sq) : 1.0;
-    const vf step = vf_param(h->lr * ratio);
+    const vf ratio = vf_param(param_sq > 0 && update_sq > 0 ? sqrt(param_sq) / sqrt(update_sq)
+                                                            : 1.0);
+    const vf lr = vf_param(h->lr);
     for (size_t i = 0; i < n; i += VEC_WIDTH) {
         const size_t lanes = vec_lanes(n, i);
         const vf p = vf_load_n(param + i, lanes);
         const vf u = lamb_update(&c, vf_load_n(exp_avg + i, lanes),
                                  vf_load_n(exp_avg_sq + i, lanes), p);
-        vf_store_n(param + i, vf_sub(p, vf_mul(step, u)), lanes);
+        vf_store_n(param + i, vf_sub(p, vf_mul(lr, vf_mul(u, ratio))), lanes);
     }
 }

@@ -128,13 +128,14 @@ static void test_lamb_ratio_per_segment_any_threads(void)
             continue;
         descent_hparams h = defaults(DESCENT_LAMB);
         h.lr = 0.01;
-        float *g = randoms(n, 4, 1), *runs[3];
-        for (int r = 0; r < 3; r++) {
+        /* runs: segments on 1 and 4 threads; one tensor on 4 and 1 threads */
+        float *g = randoms(n, 4, 1), *runs[4];
+        for (int r = 0; r < 4; r++) {
             runs[r] = randoms(n, 3, 2);
             descent_optimizer *opt;
             descent_optimizer_create(DESCENT_LAMB, &h, n, &opt);
             descent_optimizer_set_isa(opt, (descent_isa)isa);
-            descent_optimizer_set_threads(opt, r == 0 ? 1 : 4);
+            descent_optimizer_set_threads(opt, r == 0 || r == 3 ? 1 : 4);
             if (r < 2)
                 descent_optimizer_set_segments(opt, 4, sizes);
             for (int t = 0; t < 3; t++)
@@ -144,6 +145,9 @@ static void test_lamb_ratio_per_segment_any_threads(void)
         EXPECT(memcmp(runs[0], runs[1], n * sizeof(float)) == 0, "%s: 1 and 4 threads differ",
                descent_isa_name((descent_isa)isa));
         EXPECT(memcmp(runs[0], runs[2], n * sizeof(float)) != 0, "segments made no difference");
+        EXPECT(memcmp(runs[2], runs[3], n * sizeof(float)) == 0,
+               "%s: one tensor on 1 and 4 threads differs (its norm cut into blocks)",
+               descent_isa_name((descent_isa)isa));
         float *want = randoms(n, 3, 2), *m = calloc(n, sizeof(float)), *v = calloc(n, sizeof(float));
         for (int t = 1; t <= 3; t++)
             for (size_t s = 0, start = 0; s < 4; start += sizes[s++])
@@ -153,7 +157,7 @@ static void test_lamb_ratio_per_segment_any_threads(void)
             worst = fmax(worst, fabs((double)runs[0][i] - want[i]));
         EXPECT(worst <= 1e-6, "%s: %.3g from the per-segment reference",
                descent_isa_name((descent_isa)isa), worst);
-        for (int r = 0; r < 3; r++)
+        for (int r = 0; r < 4; r++)
             free(runs[r]);
         free(g), free(want), free(m), free(v);
     }

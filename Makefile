@@ -150,6 +150,9 @@ A64_LIB_OBJS := $(LIB_SRCS:%.c=$(A64)/obj/%.o) $(VEC_SRCS:%.c=$(A64)/obj/neon/%.
 A64_TESTS := $(patsubst tests/%.c,$(A64)/tests/%,$(filter \
                $(addprefix tests/,$(addsuffix .c,test_reference test_hparams test_agreement test_mlp \
                                                   test_registry test_lbfgs test_vec_math)),$(TEST_SRCS)))
+# Lion, LAMB, segments and clipping kernels on NEON too.
+A64_TESTS += $(patsubst tests/%.c,$(A64)/tests/%,$(filter tests/test_segments.c tests/test_clip.c,\
+               $(TEST_SRCS)))
 A64_ALL := $(if $(filter 1,$(HAVE_NEON_CROSS)),$(A64)/libdescent.a $(A64)/descent $(A64_TESTS))
 
 # What configure found for the build machine does not hold for the target:

@@ -43,7 +43,8 @@ static result replay_optim(const char *path, const golden_optim *o, const golden
     descent_optimizer *optimizer;
     if (descent_optimizer_create(o->kind, &o->h, o->n, &optimizer) != DESCENT_OK ||
         descent_optimizer_set_isa(optimizer, opt->isa) != DESCENT_OK ||
-        descent_optimizer_set_threads(optimizer, opt->threads) != DESCENT_OK) {
+        descent_optimizer_set_threads(optimizer, opt->threads) != DESCENT_OK ||
+        descent_optimizer_set_segments(optimizer, o->segment_count, o->segments) != DESCENT_OK) {
         printf("ERROR %s: %s\n", base_name(path), descent_last_error());
         descent_optimizer_free(optimizer);
         return RESULT_ERROR;
@@ -389,6 +390,9 @@ int cmd_golden(int argc, char **argv)
         if (golden_load(files[f], &g) != DESCENT_OK) {
             printf("ERROR %s\n", descent_last_error());
             r = RESULT_ERROR;
+        } else if (g.is_clip) {
+            static const result by_code[] = {RESULT_PASS, RESULT_FAIL, RESULT_ERROR};
+            r = by_code[golden_clip_replay(files[f], &g.clip, opt.isa, opt.threads)];
         } else if (g.is_sched) {
             r = replay_sched(files[f], &g.sched);
         } else if (g.is_lbfgs) {

@@ -26,8 +26,15 @@ static void usage(FILE *out)
             "check with the worst error and the command that reruns a failing case.\n"
             "Exit status: 0 all checks pass, 1 a check failed, 2 usage error.\n"
             "\n"
-            "  --optimizer NAME  sgd, adam, adamw, rmsprop, adagrad, adadelta, adamax, nadam,\n"
-            "                    radam\n"
+            "  --optimizer NAME ");
+    /* the registry's names, wrapped under the column */
+    for (int k = 0, col = 19; k < DESCENT_OPTIM_COUNT; k++) {
+        const char *name = descent_optim_name((descent_optim_kind)k);
+        if (col + (int)strlen(name) + 2 > 80)
+            fprintf(out, "\n                   "), col = 19;
+        col += fprintf(out, " %s%s", name, k + 1 < DESCENT_OPTIM_COUNT ? "," : "\n");
+    }
+    fprintf(out,
             "  LIB.so:SYMBOL     the port: a function with the reference's signature\n"
             "  --isa ISA         validate descent's own kernel of ISA instead\n"
             "  --gemm LIB.so:SYMBOL  a row-major sgemm with cblas_sgemm's signature, against\n"

@@ -55,7 +55,7 @@ const char *descent_last_error(void);
 /* The optimizers, one per row of the registry (descent_optimizers.h):
  * DESCENT_SGD, DESCENT_ADAM, DESCENT_ADAMW, DESCENT_RMSPROP, DESCENT_ADAGRAD,
  * DESCENT_ADADELTA, DESCENT_ADAMAX, DESCENT_NADAM, DESCENT_RADAM, in that
- * order (0..8). */
+ * order (0..8), then the later rows (DESCENT_LION, DESCENT_LAMB, ...). */
 typedef enum descent_optim_kind {
 #define DESCENT_X_KIND(KIND, ...) DESCENT_##KIND,
     DESCENT_OPTIMIZERS(DESCENT_X_KIND)
@@ -173,6 +173,14 @@ void descent_ref_nadam(const descent_hparams *h, long t, double *mu_product,
                        float *exp_avg, float *exp_avg_sq);
 void descent_ref_radam(const descent_hparams *h, long t, size_t n, float *param,
                        const float *grad, float *exp_avg, float *exp_avg_sq);
+/* Lion (lion-pytorch's update): the sign of b1*m + (1-b1)*g, decoupled decay. */
+void descent_ref_lion(const descent_hparams *h, long t, size_t n, float *param,
+                      const float *grad, float *exp_avg);
+/* LAMB (apex FusedLAMB, no clipping) over ONE tensor of n elements: its
+ * trust ratio |p|/|u| is taken over all n (an optimizer object steps each
+ * of its segments as one tensor: descent_optimizer_set_segments). */
+void descent_ref_lamb(const descent_hparams *h, long t, size_t n, float *param,
+                      const float *grad, float *exp_avg, float *exp_avg_sq);
 
 /* ------------------------------------------------------ optimizer registry
  *
@@ -273,6 +281,10 @@ const descent_optim_info *descent_optim_info_of(descent_optim_kind kind);
 int descent_optim_has_hparam(descent_optim_kind kind, descent_hparam_key key);
 /* Whether state array `index` of `kind` is in use under h (validated). */
 int descent_optim_state_used(descent_optim_kind kind, const descent_hparams *h, int index);
+/* 1 if kind's step reduces over the whole tensor it is given (LAMB's trust
+ * ratio: DESCENT_PER_TENSOR_OPTIMIZERS), so that n elements are one tensor
+ * and a step cannot be cut into slices; 0 for the elementwise ones. */
+int descent_optim_per_tensor(descent_optim_kind kind);
 
 /* Calls fn, a function with the signature of kind's reference (its call
  * shape; NULL: the reference itself), for step t on n elements, passing
@@ -360,6 +372,24 @@ const descent_hparams *descent_optimizer_hparams(const descent_optimizer *opt);
 descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
                                       const float *grad);
 long descent_optimizer_step_count(const descent_optimizer *opt);
+
+/*
+ * Tensors as segments of the one flat vector (torch's parameters, and its
+ * param groups).  set_segments cuts the n elements into `count` segments of
+ * sizes[0..count-1] elements, in order (they must add up to n; count 0: one
+ * segment of n, the default), and clears every segment's own hparams.  A
+ * step steps each segment with its own lr and weight decay; LAMB takes its
+ * trust ratio per segment (each is one tensor, reduced in one fixed order,
+ * so the result is the same bits for any thread count).
+ * set_segment_hparams gives segment `index` its own lr and weight_decay
+ * (NAN for either: the optimizer's own, which descent_optimizer_set_lr
+ * changes); they are validated as the optimizer's hyperparameters are.
+ */
+descent_status descent_optimizer_set_segments(descent_optimizer *opt, size_t count,
+                                              const size_t *sizes);
+descent_status descent_optimizer_set_segment_hparams(descent_optimizer *opt, size_t index,
+                                                     double lr, double weight_decay);
+size_t descent_optimizer_segment_count(const descent_optimizer *opt); /* 0 for NULL */
 size_t descent_optimizer_size(const descent_optimizer *opt);
 /* Read access to state array `index` (see descent_optim_state_name), or
  * NULL if that array is unused by the chosen options. */
@@ -395,6 +425,34 @@ descent_status descent_optimizer_set_nonfinite(descent_optimizer *opt,
 descent_nonfinite_policy descent_optimizer_nonfinite(const descent_optimizer *opt);
 /* Steps skipped under DESCENT_NONFINITE_SKIP since creation or reset. */
 long descent_optimizer_skipped_steps(const descent_optimizer *opt);
+
+/* -------------------------------------------------------- gradient clipping
+ *
+ * torch.nn.utils.clip_grad_norm_ and clip_grad_value_ over a flat gradient
+ * (all tensors, or segments, together), vectorized with the chosen variant
+ * and threaded; the norm is summed per fixed block in block order, so it is
+ * the same bits for any thread count.
+ */
+typedef struct descent_exec {
+    descent_isa isa; /* DESCENT_ISA_BEST (-1) for the best */
+    int threads;     /* 0: OpenMP's default */
+} descent_exec;
+
+/* The p-norm (norm_type > 0, or INFINITY for max|g|) of grad[0, n) is
+ * *total_norm (float32, as PyTorch returns it; may be NULL); when
+ * max_norm/(total_norm + 1e-6), in float32, is below 1 every element is
+ * multiplied by it.  With error_if_nonfinite a NaN or Inf norm is
+ * DESCENT_ERR_NONFINITE and grad is left as it is; without, it is scaled as
+ * PyTorch scales it (by NaN, or by 0 for an infinite norm).  exec NULL: the
+ * best variant on the default threads.  DESCENT_ERR_INVALID for a NULL grad
+ * (n > 0), a NaN or negative max_norm, a norm_type that is not > 0. */
+descent_status descent_clip_grad_norm(float *grad, size_t n, double max_norm,
+                                      double norm_type, int error_if_nonfinite,
+                                      const descent_exec *exec, float *total_norm);
+/* Clamps every element to [-clip_value, clip_value] (NaN stays NaN);
+ * DESCENT_ERR_INVALID for a NULL grad (n > 0) or a NaN clip_value. */
+descent_status descent_clip_grad_value(float *grad, size_t n, double clip_value,
+                                       const descent_exec *exec);
 
 /* ---------------------------------------------------- multilayer perceptron
  *

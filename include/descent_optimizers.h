@@ -154,7 +154,26 @@
       (DESCENT_KEY(LR, 1e-3) DESCENT_KEY(BETA1, 0.9) DESCENT_KEY(BETA2, 0.999)                  \
        DESCENT_KEY(EPS, 1e-8) DESCENT_KEY(WEIGHT_DECAY, 0)),                                    \
       (DESCENT_BRANCH("default", "lr=0.01", NULL, 0) DESCENT_BRANCH_LR_WD),                     \
-      2e-6, "FMA; m*(1/bc1) for a divide; lr*r*sqrt(bc2) folded")
+      2e-6, "FMA; m*(1/bc1) for a divide; lr*r*sqrt(bc2) folded")                          \
+    X(LION, lion, DESCENT_CALL_STATE1, NULL, 8,                                                 \
+      (DESCENT_STATE(exp_avg, NONE, NONE)),                                                     \
+      (DESCENT_KEY(LR, 1e-4) DESCENT_KEY(BETA1, 0.9) DESCENT_KEY(BETA2, 0.99)                   \
+       DESCENT_KEY(WEIGHT_DECAY, 0)),                                                           \
+      (DESCENT_BRANCH("default", "lr=0.01", NULL, 0) DESCENT_BRANCH_LR_WD),                     \
+      1e-7, "none: the same operations, bit for bit (a tolerance must be > 0)")                \
+    /* One tensor per call: the trust ratio is over the n elements given (segments). */        \
+    X(LAMB, lamb, DESCENT_CALL_STATE2, NULL, 19,                                                \
+      (DESCENT_STATE(exp_avg, NONE, NONE) DESCENT_STATE(exp_avg_sq, NONE, NONE)),               \
+      (DESCENT_KEY(LR, 1e-3) DESCENT_KEY(BETA1, 0.9) DESCENT_KEY(BETA2, 0.999)                  \
+       DESCENT_KEY(EPS, 1e-6) DESCENT_KEY(WEIGHT_DECAY, 0.01)),                                 \
+      (DESCENT_BRANCH("default", "lr=0.01", NULL, 0)                                            \
+       DESCENT_BRANCH("no_weight_decay", "lr=0.01 weight_decay=0", NULL, 0)),                   \
+      2e-6, "the norms summed in float per chunk of vectors, in double across chunks")
+
+/* The optimizers whose step reduces over a whole tensor (LAMB's trust
+ * ratio), X(KIND): their kernels run on each segment whole, never cut into
+ * blocks, so the reduction has one order whatever the thread count. */
+#define DESCENT_PER_TENSOR_OPTIMIZERS(X) X(LAMB)
 
 /* Strips the parentheses around a row's list: DESCENT_LIST((a b c)) is a b c. */
 #define DESCENT_LIST(list) DESCENT_LIST_ list

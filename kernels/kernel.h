@@ -49,6 +49,26 @@ typedef struct descent_lbfgs_kernels {
  * kernels use, for measuring their error (tests/test_vec_math.c). */
 typedef void descent_map(size_t n, const float *x, float *y);
 typedef descent_map *descent_map_fn;
+/* The clipping kernels (kernels/clip/clip.c, one per ISA).  norm_sum: the
+ * sum over x[0, n) of |x|^p for a finite p > 0, or max|x| for p = INFINITY,
+ * in double (the parallel layer combines blocks in block order).  scale:
+ * x *= factor.  clamp: x = min(max(x, lo), hi), NaN kept. */
+typedef double descent_norm_sum(size_t n, const float *x, double p);
+typedef descent_norm_sum *descent_norm_sum_fn;
+typedef void descent_scale(size_t n, float *x, float factor);
+typedef descent_scale *descent_scale_fn;
+typedef void descent_clamp(size_t n, float *x, float lo, float hi);
+typedef descent_clamp *descent_clamp_fn;
+
+/* 1 for a row of DESCENT_PER_TENSOR_OPTIMIZERS (its kernel reduces over the
+ * n elements it is given, so it is never cut into blocks). */
+static inline int descent_kernel_per_tensor(descent_optim_kind kind)
+{
+#define DESCENT_X_PER_TENSOR(KIND) if (kind == DESCENT_##KIND) return 1;
+    DESCENT_PER_TENSOR_OPTIMIZERS(DESCENT_X_PER_TENSOR)
+#undef DESCENT_X_PER_TENSOR
+    return 0;
+}
 
 /*
  * Everything one ISA provides, one table per ISA: descent_scalar_isa
@@ -59,6 +79,9 @@ typedef descent_map *descent_map_fn;
 typedef struct descent_isa_kernels {
     descent_kernel_fn optim[DESCENT_OPTIM_COUNT]; /* by descent_optim_kind */
     descent_finite_fn first_nonfinite;
+    descent_norm_sum_fn norm_sum;
+    descent_scale_fn scale;
+    descent_clamp_fn clamp;
     descent_gemm_fn gemm;       /* the MLP's products (mlp_kernel.h) */
     descent_gemm_nt_fn gemm_nt;
     descent_lbfgs_kernels lbfgs;
@@ -87,6 +110,16 @@ void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
  * more (below that it runs the kernel whole, on one thread, whatever the
  * thread count). */
 int descent_parallel_splits(size_t n);
+
+/* The p-norm sum (see descent_norm_sum) of x[0, n) over the blocks of
+ * descent_parallel_step, combined in block order: the same bits for any
+ * thread count. */
+double descent_parallel_norm_sum(descent_norm_sum_fn fn, size_t n, const float *x, double p,
+                                 int threads);
+/* Runs an elementwise map (scale, clamp) over the same blocks. */
+void descent_parallel_scale(descent_scale_fn fn, size_t n, float *x, float factor, int threads);
+void descent_parallel_clamp(descent_clamp_fn fn, size_t n, float *x, float lo, float hi,
+                            int threads);
 
 /* Runs `check` over the same blocks as descent_parallel_step and returns
  * the smallest bad index (n if none), whatever the thread count. */

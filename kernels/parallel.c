@@ -5,6 +5,9 @@
  * whole vectors except in the last block, and since kernels are elementwise
  * the result is the same bits for any thread count.
  */
+#include <math.h>
+#include <stdlib.h>
+
 #include "config.h"
 #include "kernel.h"
 
@@ -87,6 +90,10 @@ void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
                            size_t n, float *param, const float *grad,
                            float *const state[3], int threads)
 {
+    if (descent_kernel_per_tensor(step->kind)) { /* one tensor: its reduction is whole */
+        kernel(step, n, param, grad, state);
+        return;
+    }
     step_call c = {kernel, step, param, grad, state};
     descent_parallel_for_blocks(n, threads, step_block, &c);
 }
@@ -132,4 +139,63 @@ void descent_parallel_reduce_blocks(size_t n, int threads,
 #endif
     for (size_t b = 0; b < blocks; b++)
         partial[b] = reduce(ctx, block_start(b), block_length(n, b));
+}
+
+/* Each block's sum lands in its own slot and the slots are combined in block
+ * order, so the thread count changes who computes a block, never the order
+ * of the additions. */
+double descent_parallel_norm_sum(descent_norm_sum_fn fn, size_t n, const float *x, double p,
+                                 int threads)
+{
+    const size_t blocks = (n + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
+    double one_slot, *slots = blocks > 1 ? malloc(blocks * sizeof *slots) : &one_slot;
+    if (!slots) /* no memory for the slots: the same order, on this thread */
+        threads = 1;
+    threads = threads_for_blocks(blocks, threads);
+    double total = 0;
+    if (slots) {
+#if DESCENT_HAVE_OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+#endif
+        for (size_t b = 0; b < blocks; b++)
+            slots[b] = fn(block_length(n, b), x + block_start(b), p);
+    }
+    for (size_t b = 0; b < blocks; b++) {
+        const double part = slots ? slots[b] : fn(block_length(n, b), x + block_start(b), p);
+        /* max keeps a NaN, as torch's norm does */
+        total = isinf(p) ? (part != part || total != total ? NAN : fmax(total, part))
+                         : total + part;
+    }
+    if (slots != &one_slot)
+        free(slots);
+    return total;
+}
+
+typedef struct map_call {
+    descent_scale_fn scale;
+    descent_clamp_fn clamp;
+    float *x;
+    float a, b;
+} map_call;
+
+static void map_block(void *ctx, size_t start, size_t len)
+{
+    const map_call *c = ctx;
+    if (c->scale)
+        c->scale(len, c->x + start, c->a);
+    else
+        c->clamp(len, c->x + start, c->a, c->b);
+}
+
+void descent_parallel_scale(descent_scale_fn fn, size_t n, float *x, float factor, int threads)
+{
+    map_call c = {.scale = fn, .x = x, .a = factor};
+    descent_parallel_for_blocks(n, threads, map_block, &c);
+}
+
+void descent_parallel_clamp(descent_clamp_fn fn, size_t n, float *x, float lo, float hi,
+                            int threads)
+{
+    map_call c = {.clamp = fn, .x = x, .a = lo, .b = hi};
+    descent_parallel_for_blocks(n, threads, map_block, &c);
 }

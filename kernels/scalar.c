@@ -114,6 +114,32 @@ static void map_tanh(size_t n, const float *x, float *y)
         y[i] = tanhf(x[i]);
 }
 
+/* The clipping kernels, plain C: |x|^p summed in double in index order. */
+static double norm_sum(size_t n, const float *x, double p)
+{
+    double total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double a = fabs((double)x[i]);
+        if (isinf(p))
+            total = a != a || total != total ? NAN : (a > total ? a : total);
+        else
+            total += p == 1.0 ? a : p == 2.0 ? a * a : pow(a, p);
+    }
+    return total;
+}
+
+static void scale(size_t n, float *x, float factor)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = x[i] * factor;
+}
+
+static void clamp(size_t n, float *x, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = x[i] != x[i] ? x[i] : x[i] < lo ? lo : x[i] > hi ? hi : x[i];
+}
+
 const descent_isa_kernels descent_scalar_isa = {
     .optim = {
 #define OPTIM_ENTRY(KIND, ...) [DESCENT_##KIND] = reference_step,
@@ -121,6 +147,9 @@ const descent_isa_kernels descent_scalar_isa = {
 #undef OPTIM_ENTRY
     },
     .first_nonfinite = first_nonfinite,
+    .norm_sum = norm_sum,
+    .scale = scale,
+    .clamp = clamp,
     .gemm = descent_gemm_scalar,
     .gemm_nt = descent_gemm_nt_scalar,
     .lbfgs = {lbfgs_dot, lbfgs_abs_sum, lbfgs_abs_max, lbfgs_axpy, lbfgs_scale, lbfgs_sub},

@@ -49,8 +49,13 @@ static descent_status parse_optim(golden_reader *r, golden_optim *o)
         return golden_bad(r, "invalid hyperparameters", descent_last_error());
     /* n >= 1: a file must check at least one value. */
     long n, steps;
-    if ((s = golden_read_count(r, "n", 1, &n)) != DESCENT_OK ||
-        (s = golden_read_count(r, "steps", 1, &steps)) != DESCENT_OK)
+    if ((s = golden_read_count(r, "n", 1, &n)) != DESCENT_OK)
+        return s;
+    /* The tensors of a per-tensor optimizer (LAMB), right after n. */
+    if (descent_optim_per_tensor(o->kind) &&
+        (s = golden_read_segments(r, "segments", (size_t)n, &o->segment_count, &o->segments)))
+        return s;
+    if ((s = golden_read_count(r, "steps", 1, &steps)) != DESCENT_OK)
         return s;
     o->n = (size_t)n;
     o->steps = steps;
@@ -207,7 +212,7 @@ descent_status golden_parse(const char *name, const char *text, size_t len, gold
     r.next = r.text;
 
     if (!golden_next_record(&r)) {
-        s = golden_bad(&r, "empty file: expected 'optimizer' or 'model'", NULL);
+        s = golden_bad(&r, "empty file: expected 'optimizer', 'model', 'scheduler' or 'clip'", NULL);
     } else if (!strcmp(r.key, "optimizer") && names_lbfgs(r.rest)) {
         out->is_lbfgs = 1;
         s = golden_parse_lbfgs(&r, &out->lbfgs);
@@ -216,11 +221,14 @@ descent_status golden_parse(const char *name, const char *text, size_t len, gold
     } else if (!strcmp(r.key, "scheduler")) {
         out->is_sched = 1;
         s = golden_parse_sched(&r, &out->sched);
+    } else if (!strcmp(r.key, "clip")) {
+        out->is_clip = 1;
+        s = golden_parse_clip(&r, &out->clip);
     } else if (!strcmp(r.key, "model")) {
         out->is_mlp = 1;
         s = parse_mlp(&r, &out->mlp);
     } else {
-        s = golden_bad(&r, "expected 'optimizer', 'model' or 'scheduler'", r.key);
+        s = golden_bad(&r, "expected 'optimizer', 'model', 'scheduler' or 'clip'", r.key);
     }
     if (s == DESCENT_OK && golden_next_record(&r))
         s = golden_bad(&r, "unexpected record after the last expected one", r.key);
@@ -302,6 +310,8 @@ void golden_free(golden_file *g)
     free(g->optim.init);
     free(g->optim.grads);
     free(g->optim.params);
+    free(g->optim.segments);
+    golden_clip_free(&g->clip);
     golden_mlp *m = &g->mlp;
     for (int l = 0; l < GOLDEN_MAX_LAYERS; l++) {
         free(m->W[l]);

@@ -19,6 +19,8 @@ typedef struct golden_optim {
     float *init;   /* n */
     float *grads;  /* steps x n, row t-1 is `grad t` */
     float *params; /* steps x n, row t-1 is `param t` */
+    size_t segment_count; /* `segments` (per-tensor optimizers: LAMB), else 0 */
+    size_t *segments;
 } golden_optim;
 
 typedef struct golden_mlp {
@@ -35,15 +37,30 @@ typedef struct golden_mlp {
     float *dW[GOLDEN_MAX_LAYERS], *db[GOLDEN_MAX_LAYERS];
 } golden_mlp;
 
+/* A clipping file (FORMAT.md "Clipping files"; src/golden_clip.c). */
+typedef struct golden_clip {
+    int by_norm;             /* clip_grad_norm, else clip_grad_value */
+    double max_norm, norm_type, clip_value, total_norm;
+    size_t n, segment_count;
+    size_t *segments;
+    float *grad, *clipped;   /* n each */
+} golden_clip;
+
 typedef struct golden_file {
     int is_mlp;
+    int is_clip;
     golden_optim optim;
     golden_mlp mlp;
     int is_lbfgs; /* `optimizer lbfgs`: its own layout (golden_lbfgs.h) */
     golden_lbfgs lbfgs;
     int is_sched; /* `scheduler NAME` (golden_sched.h) */
     golden_sched sched;
+    golden_clip clip;
 } golden_file;
+
+/* Replays a clipping file with `isa` on `threads` and prints its PASS, FAIL
+ * or ERROR line: 0, 1 or 2. */
+int golden_clip_replay(const char *path, const golden_clip *c, descent_isa isa, int threads);
 
 /* Parses `path`, which must be a regular file (a FIFO, device or directory
  * is refused without reading it).  Every number must be complete and finite,

@@ -227,3 +227,49 @@ descent_status golden_read_step_row(golden_reader *r, const char *key, long t, s
     return golden_parse_floats(r, n, row);
 }
 
+
+descent_status golden_read_segments(golden_reader *r, const char *key, size_t n, size_t *count,
+                                    size_t **sizes)
+{
+    *count = 0, *sizes = NULL;
+    descent_status s = golden_expect_key(r, key);
+    if (s != DESCENT_OK)
+        return s;
+    double k;
+    char *tok = golden_token(&r->rest);
+    if (!tok)
+        return golden_bad(r, "missing the segment count", NULL);
+    if ((s = golden_parse_double_token(r, tok, &k)) != DESCENT_OK)
+        return s;
+    if (!(k >= 1 && k <= (double)n) || k != (double)(long)k)
+        return golden_bad(r, "the segment count must be an integer in [1, n]", tok);
+    size_t *out = malloc((size_t)k * sizeof *out);
+    if (!out)
+        return descent_fail(DESCENT_ERR_NOMEM, "%s:%ld: out of memory", r->name, r->lineno);
+    size_t total = 0;
+    for (size_t i = 0; i < (size_t)k; i++) {
+        double v;
+        tok = golden_token(&r->rest);
+        if (!tok)
+            s = golden_bad(r, "fewer segment sizes than the count says", NULL);
+        else if ((s = golden_parse_double_token(r, tok, &v)) == DESCENT_OK &&
+                 (!(v >= 1 && v <= (double)(n - total)) || v != (double)(long)v))
+            s = golden_bad(r, "a segment size must be an integer >= 1 within n", tok);
+        if (s != DESCENT_OK) {
+            free(out);
+            return s;
+        }
+        out[i] = (size_t)v;
+        total += out[i];
+    }
+    if (total != n)
+        s = golden_bad(r, "the segment sizes do not add up to n", NULL);
+    else
+        s = golden_expect_end_of_record(r);
+    if (s != DESCENT_OK) {
+        free(out);
+        return s;
+    }
+    *count = (size_t)k, *sizes = out;
+    return DESCENT_OK;
+}

@@ -36,6 +36,15 @@ descent_status golden_read_count(golden_reader *r, const char *key, long lo, lon
 descent_status golden_parse_floats(golden_reader *r, size_t count, float *out);
 descent_status golden_alloc_floats(golden_reader *r, size_t count, float **out);
 descent_status golden_read_tensor(golden_reader *r, const char *key, size_t count, float **out);
+/* A record `key k s_1 ... s_k`: k >= 1 sizes, each >= 1, adding up to n
+ * (FORMAT.md's `segments`); *sizes is malloc'ed. */
+descent_status golden_read_segments(golden_reader *r, const char *key, size_t n, size_t *count,
+                                    size_t **sizes);
 descent_status golden_read_step_row(golden_reader *r, const char *key, long t, size_t n, float *row);
+
+/* The parser of each kind of oracle file beyond golden.c's (golden.h). */
+struct golden_clip;
+descent_status golden_parse_clip(golden_reader *r, struct golden_clip *c);
+void golden_clip_free(struct golden_clip *c);
 
 #endif

@@ -8,8 +8,20 @@
 #include <string.h>
 
 #include "../kernels/kernel.h"
+#include "config.h"
 #include "internal.h"
 #include "thread_tuner.h"
+
+#if DESCENT_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+/* A tensor of the flat vector and its own hyperparameters (NAN: the
+ * optimizer's). */
+typedef struct optimizer_segment {
+    size_t start, size;
+    double lr, weight_decay;
+} optimizer_segment;
 
 struct descent_optimizer {
     descent_optim_kind kind;
@@ -25,6 +37,8 @@ struct descent_optimizer {
     descent_nonfinite_policy nonfinite;
     descent_finite_fn check; /* the gradient check of the chosen variant */
     long skipped;            /* steps skipped under DESCENT_NONFINITE_SKIP */
+    size_t segment_count;    /* 0: one segment of n, no own hparams */
+    optimizer_segment *segments;
 };
 
 void descent_optimizer_reset(descent_optimizer *opt)
@@ -52,6 +66,7 @@ void descent_optimizer_free(descent_optimizer *opt)
         return;
     for (int s = 0; s < 3; s++)
         descent_free_floats(opt->state[s]);
+    free(opt->segments);
     free(opt);
 }
 
@@ -140,6 +155,111 @@ const descent_hparams *descent_optimizer_hparams(const descent_optimizer *opt)
     return opt ? &opt->h : NULL;
 }
 
+/* The hyperparameters of segment `seg`: the optimizer's, with the
+ * segment's own lr and weight decay where it has them. */
+static descent_hparams segment_hparams(const descent_optimizer *opt, const optimizer_segment *seg)
+{
+    descent_hparams h = opt->h;
+    if (!isnan(seg->lr))
+        h.lr = seg->lr;
+    if (!isnan(seg->weight_decay))
+        h.weight_decay = seg->weight_decay;
+    return h;
+}
+
+/* One segment: its slice of param, grad and the state arrays. */
+static void step_segment(const descent_optimizer *opt, const descent_step *step, size_t k,
+                         float *param, const float *grad, int threads)
+{
+    const optimizer_segment *seg = &opt->segments[k];
+    const descent_hparams h = segment_hparams(opt, seg);
+    descent_step own = *step;
+    own.h = &h;
+    float *const slice[3] = {
+        opt->state[0] ? opt->state[0] + seg->start : NULL,
+        opt->state[1] ? opt->state[1] + seg->start : NULL,
+        opt->state[2] ? opt->state[2] + seg->start : NULL,
+    };
+    descent_parallel_step(opt->kernel, &own, seg->size, param + seg->start, grad + seg->start,
+                          slice, threads);
+}
+
+/* Every segment in turn, each threaded over its blocks; a per-tensor kernel
+ * (LAMB) runs each segment whole, so the segments themselves are shared
+ * out over the threads instead (each one's reduction keeps its order). */
+static void step_segments(const descent_optimizer *opt, const descent_step *step, float *param,
+                          const float *grad, int threads)
+{
+    const size_t count = opt->segment_count;
+    if (!descent_optim_per_tensor(opt->kind)) {
+        for (size_t k = 0; k < count; k++)
+            step_segment(opt, step, k, param, grad, threads);
+        return;
+    }
+#if DESCENT_HAVE_OPENMP
+    if (threads <= 0)
+        threads = omp_get_max_threads();
+    if ((size_t)threads > count)
+        threads = (int)count;
+#pragma omp parallel for schedule(dynamic) num_threads(threads) if (threads > 1)
+#else
+    (void)threads;
+#endif
+    for (size_t k = 0; k < count; k++)
+        step_segment(opt, step, k, param, grad, 1);
+}
+
+descent_status descent_optimizer_set_segments(descent_optimizer *opt, size_t count,
+                                              const size_t *sizes)
+{
+    if (!opt || (count > 0 && !sizes))
+        return descent_fail(DESCENT_ERR_INVALID, "descent_optimizer_set_segments: NULL argument");
+    size_t total = 0;
+    for (size_t k = 0; k < count; k++) {
+        if (sizes[k] > opt->n - total)
+            return descent_fail(DESCENT_ERR_INVALID,
+                                "segments: segment %zu of %zu elements runs past the %zu "
+                                "parameters", k, sizes[k], opt->n);
+        total += sizes[k];
+    }
+    if (count > 0 && total != opt->n)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "segments: %zu segments hold %zu elements, the optimizer has %zu",
+                            count, total, opt->n);
+    optimizer_segment *segments = NULL;
+    if (count > 0 && !(segments = calloc(count, sizeof *segments)))
+        return descent_fail(DESCENT_ERR_NOMEM, "out of memory for %zu segments", count);
+    for (size_t k = 0, start = 0; k < count; start += sizes[k], k++)
+        segments[k] = (optimizer_segment){start, sizes[k], NAN, NAN};
+    free(opt->segments);
+    opt->segments = segments;
+    opt->segment_count = count;
+    return DESCENT_OK;
+}
+
+descent_status descent_optimizer_set_segment_hparams(descent_optimizer *opt, size_t index,
+                                                     double lr, double weight_decay)
+{
+    if (!opt)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "descent_optimizer_set_segment_hparams: opt is NULL");
+    if (index >= opt->segment_count)
+        return descent_fail(DESCENT_ERR_INVALID, "segment %zu: the optimizer has %zu segments",
+                            index, opt->segment_count);
+    optimizer_segment seg = opt->segments[index];
+    seg.lr = lr, seg.weight_decay = weight_decay;
+    const descent_hparams h = segment_hparams(opt, &seg);
+    if (descent_hparams_validate(opt->kind, &h) != DESCENT_OK)
+        return DESCENT_ERR_INVALID; /* its message names the value */
+    opt->segments[index] = seg;
+    return DESCENT_OK;
+}
+
+size_t descent_optimizer_segment_count(const descent_optimizer *opt)
+{
+    return opt ? (opt->segment_count ? opt->segment_count : 1) : 0;
+}
+
 descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
                                       const float *grad)
 {
@@ -174,7 +294,10 @@ descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
         .t = opt->t + 1,
         .mu_product_before = opt->mu_product,
     };
-    descent_parallel_step(opt->kernel, &step, opt->n, param, grad, opt->state, plan.threads);
+    if (opt->segment_count == 0)
+        descent_parallel_step(opt->kernel, &step, opt->n, param, grad, opt->state, plan.threads);
+    else
+        step_segments(opt, &step, param, grad, plan.threads);
     thread_tuner_done(&opt->tuner, &plan, (double)opt->n);
     opt->t = step.t;
     const descent_optim_info *info = descent_optim_info_of(opt->kind);

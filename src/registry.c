@@ -190,6 +190,14 @@ int descent_optim_state_used(descent_optim_kind kind, const descent_hparams *h, 
     return used_if == DESCENT_HP_NONE || descent_hparams_get(h, used_if) != 0;
 }
 
+int descent_optim_per_tensor(descent_optim_kind kind)
+{
+#define PER_TENSOR_CASE(KIND) if (kind == DESCENT_##KIND) return 1;
+    DESCENT_PER_TENSOR_OPTIMIZERS(PER_TENSOR_CASE)
+#undef PER_TENSOR_CASE
+    return 0;
+}
+
 /* ------------------------------------------------------------- settings */
 
 int descent_optim_has_hparam(descent_optim_kind kind, descent_hparam_key key)

@@ -210,6 +210,28 @@ static int pad_intact(const case_run *r, int *array)
     return 1;
 }
 
+
+/* One step of fn on case c's arrays: a whole call, or for an oracle file
+ * with segments (LAMB's tensors) one call per segment, each one tensor. */
+static void call_tensors(const vcase *c, descent_optim_kind kind, descent_ref_fn fn,
+                         const descent_hparams *h, long t, float *param, const float *grad,
+                         float *const state[3], double *mu)
+{
+    if (!c->golden || c->golden->segment_count == 0) {
+        descent_call_reference_signature(kind, fn, h, t, c->n, param, grad, state, mu);
+        return;
+    }
+    for (size_t k = 0, start = 0; k < c->golden->segment_count; k++) {
+        const size_t size = c->golden->segments[k];
+        float *const slice[3] = {state[0] ? state[0] + start : NULL,
+                                 state[1] ? state[1] + start : NULL,
+                                 state[2] ? state[2] + start : NULL};
+        descent_call_reference_signature(kind, fn, h, t, size, param + start, grad + start,
+                                         slice, mu);
+        start += size;
+    }
+}
+
 /* The child: runs the case and writes what it saw into v->shared. */
 static void case_child(void *ctx)
 {
@@ -271,10 +293,9 @@ static void case_child(void *ctx)
         memcpy(r->data[1], grad, n * sizeof(float));
         guarded_protect(&r->arrays[1], 1);
         res->step = s;
-        descent_call_reference_signature(info->kind, v->port, &h, t, n, r->data[0], r->data[1],
-                                         port_state, &mu_port);
-        descent_call_reference_signature(info->kind, NULL, &h, t, n, ref[0], grad, ref_state,
-                                         &mu_ref);
+        call_tensors(c, info->kind, v->port, &h, t, r->data[0], r->data[1], port_state,
+                     &mu_port);
+        call_tensors(c, info->kind, NULL, &h, t, ref[0], grad, ref_state, &mu_ref);
         int pad_array;
         if (!res->pad_step && !pad_intact(r, &pad_array))
             res->pad_step = s, res->pad_array = pad_array;

@@ -118,7 +118,7 @@ fi
 refuse_port "--port without '='" "--port adam: expected NAME=LIB\.so:SYMBOL" --port adam
 refuse_port "--port without ':SYMBOL'" "expected LIB\.so:SYMBOL" --port "adam=$lib"
 refuse_port "--port with an empty library" "expected LIB\.so:SYMBOL" --port "adam=:my_adam"
-refuse_port "--port with an unknown optimizer" "unknown optimizer 'adamx' \(one of: sgd .*radam\)" \
+refuse_port "--port with an unknown optimizer" "unknown optimizer 'adamx' \(one of: sgd .*radam.*\)" \
     --port "adamx=$lib:my_adam"
 refuse_port "--port with a library that is not there" "cannot load the library: .*nope\.so" \
     --port "adam=$tmp/nope.so:my_adam"

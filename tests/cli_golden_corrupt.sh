@@ -137,6 +137,27 @@ sed 's/^func_evals 2 8$/func_evals 2 8.5/' "$lbfgs" >"$tmp/lbfgs_fraction.txt"
 corrupt lbfgs_fraction "19: func_evals must be a positive integer"
 sed '$d' "$lbfgs" >"$tmp/lbfgs_short.txt"
 corrupt lbfgs_short "23: unexpected end of file, expected 'func_evals'"
+# ------------------------------------- segments (LAMB) and clipping files
+lamb=$GOLDEN_DIR/optim-extra/lamb_default.txt
+clip=$GOLDEN_DIR/clip/clip_grad_norm_inf.txt
+expect 0 "^PASS +clip_grad_norm_inf.txt" "control: a clipping file passes" $run golden "$clip"
+poke "$clip" clipped 3 0.1 "$tmp/clip_wrong.txt"
+expect 1 "^FAIL +clip_wrong.txt +clip_norm index 2: " \
+    "control: a clipped value changed FAILs with status 1" $run golden "$tmp/clip_wrong.txt"
+sed 's/^segments 3 16 5 3$/segments 3 16 5 4/' "$lamb" >"$tmp/lamb_seg_sum.txt"
+corrupt lamb_seg_sum "[0-9]+: a segment size must be an integer >= 1 within n: 4" \
+    "N: a segment size must be an integer >= 1 within n: 4"
+sed 's/^segments 3 16 5 3$/segments 3 16 5/' "$lamb" >"$tmp/lamb_seg_few.txt"
+corrupt lamb_seg_few "[0-9]+: fewer segment sizes than the count says" \
+    "N: fewer segment sizes than the count says"
+sed '/^segments /d' "$lamb" >"$tmp/lamb_no_segments.txt"
+corrupt lamb_no_segments "[0-9]+: expected 'segments'" "N: expected 'segments'"
+sed 's/^norm_type inf$/norm_type -1/' "$clip" >"$tmp/clip_norm_type.txt"
+corrupt clip_norm_type "4: norm_type must be > 0 or inf: -1"
+sed 's/^clip clip_grad_norm$/clip clip_grad_max/' "$clip" >"$tmp/clip_kind.txt"
+corrupt clip_kind "2: clip must be clip_grad_norm or clip_grad_value: clip_grad_max"
+sed '/^total_norm /d' "$clip" >"$tmp/clip_no_total.txt"
+corrupt clip_no_total "[0-9]+: expected 'total_norm'" "N: expected 'total_norm'"
 
 # ------------------------------------------------- not a regular file
 if command -v mkfifo >/dev/null 2>&1 && mkfifo "$tmp/fifo.txt" 2>/dev/null; then

@@ -95,6 +95,25 @@ for o in sgd adam adamw rmsprop adagrad adadelta adamax nadam radam; do
         $run validate --optimizer "$o" --isa best
 done
 
+# Lion and LAMB kernels of every variant, with their shared and own oracle files
+# (LAMB's per tensor: the validator steps each segment of a file as one tensor).
+for o in lion lamb; do
+    for isa in $("$BUILDDIR/descent" info | sed -n 's/^variants: *//p'); do
+        case $isa in *'(cpu lacks it)') continue ;; esac
+        out=$($run validate --optimizer "$o" --isa "$isa" \
+            --golden-dir "${GOLDEN_DIR:-../shared/golden}/optim-extra:tests/golden" 2>&1)
+        status=$?
+        if [ "$status" -eq 0 ] && printf '%s\n' "$out" | grep -q "^PASS  golden ${o}_default.txt" &&
+            printf '%s\n' "$out" | grep -q "^PASS  golden ${o}_long.txt" &&
+            printf '%s\n' "$out" | grep -q -E "^validate $o: [0-9]+ passed, 0 failed"; then
+            pass "descent's $isa $o kernel passes validate with the oracle files"
+        else
+            fail "descent's $isa $o kernel passes validate with the oracle files" \
+                "status $status" "$(printf '%s\n' "$out" | grep -v '^PASS' | head -n 8)"
+        fi
+    done
+done
+
 # The example port benchmarked beside descent's own Adam rows.
 expect 0 '^BM_step/adam/port:adam_plain/L1/[0-9]+/real_time/threads:1 .*ceiling_fraction=' \
     "the plain C Adam port's BM_step row, with its ceiling fraction" \

@@ -79,6 +79,24 @@ else
     failed=$((failed + 1))
 fi
 
+# Lion, LAMB and gradient clipping: the shared optim-extra and clip files on
+# every variant (tests/golden's own lion_*, lamb_*, clip_* are in the runs
+# above; tests/golden/gen_lion_lamb_clip.py writes them).
+lion_lamb_clip_files() {
+    for f in "$GOLDEN_DIR"/optim-extra/lion_*.txt "$GOLDEN_DIR"/optim-extra/lamb_*.txt \
+             "$GOLDEN_DIR"/clip/*.txt; do
+        [ -f "$f" ] && echo "$f"
+    done
+}
+if [ -d "$GOLDEN_DIR/clip" ]; then
+    for isa in ${variants:-}; do
+        case $isa in *'(cpu lacks it)') continue ;; esac
+        # shellcheck disable=SC2046  # one argument per file name (no spaces in them)
+        run_suite "golden lion/lamb/clip ($isa)" "$BUILDDIR/descent" golden --isa "$isa" \
+            $(lion_lamb_clip_files)
+    done
+fi
+
 # NEON: the cross-compiled kernel tests and the oracle files under qemu.
 A64=$BUILDDIR/aarch64
 if [ "${HAVE_NEON_CROSS:-0}" = 1 ] && [ -n "${QEMU_AARCH64:-}" ] && [ -x "$A64/descent" ]; then
@@ -92,6 +110,11 @@ if [ "${HAVE_NEON_CROSS:-0}" = 1 ] && [ -n "${QEMU_AARCH64:-}" ] && [ -x "$A64/d
         run_suite "golden (neon, qemu)" $QEMU_AARCH64 "$A64/descent" golden --isa neon \
             "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt "$GOLDEN_DIR"/lbfgs/*.txt "$GOLDEN_DIR"/sched/*.txt \
             tests/golden/*.txt
+    fi
+    if [ -d "$GOLDEN_DIR/clip" ]; then
+        # shellcheck disable=SC2046,SC2086
+        run_suite "golden lion/lamb/clip (neon, qemu)" $QEMU_AARCH64 "$A64/descent" golden \
+            --isa neon $(lion_lamb_clip_files)
     fi
 else
     echo "== neon"

@@ -34,6 +34,8 @@ static void run1(descent_optim_kind kind, const descent_hparams *h, float p0,
         case DESCENT_ADAMAX: descent_ref_adamax(h, t, 1, &p, g, &s0, &s1); break;
         case DESCENT_NADAM: descent_ref_nadam(h, t, &mu_product, 1, &p, g, &s0, &s1); break;
         case DESCENT_RADAM: descent_ref_radam(h, t, 1, &p, g, &s0, &s1); break;
+        case DESCENT_LION: descent_ref_lion(h, t, 1, &p, g, &s0); break;
+        case DESCENT_LAMB: descent_ref_lamb(h, t, 1, &p, g, &s0, &s1); break;
         default: break;
         }
         after[t - 1] = p;

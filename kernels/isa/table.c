@@ -1,7 +1,8 @@
 /* This ISA's kernel table (descent_avx2_isa, descent_avx512_isa,
  * descent_neon_isa: kernel.h), compiled once per ISA like the kernels it
  * collects: the optimizers from the registry's rows, the non-finite check,
- * the MLP's two products and its elementwise parts, and L-BFGS's vector work. */
+ * the clipping kernels, the MLP's two products and its elementwise parts,
+ * and L-BFGS's vector work. */
 #include "../kernel.h"
 #include "../vec/vec.h"
 
@@ -9,6 +10,9 @@
 DESCENT_OPTIMIZERS(DECLARE_OPTIM)
 #undef DECLARE_OPTIM
 descent_finite_check VEC_FN(first_nonfinite);
+descent_norm_sum VEC_FN(norm_sum);
+descent_scale VEC_FN(scale);
+descent_clamp VEC_FN(clamp);
 descent_gemm VEC_FN(gemm);
 descent_gemm_nt VEC_FN(gemm_nt);
 float VEC_FN(lbfgs_dot)(size_t n, const float *x, const float *y);
@@ -30,6 +34,9 @@ const descent_isa_kernels VEC_FN(isa) = {
 #undef OPTIM_ENTRY
     },
     .first_nonfinite = VEC_FN(first_nonfinite),
+    .norm_sum = VEC_FN(norm_sum),
+    .scale = VEC_FN(scale),
+    .clamp = VEC_FN(clamp),
     .gemm = VEC_FN(gemm),
     .gemm_nt = VEC_FN(gemm_nt),
     .lbfgs = {VEC_FN(lbfgs_dot), VEC_FN(lbfgs_abs_sum), VEC_FN(lbfgs_abs_max),

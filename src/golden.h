@@ -17,6 +17,10 @@ typedef struct golden_optim {
     float *init;   /* n */
     float *grads;  /* steps x n, row t-1 is `grad t` */
     float *params; /* steps x n, row t-1 is `param t` */
+    /* A state array the file records after each `param t` (ASGD's `ax t`):
+     * its index among the optimizer's states, or -1 when there is none. */
+    int state_index;
+    float *states; /* steps x n, row t-1 is `<state> t` */
 } golden_optim;
 
 typedef struct golden_mlp {

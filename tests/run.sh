@@ -57,7 +57,12 @@ done
 
 # The reference and every variant this machine runs against the public
 # oracle vectors and the project's own (tests/golden: PyTorch at the
-# extremes of float32, written by tests/golden/gen_extreme.py).
+# extremes of float32, written by tests/golden/gen_extreme.py; Rprop, ASGD
+# and maximize runs, by tests/golden/gen_optim_extra.py), and the
+# optim-extra/ files of the optimizers implemented here (unquoted where
+# used, so that the patterns expand).
+OPTIM_EXTRA="$GOLDEN_DIR/optim-extra/rprop_*.txt $GOLDEN_DIR/optim-extra/asgd_*.txt
+             $GOLDEN_DIR/optim-extra/*_maximize.txt"
 if [ -d "$GOLDEN_DIR/optim" ]; then
     # The variants this build has and this CPU runs, as `descent info` lists
     # them ("avx512(cpu lacks it)" for one it cannot run).
@@ -69,8 +74,9 @@ if [ -d "$GOLDEN_DIR/optim" ]; then
     fi
     for isa in $variants; do
         case $isa in *'(cpu lacks it)') continue ;; esac
+        # shellcheck disable=SC2086  # OPTIM_EXTRA: patterns to expand
         run_suite "golden ($isa)" "$BUILDDIR/descent" golden --isa "$isa" \
-            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt tests/golden/*.txt
+            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt tests/golden/*.txt $OPTIM_EXTRA
     done
 else
     echo "== golden"
@@ -87,9 +93,9 @@ if [ "${HAVE_NEON_CROSS:-0}" = 1 ] && [ -n "${QEMU_AARCH64:-}" ] && [ -x "$A64/d
         run_suite "$(basename "$t") (aarch64, qemu)" $QEMU_AARCH64 "$t"
     done
     if [ -d "$GOLDEN_DIR/optim" ]; then
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086  # QEMU_AARCH64's options, OPTIM_EXTRA's patterns
         run_suite "golden (neon, qemu)" $QEMU_AARCH64 "$A64/descent" golden --isa neon \
-            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt tests/golden/*.txt
+            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt tests/golden/*.txt $OPTIM_EXTRA
     fi
 else
     echo "== neon"

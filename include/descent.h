@@ -141,7 +141,7 @@ descent_status descent_isa_resolve(descent_isa requested, descent_isa *chosen);
  * One function per algorithm, the specification every fast variant is
  * tested against.  Each performs step t (1-based) in place on n elements.
  * The state arrays start at zero (Adagrad's `sum` at
- * initial_accumulator_value); an array the chosen options do not use may
+ * initial_accumulator_value, Rprop's `step_size` at lr); an array the chosen options do not use may
  * be NULL (e.g. max_exp_avg_sq without amsgrad, momentum_buffer when
  * momentum = 0, grad_avg when not centered); with h, or an array they do
  * use, NULL (n > 0), the step does nothing.  t is in 1..LONG_MAX: every t

@@ -43,7 +43,8 @@
  *             under its own name as well.
  *   rtol, why the agreement tolerance of a vector kernel against the
  *             reference (tests/test_agreement.c defines the metric) and the
- *             reason it is not 0: what the kernels do differently.
+ *             reason it is not 0: what the kernels do differently (0: the
+ *             kernels give the reference's bits, as Rprop's do).
  */
 #ifndef DESCENT_OPTIMIZERS_H
 #define DESCENT_OPTIMIZERS_H

@@ -196,7 +196,8 @@ ADAM_BROKEN := EPS_IN_SQRT TAIL WRITE_PAST READ_BEFORE WRITES_GRAD NO_AMSGRAD NA
                LR_OFF L2_DECOUPLED NULL_STATE HANG CRASH
 SGEMM_BROKEN := IGNORE_BETA IGNORE_TRANSB K_TAIL WRITE_PAST READS_C
 EXAMPLE_PORTS := $(BUILDDIR)/examples/libadam_plain.so $(BUILDDIR)/examples/libadam_plain_fused.so \
-                 $(if $(filter 1,$(HAVE_AVX512)),$(BUILDDIR)/examples/libadam_avx512.so)
+                 $(if $(filter 1,$(HAVE_AVX512)),$(BUILDDIR)/examples/libadam_avx512.so) \
+                 $(BUILDDIR)/examples/librprop_plain.so $(BUILDDIR)/examples/librprop_signs.so
 BROKEN_PORTS := $(ADAM_BROKEN:%=$(BUILDDIR)/tests/ports/libadam_broken_%.so) \
                 $(BUILDDIR)/tests/ports/libsgd_broken_NESTEROV_OLD.so \
                 $(BUILDDIR)/tests/ports/libsgd_broken_NONE.so \
@@ -209,6 +210,13 @@ $(BUILDDIR)/examples/libadam_plain.so: examples/port/adam_plain.c $(PORT_HDRS)
 $(BUILDDIR)/examples/libadam_plain_fused.so: examples/port/adam_plain.c $(PORT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(PORT_CFLAGS) -DFUSED -o $@ $< -lm
+$(BUILDDIR)/examples/librprop_plain.so: examples/port/rprop_plain.c $(PORT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(PORT_CFLAGS) -o $@ $<
+# The same with the sign shortcut that validate must fail.
+$(BUILDDIR)/examples/librprop_signs.so: examples/port/rprop_plain.c $(PORT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(PORT_CFLAGS) -DSIGN_OF_SIGNS -o $@ $<
 $(BUILDDIR)/examples/libadam_avx512.so: examples/port/adam_avx512.c $(PORT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(PORT_CFLAGS) $(AVX512_CFLAGS) -o $@ $< -lm

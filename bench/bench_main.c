@@ -95,6 +95,9 @@ const struct bench_pattern_info bench_patterns[PATTERN_COUNT] = {
  *   radam         4r3w     28      14   m, v (7); rectified: sqrt(v)+eps, r / denom (4); p (3)
  *   adadelta      4r3w     28      16   v (4); std = sqrt(v+eps) (2); delta = sqrt(u+eps)/std g (4);
  *                                       u = rho u + (1-rho) delta^2 (4); p -= lr delta (2)
+ *   rprop         4r3w     28       6   g*prev (1); eta*factor, clamp (3); p -= sign(g) eta (2)
+ *   asgd          3r2w     20       3   p *= 1 - lambd eta (1); p -= eta g (2); ax = p while
+ *                                       mu = 1 (0; 3 more once it averages)
  */
 typedef struct optcfg {
     bench_optim_config c;

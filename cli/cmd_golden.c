@@ -36,8 +36,46 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+/* One trajectory being compared row by row (the parameters, or a state the
+ * file records): the running scale S_t and the worst element so far, as a
+ * fraction of its step's tolerance. */
+typedef struct row_check {
+    const char *what; /* "param", "ax" */
+    double scale;
+    double worst_ratio, worst_err, worst_tol;
+    long worst_step;
+    size_t worst_index;
+    float worst_got, worst_want;
+    int nonfinite;
+} row_check;
+
+static void check_row(row_check *c, long t, const float *got, const float *want, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        c->scale = fmax(c->scale, fabs(want[i]));
+    const double tol = OPTIM_RTOL * c->scale;
+    for (size_t i = 0; i < n; i++) {
+        double err = fabs((double)got[i] - (double)want[i]);
+        if (!isfinite(got[i]) && isfinite(want[i]))
+            c->nonfinite = 1, err = INFINITY;
+        /* tol can be 0 when every value so far is 0: then only exact passes */
+        double ratio = tol > 0 ? err / tol : (err > 0 ? INFINITY : 0);
+        if (ratio > c->worst_ratio || (t == 1 && i == 0)) {
+            c->worst_ratio = ratio, c->worst_err = err, c->worst_tol = tol;
+            c->worst_step = t, c->worst_index = i, c->worst_got = got[i];
+            c->worst_want = want[i];
+        }
+    }
+}
+
+static int row_check_passed(const row_check *c)
+{
+    return c->worst_ratio <= 1.0 && !c->nonfinite;
+}
+
 /* Replays an optimizer trajectory and reports the element whose error is the
- * largest fraction of its step's tolerance. */
+ * largest fraction of its step's tolerance: of the parameters and of the
+ * state the file records (ASGD's ax), each with its own S_t. */
 static result replay_optim(const char *path, const golden_optim *o, const golden_options *opt)
 {
     descent_optimizer *optimizer;
@@ -57,47 +95,42 @@ static result replay_optim(const char *path, const golden_optim *o, const golden
     }
     memcpy(param, o->init, o->n * sizeof(float));
 
-    double scale = 0;
+    row_check checks[2] = {{.what = "param"}, {.what = NULL}};
     for (size_t i = 0; i < o->n; i++)
-        scale = fmax(scale, fabs(o->init[i]));
-    double worst_ratio = 0, worst_err = 0, worst_tol = 0;
-    long worst_step = 0;
-    size_t worst_index = 0;
-    float worst_got = 0, worst_want = 0;
-    int nonfinite = 0;
+        checks[0].scale = fmax(checks[0].scale, fabs(o->init[i]));
+    if (o->state_index >= 0)
+        checks[1].what = descent_optim_state_name(o->kind, o->state_index);
 
     for (long t = 1; t <= o->steps; t++) {
-        const float *grad = o->grads + (size_t)(t - 1) * o->n;
-        const float *want = o->params + (size_t)(t - 1) * o->n;
-        descent_optimizer_step(optimizer, param, grad);
-        for (size_t i = 0; i < o->n; i++)
-            scale = fmax(scale, fabs(want[i]));
-        const double tol = OPTIM_RTOL * scale;
-        for (size_t i = 0; i < o->n; i++) {
-            double err = fabs((double)param[i] - (double)want[i]);
-            if (!isfinite(param[i]) && isfinite(want[i]))
-                nonfinite = 1, err = INFINITY;
-            /* tol can be 0 when every value so far is 0: then only exact passes */
-            double ratio = tol > 0 ? err / tol : (err > 0 ? INFINITY : 0);
-            if (ratio > worst_ratio || (t == 1 && i == 0)) {
-                worst_ratio = ratio, worst_err = err, worst_tol = tol;
-                worst_step = t, worst_index = i, worst_got = param[i], worst_want = want[i];
-            }
-        }
+        const size_t row = (size_t)(t - 1) * o->n;
+        descent_optimizer_step(optimizer, param, o->grads + row);
+        check_row(&checks[0], t, param, o->params + row, o->n);
+        if (checks[1].what)
+            check_row(&checks[1], t, descent_optimizer_state(optimizer, o->state_index),
+                      o->states + row, o->n);
     }
     free(param);
     descent_optimizer_free(optimizer);
 
-    if (worst_ratio <= 1.0 && !nonfinite) {
+    const row_check *failed = !row_check_passed(&checks[0]) ? &checks[0]
+                            : checks[1].what && !row_check_passed(&checks[1]) ? &checks[1]
+                            : NULL;
+    if (!failed) {
         /* worst_ratio * OPTIM_RTOL is the README's metric, max|err|/S_t */
+        double worst = checks[0].worst_ratio;
+        if (checks[1].what)
+            worst = fmax(worst, checks[1].worst_ratio);
         printf("PASS  %-40s %-8s n=%-6zu steps=%-4ld worst max|err|/S_t %.2e\n",
                base_name(path), descent_optim_name(o->kind), o->n, o->steps,
-               worst_ratio * OPTIM_RTOL);
+               worst * OPTIM_RTOL);
         return RESULT_PASS;
     }
-    printf("FAIL  %-40s %-8s step %ld index %zu: got %.9g want %.9g (err %.3g > tol %.3g)\n",
-           base_name(path), descent_optim_name(o->kind), worst_step, worst_index, worst_got,
-           worst_want, worst_err, worst_tol);
+    /* "step 3 index 0" for the parameters, "step 3 ax index 0" for a state */
+    printf("FAIL  %-40s %-8s step %ld %s%sindex %zu: got %.9g want %.9g (err %.3g > tol %.3g)\n",
+           base_name(path), descent_optim_name(o->kind), failed->worst_step,
+           failed == checks ? "" : failed->what, failed == checks ? "" : " ",
+           failed->worst_index, failed->worst_got, failed->worst_want, failed->worst_err,
+           failed->worst_tol);
     return RESULT_FAIL;
 }
 

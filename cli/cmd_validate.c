@@ -27,12 +27,12 @@ static void usage(FILE *out)
             "Exit status: 0 all checks pass, 1 a check failed, 2 usage error.\n"
             "\n"
             "  --optimizer NAME ");
-    /* the registry's names, wrapped under the column */
-    for (int k = 0, col = 19; k < DESCENT_OPTIM_COUNT; k++) {
+    /* the registry's names, in its order, wrapped at 80 columns */
+    for (int k = 0, column = 18; k < DESCENT_OPTIM_COUNT; k++) {
         const char *name = descent_optim_name((descent_optim_kind)k);
-        if (col + (int)strlen(name) + 2 > 80)
-            fprintf(out, "\n                   "), col = 19;
-        col += fprintf(out, " %s%s", name, k + 1 < DESCENT_OPTIM_COUNT ? "," : "\n");
+        if (column + 2 + (int)strlen(name) > 80)
+            column = fprintf(out, "\n                   ") - 1;
+        column += fprintf(out, " %s%s", name, k + 1 < DESCENT_OPTIM_COUNT ? "," : "\n");
     }
     fprintf(out,
             "  LIB.so:SYMBOL     the port: a function with the reference's signature\n"
@@ -42,7 +42,8 @@ static void usage(FILE *out)
             "                    strides, edge sizes, the MLP's products, MLP oracle files\n"
             "                    and gradients with the port doing every product)\n"
             "  --json FILE       write the full report as JSON\n"
-            "  --golden-dir DIRS oracle-file folders (default: $GOLDEN_DIR/optim:tests/golden,\n"
+            "  --golden-dir DIRS oracle-file folders (default: $GOLDEN_DIR/optim,\n"
+            "                    $GOLDEN_DIR/optim-extra and tests/golden,\n"
             "                    --gemm: $GOLDEN_DIR/mlp, GOLDEN_DIR defaulting to\n"
             "                    ../shared/golden)\n"
             "  --case SPEC       run one case only, as printed after 'rerun:'\n");
@@ -161,13 +162,26 @@ static int run_validator(const validate_args *a, int kind, descent_ref_fn fn,
     return status;
 }
 
-/* The golden folders: --golden-dir, or $GOLDEN_DIR/<sub> (../shared/golden). */
-static const char *golden_dirs(const validate_args *a, const char *sub, char *buf, size_t len)
+/* The golden folders: --golden-dir, or $GOLDEN_DIR/<sub> for each of the
+ * ':'-separated subs (GOLDEN_DIR defaulting to ../shared/golden), then
+ * `local` (a folder of the project's own files) when not NULL. */
+static const char *golden_dirs(const validate_args *a, const char *subs, const char *local,
+                               char *buf, size_t len)
 {
     if (a->golden)
         return a->golden;
     const char *env = getenv("GOLDEN_DIR");
-    snprintf(buf, len, "%s/%s", env && *env ? env : "../shared/golden", sub);
+    const char *root = env && *env ? env : "../shared/golden";
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const char *sub = subs; *sub;) {
+        const size_t sublen = strcspn(sub, ":");
+        used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s/%.*s",
+                                 used ? ":" : "", root, (int)sublen, sub);
+        sub += sublen + (sub[sublen] == ':');
+    }
+    if (local)
+        snprintf(buf + used, used < len ? len - used : 0, ":%s", local);
     return buf;
 }
 
@@ -178,7 +192,7 @@ static int validate_gemm(const validate_args *a)
     if (!fn)
         return EXIT_USAGE;
     char golden[4096];
-    const descent_validate_options opt = {.golden_dirs = golden_dirs(a, "mlp", golden,
+    const descent_validate_options opt = {.golden_dirs = golden_dirs(a, "mlp", NULL, golden,
                                                                      sizeof golden),
                                           .only_case = a->only_case, .port_name = a->gemm};
     const int status = run_validator(a, -1, NULL, (descent_sgemm_fn)fn, opt);
@@ -215,8 +229,9 @@ int cmd_validate(int argc, char **argv)
         return EXIT_USAGE;
     }
     char golden[4096];
-    const descent_validate_options opt = {.golden_dirs = golden_dirs(&a, "optim:tests/golden",
-                                                                     golden, sizeof golden),
+    const descent_validate_options opt = {.golden_dirs = golden_dirs(&a, "optim:optim-extra",
+                                                                     "tests/golden", golden,
+                                                                     sizeof golden),
                                           .only_case = a.only_case,
                                           .port_name = a.isa ? label : a.port};
     const int status = run_validator(&a, (int)kind, fn, NULL, opt);

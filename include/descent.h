@@ -54,8 +54,8 @@ const char *descent_last_error(void);
 
 /* The optimizers, one per row of the registry (descent_optimizers.h):
  * DESCENT_SGD, DESCENT_ADAM, DESCENT_ADAMW, DESCENT_RMSPROP, DESCENT_ADAGRAD,
- * DESCENT_ADADELTA, DESCENT_ADAMAX, DESCENT_NADAM, DESCENT_RADAM, in that
- * order (0..8), then the later rows (DESCENT_LION, DESCENT_LAMB, ...). */
+ * DESCENT_ADADELTA, DESCENT_ADAMAX, DESCENT_NADAM, DESCENT_RADAM, DESCENT_RPROP,
+ * DESCENT_ASGD, DESCENT_LION, DESCENT_LAMB, in that order (0..12). */
 typedef enum descent_optim_kind {
 #define DESCENT_X_KIND(KIND, ...) DESCENT_##KIND,
     DESCENT_OPTIMIZERS(DESCENT_X_KIND)
@@ -88,6 +88,11 @@ typedef struct descent_hparams {
     double initial_accumulator_value; /* adagrad */
     double rho;                       /* adadelta */
     double momentum_decay;            /* nadam */
+    double etaminus, etaplus;         /* rprop: etas */
+    double step_size_min, step_size_max; /* rprop: step_sizes */
+    double lambd;                     /* asgd decay term (alpha: its eta power) */
+    double t0;                        /* asgd: the step averaging starts after */
+    int maximize;                     /* ascend: negate the gradient first */
 } descent_hparams;
 
 /* PyTorch's defaults for `kind` (SGD, which has no default lr in
@@ -136,7 +141,7 @@ descent_status descent_isa_resolve(descent_isa requested, descent_isa *chosen);
  * One function per algorithm, the specification every fast variant is
  * tested against.  Each performs step t (1-based) in place on n elements.
  * The state arrays start at zero (Adagrad's `sum` at
- * initial_accumulator_value); an array the chosen options do not use may
+ * initial_accumulator_value, Rprop's `step_size` at lr); an array the chosen options do not use may
  * be NULL (e.g. max_exp_avg_sq without amsgrad, momentum_buffer when
  * momentum = 0, grad_avg when not centered); with h, or an array they do
  * use, NULL (n > 0), the step does nothing.  t is in 1..LONG_MAX: every t
@@ -173,6 +178,18 @@ void descent_ref_nadam(const descent_hparams *h, long t, double *mu_product,
                        float *exp_avg, float *exp_avg_sq);
 void descent_ref_radam(const descent_hparams *h, long t, size_t n, float *param,
                        const float *grad, float *exp_avg, float *exp_avg_sq);
+/* Rprop: step_size starts at lr (the registry's initial value), prev at 0. */
+void descent_ref_rprop(const descent_hparams *h, long t, size_t n, float *param,
+                       const float *grad, float *prev, float *step_size);
+/* ASGD: ax, the averaged parameters; eta and mu are functions of t
+ * (descent_asgd_eta, descent_asgd_mu). */
+void descent_ref_asgd(const descent_hparams *h, long t, size_t n, float *param,
+                      const float *grad, float *ax);
+/* The eta and mu ASGD uses at step t, float32 as PyTorch keeps them:
+ * eta_1 = lr, eta_t = lr/(1 + lambd*lr*(t-1))^alpha; mu_1 = 1,
+ * mu_t = 1/max(1, t-1-t0).  0 when h is NULL. */
+float descent_asgd_eta(const descent_hparams *h, long t);
+float descent_asgd_mu(const descent_hparams *h, long t);
 /* Lion (lion-pytorch's update): the sign of b1*m + (1-b1)*g, decoupled decay. */
 void descent_ref_lion(const descent_hparams *h, long t, size_t n, float *param,
                       const float *grad, float *exp_avg);
@@ -204,7 +221,7 @@ typedef enum descent_hparam_key {
  * (DESCENT_ERR_INVALID for an unknown name; whole names only). */
 const char *descent_hparam_name(descent_hparam_key key);
 descent_status descent_hparam_from_name(const char *name, descent_hparam_key *key);
-/* 1 for the flags (nesterov, amsgrad, centered), 0 for the numbers. */
+/* 1 for the flags (nesterov, amsgrad, centered, maximize), 0 for the numbers. */
 int descent_hparam_is_bool(descent_hparam_key key);
 /* Reads or writes the field of h named by key (a flag reads 0 or 1).  set:
  * DESCENT_ERR_INVALID for a NULL h, an unknown key or a flag given other

@@ -43,7 +43,8 @@
  *             under its own name as well.
  *   rtol, why the agreement tolerance of a vector kernel against the
  *             reference (tests/test_agreement.c defines the metric) and the
- *             reason it is not 0: what the kernels do differently.
+ *             reason it is not 0: what the kernels do differently (0: the
+ *             kernels give the reference's bits, as Rprop's do).
  */
 #ifndef DESCENT_OPTIMIZERS_H
 #define DESCENT_OPTIMIZERS_H
@@ -73,7 +74,14 @@
     X(RHO, rho, UNIT_CLOSED, "Invalid rho value")                                   \
     X(NESTEROV, nesterov, BOOL, NULL)                                               \
     X(AMSGRAD, amsgrad, BOOL, NULL)                                                 \
-    X(CENTERED, centered, BOOL, NULL)
+    X(CENTERED, centered, BOOL, NULL)                                               \
+    X(ETAMINUS, etaminus, FINITE, "Invalid eta values")                             \
+    X(ETAPLUS, etaplus, FINITE, "Invalid eta values")                               \
+    X(STEP_SIZE_MIN, step_size_min, FINITE, "Invalid step_size_min value")          \
+    X(STEP_SIZE_MAX, step_size_max, FINITE, "Invalid step_size_max value")          \
+    X(LAMBD, lambd, FINITE, "Invalid lambd value")                                  \
+    X(T0, t0, FINITE, "Invalid t0 value")                                           \
+    X(MAXIMIZE, maximize, BOOL, NULL)
 
 /* The weight-decay branch most rows share. */
 #define DESCENT_BRANCH_LR_WD DESCENT_BRANCH("weight_decay", "lr=0.01 weight_decay=0.01", NULL, 0)
@@ -82,7 +90,7 @@
     X(SGD, sgd, DESCENT_CALL_STATE1, NULL, 2,                                                   \
       (DESCENT_STATE(momentum_buffer, MOMENTUM, NONE)),                                         \
       (DESCENT_KEY(LR, 1e-3) DESCENT_KEY(MOMENTUM, 0) DESCENT_KEY(DAMPENING, 0)                 \
-       DESCENT_KEY(WEIGHT_DECAY, 0) DESCENT_KEY(NESTEROV, 0)),                                  \
+       DESCENT_KEY(WEIGHT_DECAY, 0) DESCENT_KEY(NESTEROV, 0) DESCENT_KEY(MAXIMIZE, 0)),      \
       (DESCENT_BRANCH("plain", "lr=0.01", NULL, 0)                                              \
        DESCENT_BRANCH("momentum", "lr=0.01 momentum=0.9", "sgd_momentum", 4)                    \
        DESCENT_BRANCH("dampening", "lr=0.01 momentum=0.9 dampening=0.5", NULL, 0)               \
@@ -93,7 +101,8 @@
       (DESCENT_STATE(exp_avg, NONE, NONE) DESCENT_STATE(exp_avg_sq, NONE, NONE)                 \
        DESCENT_STATE(max_exp_avg_sq, AMSGRAD, NONE)),                                           \
       (DESCENT_KEY(LR, 1e-3) DESCENT_KEY(BETA1, 0.9) DESCENT_KEY(BETA2, 0.999)                  \
-       DESCENT_KEY(EPS, 1e-8) DESCENT_KEY(WEIGHT_DECAY, 0) DESCENT_KEY(AMSGRAD, 0)),            \
+       DESCENT_KEY(EPS, 1e-8) DESCENT_KEY(WEIGHT_DECAY, 0) DESCENT_KEY(AMSGRAD, 0)             \
+       DESCENT_KEY(MAXIMIZE, 0)),                                                               \
       (DESCENT_BRANCH("default", "lr=0.01", NULL, 0) DESCENT_BRANCH_LR_WD                       \
        DESCENT_BRANCH("amsgrad", "lr=0.01 amsgrad=1", NULL, 0)),                                \
       2e-6, "FMA in m and update; sqrt(v)*(1/sqrt(bc2)) for a divide")                   \
@@ -101,7 +110,8 @@
       (DESCENT_STATE(exp_avg, NONE, NONE) DESCENT_STATE(exp_avg_sq, NONE, NONE)                 \
        DESCENT_STATE(max_exp_avg_sq, AMSGRAD, NONE)),                                           \
       (DESCENT_KEY(LR, 1e-3) DESCENT_KEY(BETA1, 0.9) DESCENT_KEY(BETA2, 0.999)                  \
-       DESCENT_KEY(EPS, 1e-8) DESCENT_KEY(WEIGHT_DECAY, 1e-2) DESCENT_KEY(AMSGRAD, 0)),         \
+       DESCENT_KEY(EPS, 1e-8) DESCENT_KEY(WEIGHT_DECAY, 1e-2) DESCENT_KEY(AMSGRAD, 0)          \
+       DESCENT_KEY(MAXIMIZE, 0)),                                                               \
       (DESCENT_BRANCH("default", "lr=0.01", NULL, 0)                                            \
        DESCENT_BRANCH("amsgrad", "lr=0.01 amsgrad=1", NULL, 0)),                                \
       2e-6, "as Adam")                                                                          \
@@ -109,7 +119,8 @@
       (DESCENT_STATE(square_avg, NONE, NONE) DESCENT_STATE(momentum_buffer, MOMENTUM, NONE)     \
        DESCENT_STATE(grad_avg, CENTERED, NONE)),                                                \
       (DESCENT_KEY(LR, 1e-2) DESCENT_KEY(ALPHA, 0.99) DESCENT_KEY(EPS, 1e-8)                    \
-       DESCENT_KEY(WEIGHT_DECAY, 0) DESCENT_KEY(MOMENTUM, 0) DESCENT_KEY(CENTERED, 0)),         \
+       DESCENT_KEY(WEIGHT_DECAY, 0) DESCENT_KEY(MOMENTUM, 0) DESCENT_KEY(CENTERED, 0)          \
+       DESCENT_KEY(MAXIMIZE, 0)),                                                               \
       (DESCENT_BRANCH("default", "", NULL, 0)                                                   \
        DESCENT_BRANCH("momentum", "momentum=0.9", NULL, 0)                                      \
        DESCENT_BRANCH("centered", "centered=1", NULL, 0)                                        \
@@ -120,7 +131,8 @@
     X(ADAGRAD, adagrad, DESCENT_CALL_STATE1, NULL, 7,                                           \
       (DESCENT_STATE(sum, NONE, INITIAL_ACCUMULATOR_VALUE)),                                    \
       (DESCENT_KEY(LR, 1e-2) DESCENT_KEY(LR_DECAY, 0) DESCENT_KEY(WEIGHT_DECAY, 0)              \
-       DESCENT_KEY(INITIAL_ACCUMULATOR_VALUE, 0) DESCENT_KEY(EPS, 1e-10)),                      \
+       DESCENT_KEY(INITIAL_ACCUMULATOR_VALUE, 0) DESCENT_KEY(EPS, 1e-10)                       \
+       DESCENT_KEY(MAXIMIZE, 0)),                                                               \
       (DESCENT_BRANCH("default", "", NULL, 0)                                                   \
        DESCENT_BRANCH("lr_decay", "lr_decay=0.01", NULL, 0)                                     \
        DESCENT_BRANCH("initial_accumulator_value", "initial_accumulator_value=0.1", NULL, 0)    \
@@ -129,13 +141,13 @@
     X(ADADELTA, adadelta, DESCENT_CALL_STATE2, NULL, 16,                                        \
       (DESCENT_STATE(square_avg, NONE, NONE) DESCENT_STATE(acc_delta, NONE, NONE)),             \
       (DESCENT_KEY(LR, 1.0) DESCENT_KEY(RHO, 0.9) DESCENT_KEY(EPS, 1e-6)                        \
-       DESCENT_KEY(WEIGHT_DECAY, 0)),                                                           \
+       DESCENT_KEY(WEIGHT_DECAY, 0) DESCENT_KEY(MAXIMIZE, 0)),                                  \
       (DESCENT_BRANCH("default", "", NULL, 0) DESCENT_BRANCH_LR_WD),                            \
       2e-6, "FMA in the update")                                          \
     X(ADAMAX, adamax, DESCENT_CALL_STATE2, NULL, 10,                                            \
       (DESCENT_STATE(exp_avg, NONE, NONE) DESCENT_STATE(exp_inf, NONE, NONE)),                  \
       (DESCENT_KEY(LR, 2e-3) DESCENT_KEY(BETA1, 0.9) DESCENT_KEY(BETA2, 0.999)                  \
-       DESCENT_KEY(EPS, 1e-8) DESCENT_KEY(WEIGHT_DECAY, 0)),                                    \
+       DESCENT_KEY(EPS, 1e-8) DESCENT_KEY(WEIGHT_DECAY, 0) DESCENT_KEY(MAXIMIZE, 0)),           \
       (DESCENT_BRANCH("default", "lr=0.01", NULL, 0) DESCENT_BRANCH_LR_WD),                     \
       1e-6, "FMA in first moment and update")                                                   \
     /* With weight decay, g + wd*p nearly cancels for a few elements, and NAdam's step uses    \
@@ -154,7 +166,25 @@
       (DESCENT_KEY(LR, 1e-3) DESCENT_KEY(BETA1, 0.9) DESCENT_KEY(BETA2, 0.999)                  \
        DESCENT_KEY(EPS, 1e-8) DESCENT_KEY(WEIGHT_DECAY, 0)),                                    \
       (DESCENT_BRANCH("default", "lr=0.01", NULL, 0) DESCENT_BRANCH_LR_WD),                     \
-      2e-6, "FMA; m*(1/bc1) for a divide; lr*r*sqrt(bc2) folded")                          \
+      2e-6, "FMA; m*(1/bc1) for a divide; lr*r*sqrt(bc2) folded")                              \
+    /* Rprop: sign-driven steps; every operation is one rounding, as in the reference. */       \
+    X(RPROP, rprop, DESCENT_CALL_STATE2, NULL, 6,                                                 \
+      (DESCENT_STATE(prev, NONE, NONE) DESCENT_STATE(step_size, NONE, LR)),                     \
+      (DESCENT_KEY(LR, 1e-2) DESCENT_KEY(ETAMINUS, 0.5) DESCENT_KEY(ETAPLUS, 1.2)               \
+       DESCENT_KEY(STEP_SIZE_MIN, 1e-6) DESCENT_KEY(STEP_SIZE_MAX, 50) DESCENT_KEY(MAXIMIZE, 0)),\
+      (DESCENT_BRANCH("default", "", NULL, 0)                                                   \
+       DESCENT_BRANCH("etas", "etaminus=0.3 etaplus=1.5 step_size_min=1e-4 step_size_max=0.05", \
+                      NULL, 0)                                                                  \
+       DESCENT_BRANCH("maximize", "maximize=1", NULL, 0)),                                      \
+      0, "none: the same operations in the same order")                                         \
+    X(ASGD, asgd, DESCENT_CALL_STATE1, NULL, 3,                                                 \
+      (DESCENT_STATE(ax, NONE, NONE)),                                                          \
+      (DESCENT_KEY(LR, 1e-2) DESCENT_KEY(LAMBD, 1e-4) DESCENT_KEY(ALPHA, 0.75)                  \
+       DESCENT_KEY(T0, 1e6) DESCENT_KEY(WEIGHT_DECAY, 0) DESCENT_KEY(MAXIMIZE, 0)),             \
+      (DESCENT_BRANCH("default", "", NULL, 0) DESCENT_BRANCH_LR_WD                              \
+       DESCENT_BRANCH("averaging", "t0=2 lambd=0.01 alpha=0.5", NULL, 0)                        \
+       DESCENT_BRANCH("maximize", "maximize=1 t0=3", NULL, 0)),                                 \
+      1e-6, "FMA in the update and the average")                                                 \
     X(LION, lion, DESCENT_CALL_STATE1, NULL, 8,                                                 \
       (DESCENT_STATE(exp_avg, NONE, NONE)),                                                     \
       (DESCENT_KEY(LR, 1e-4) DESCENT_KEY(BETA1, 0.9) DESCENT_KEY(BETA2, 0.99)                   \

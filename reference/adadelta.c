@@ -28,7 +28,7 @@ void descent_ref_adadelta(const descent_hparams *h, long t, size_t n,
     const float wd = (float)h->weight_decay;
 
     for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
+        float g = ref_ascent(h->maximize, grad[i]);
         if (h->weight_decay != 0)
             g = g + wd * param[i];
         square_avg[i] = ref_ema_square(rho, square_avg[i], one_minus_rho, g);

@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "descent.h"
+#include "ref_util.h"
 
 void descent_ref_adagrad(const descent_hparams *h, long t, size_t n,
                          float *param, const float *grad, float *sum)
@@ -23,7 +24,7 @@ void descent_ref_adagrad(const descent_hparams *h, long t, size_t n,
     const float wd = (float)h->weight_decay;
 
     for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
+        float g = ref_ascent(h->maximize, grad[i]);
         if (h->weight_decay != 0)
             g = g + wd * param[i];
         sum[i] = fmaf(g, g, sum[i]);

@@ -30,7 +30,7 @@ static void adam_family_step(const descent_hparams *h, long t, size_t n,
     const float decay_factor = (float)(1.0 - h->lr * h->weight_decay);
 
     for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
+        float g = ref_ascent(h->maximize, grad[i]);
         if (h->weight_decay != 0) {
             if (decoupled_decay)
                 param[i] = param[i] * decay_factor;

@@ -25,4 +25,21 @@ static inline float ref_ema_square(float beta, float avg, float one_minus_beta, 
     return fmaf(one_minus_beta * x, x, beta * avg);
 }
 
+/* torch.optim's maximize: the gradient negated before anything else
+ * (weight decay included), so the step ascends. */
+static inline float ref_ascent(int maximize, float g)
+{
+    return maximize ? -g : g;
+}
+
+/* clamp(x, lo, hi) as torch.clamp: max first, then min (so lo > hi gives
+ * hi), NaN in, NaN out. */
+static inline float ref_clamp(float x, float lo, float hi)
+{
+    if (x != x)
+        return x;
+    x = x < lo ? lo : x;
+    return x > hi ? hi : x;
+}
+
 #endif

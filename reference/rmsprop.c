@@ -34,7 +34,7 @@ void descent_ref_rmsprop(const descent_hparams *h, long t, size_t n,
     const float mu = (float)h->momentum;
 
     for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
+        float g = ref_ascent(h->maximize, grad[i]);
         if (h->weight_decay != 0)
             g = g + wd * param[i];
         square_avg[i] = ref_ema_square(alpha, square_avg[i], one_minus_alpha, g);

@@ -9,6 +9,7 @@
  *   p <- p - lr*g
  */
 #include "descent.h"
+#include "ref_util.h"
 
 void descent_ref_sgd(const descent_hparams *h, long t, size_t n, float *param,
                      const float *grad, float *momentum_buffer)
@@ -21,7 +22,7 @@ void descent_ref_sgd(const descent_hparams *h, long t, size_t n, float *param,
     const float one_minus_dampening = (float)(1.0 - h->dampening);
 
     for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
+        float g = ref_ascent(h->maximize, grad[i]);
         if (h->weight_decay != 0)
             g = g + wd * param[i];
         if (h->momentum != 0) {

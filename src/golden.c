@@ -31,6 +31,25 @@ static descent_status read_hparam(golden_reader *r, descent_hparams *h, descent_
     return descent_hparams_set(h, key, v);
 }
 
+/* The state array the files of `kind` record after each `param t`, by its
+ * name as a record key (ASGD's ax: FORMAT.md), or -1. */
+static int recorded_state(const golden_reader *r, descent_optim_kind kind)
+{
+    for (int k = 0; k < descent_optim_state_count(kind); k++)
+        if (golden_next_key_is(r, descent_optim_state_name(kind, k)))
+            return k;
+    return -1;
+}
+
+/* Grows *rows to t rows of n floats. */
+static int grow_rows(float **rows, long t, size_t n)
+{
+    float *grown = realloc(*rows, (size_t)t * n * sizeof(float) + sizeof(float));
+    if (grown)
+        *rows = grown;
+    return grown != NULL;
+}
+
 static descent_status parse_optim(golden_reader *r, golden_optim *o)
 {
     descent_status s;
@@ -42,9 +61,14 @@ static descent_status parse_optim(golden_reader *r, golden_optim *o)
     descent_hparams_default(o->kind, &o->h);
     /* Every key of the optimizer, in the registry's order (FORMAT.md's). */
     const descent_optim_info *info = descent_optim_info_of(o->kind);
-    for (int k = 0; k < info->key_count; k++)
+    for (int k = 0; k < info->key_count; k++) {
+        /* FORMAT.md: "a file without a maximize line does not maximize" (the
+         * optim/ files list it only in their *_maximize branches). */
+        if (info->keys[k].key == DESCENT_HP_MAXIMIZE && !golden_next_key_is(r, "maximize"))
+            continue;
         if ((s = read_hparam(r, &o->h, info->keys[k].key)) != DESCENT_OK)
             return s;
+    }
     if (descent_hparams_validate(o->kind, &o->h) != DESCENT_OK)
         return golden_bad(r, "invalid hyperparameters", descent_last_error());
     /* n >= 1: a file must check at least one value. */
@@ -63,18 +87,26 @@ static descent_status parse_optim(golden_reader *r, golden_optim *o)
         return s;
     /* Grow the trajectory a step at a time, so that a file claiming a huge
      * step count but holding few lines fails on the missing line. */
+    o->state_index = -1;
     for (long t = 1; t <= steps; t++) {
-        float *g = realloc(o->grads, (size_t)t * o->n * sizeof(float) + sizeof(float));
-        if (g)
-            o->grads = g;
-        float *p = realloc(o->params, (size_t)t * o->n * sizeof(float) + sizeof(float));
-        if (p)
-            o->params = p;
-        if (!g || !p)
+        const size_t row = (size_t)(t - 1) * o->n;
+        if (!grow_rows(&o->grads, t, o->n) || !grow_rows(&o->params, t, o->n))
             return descent_fail(DESCENT_ERR_NOMEM, "%s:%ld: out of memory at step %ld",
                                 r->name, r->lineno, t);
-        if ((s = golden_read_step_row(r, "grad", t, o->n, o->grads + (size_t)(t - 1) * o->n)) ||
-            (s = golden_read_step_row(r, "param", t, o->n, o->params + (size_t)(t - 1) * o->n)))
+        if ((s = golden_read_step_row(r, "grad", t, o->n, o->grads + row)) ||
+            (s = golden_read_step_row(r, "param", t, o->n, o->params + row)))
+            return s;
+        /* The first step decides whether the file records a state; then
+         * every step must. */
+        if (t == 1)
+            o->state_index = recorded_state(r, o->kind);
+        if (o->state_index < 0)
+            continue;
+        if (!grow_rows(&o->states, t, o->n))
+            return descent_fail(DESCENT_ERR_NOMEM, "%s:%ld: out of memory at step %ld",
+                                r->name, r->lineno, t);
+        if ((s = golden_read_step_row(r, descent_optim_state_name(o->kind, o->state_index), t,
+                                      o->n, o->states + row)))
             return s;
     }
     return DESCENT_OK;
@@ -312,6 +344,7 @@ void golden_free(golden_file *g)
     free(g->optim.params);
     free(g->optim.segments);
     golden_clip_free(&g->clip);
+    free(g->optim.states);
     golden_mlp *m = &g->mlp;
     for (int l = 0; l < GOLDEN_MAX_LAYERS; l++) {
         free(m->W[l]);

@@ -21,6 +21,10 @@ typedef struct golden_optim {
     float *params; /* steps x n, row t-1 is `param t` */
     size_t segment_count; /* `segments` (per-tensor optimizers: LAMB), else 0 */
     size_t *segments;
+    /* A state array the file records after each `param t` (ASGD's `ax t`):
+     * its index among the optimizer's states, or -1 when there is none. */
+    int state_index;
+    float *states; /* steps x n, row t-1 is `<state> t` */
 } golden_optim;
 
 typedef struct golden_mlp {

@@ -52,6 +52,23 @@ int golden_next_record(golden_reader *r)
     return 0;
 }
 
+int golden_next_key_is(const golden_reader *r, const char *key)
+{
+    for (const char *line = r->next; line && *line;) {
+        while (*line == ' ' || *line == '\t')
+            line++;
+        const char *end = strchr(line, '\n');
+        if (*line == '#' || *line == '\n' || *line == '\r' || *line == '\0') {
+            line = end ? end + 1 : NULL;
+            continue;
+        }
+        const size_t len = strlen(key);
+        return strncmp(line, key, len) == 0 &&
+               (line[len] == ' ' || line[len] == '\n' || line[len] == '\r' || !line[len]);
+    }
+    return 0;
+}
+
 descent_status golden_expect_key(golden_reader *r, const char *key)
 {
     if (!golden_next_record(r)) {

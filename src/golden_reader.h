@@ -23,6 +23,9 @@ typedef struct golden_reader {
 
 descent_status golden_bad(const golden_reader *r, const char *what, const char *detail);
 int golden_next_record(golden_reader *r);
+/* 1 if the next record (past comments and blank lines) has key `key`; reads
+ * nothing, so an optional record can be told from the next required one. */
+int golden_next_key_is(const golden_reader *r, const char *key);
 descent_status golden_expect_key(golden_reader *r, const char *key);
 int golden_is_space(char c);
 char *golden_token(char **s);

@@ -62,10 +62,14 @@ descent_status descent_hparams_validate(descent_optim_kind kind,
         if (!accepts(key_rules[key].rule, x))
             return descent_fail(DESCENT_ERR_INVALID, "%s: %g", key_rules[key].message, x);
     }
-    /* The one rule across keys (torch.optim.SGD's). */
+    /* The rules across keys (torch.optim.SGD's and Rprop's). */
     if (descent_optim_has_hparam(kind, DESCENT_HP_NESTEROV) && h->nesterov &&
         !(h->momentum > 0 && h->dampening == 0))
         return descent_fail(DESCENT_ERR_INVALID,
                             "Nesterov momentum requires a momentum and zero dampening");
+    if (descent_optim_has_hparam(kind, DESCENT_HP_ETAMINUS) &&
+        !(0.0 < h->etaminus && h->etaminus < 1.0 && 1.0 < h->etaplus))
+        return descent_fail(DESCENT_ERR_INVALID, "Invalid eta values: %g, %g", h->etaminus,
+                            h->etaplus);
     return DESCENT_OK;
 }

@@ -15,7 +15,7 @@ list=$("$bench" --benchmark_list_tests 2>&1)
 variants=$("$BUILDDIR/descent" info 2>/dev/null | sed -n 's/^variants: *//p')
 [ -n "$variants" ] || variants=scalar
 missing=
-for opt in adam adamw sgd sgd_momentum nesterov rmsprop adagrad adadelta adamax nadam radam; do
+for opt in adam adamw sgd sgd_momentum nesterov rmsprop adagrad adadelta adamax nadam radam rprop asgd; do
     for isa in $variants; do
         printf '%s\n' "$list" | grep -q "^BM_step/$opt/$isa/mem/[0-9]*/real_time/threads:1$" ||
             missing="$missing $opt/$isa"

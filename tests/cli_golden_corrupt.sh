@@ -111,6 +111,27 @@ corrupt extra_loss "7: extra value on the 'loss' record: y"
 sed 's/^loss_value \(.*\)$/loss_value \1 0/' "$mlp" >"$tmp/extra_loss_value.txt"
 corrupt extra_loss_value "15: extra value on the 'loss_value' record: 0"
 
+# ------------------------------------- ASGD's ax rows and the maximize line
+asgd=$GOLDEN_DIR/optim-extra/asgd_default.txt
+maximize=$GOLDEN_DIR/optim-extra/adam_maximize.txt
+if [ -f "$asgd" ] && [ -f "$maximize" ]; then
+    # ax is checked like param: a wrong ax value FAILs, naming ax
+    poke "$asgd" "ax 6" 3 5 "$tmp/ax_wrong.txt"
+    expect 1 "^FAIL +ax_wrong.txt +asgd +step 6 ax index 2: .* want 5 " \
+        "a wrong ax value FAILs, naming ax" $run golden --isa scalar "$tmp/ax_wrong.txt"
+    # once step 1 has an ax row, every step needs one
+    grep -v '^ax 4 ' "$asgd" >"$tmp/ax_missing.txt"
+    corrupt ax_missing "[0-9]+: expected 'ax': grad" "N: expected 'ax': grad"
+    # maximize is a flag; an adam_maximize file without its line is plain Adam
+    sed 's/^maximize 1$/maximize 2/' "$maximize" >"$tmp/maximize_2.txt"
+    corrupt maximize_2 "[0-9]+: boolean must be 0 or 1: maximize" \
+        "N: boolean must be 0 or 1: maximize"
+    grep -v '^maximize ' "$maximize" >"$tmp/maximize_dropped.txt"
+    expect 1 "^FAIL +maximize_dropped.txt +adam +step [0-9]+ " \
+        "without its maximize line the file is replayed as a minimizing Adam, and FAILs" \
+        $run golden --isa scalar "$tmp/maximize_dropped.txt"
+fi
+
 # ------------------------------------------- nothing to check: n 0
 awk '/^n / { print "n 0"; next } /^init / { print "init"; next }
      /^(grad|param) / { print $1 " " $2; next } { print }' "$good" >"$tmp/n0_empty.txt"

@@ -10,7 +10,8 @@
 descent=$BUILDDIR/descent
 ports=$BUILDDIR/tests/ports
 examples=$BUILDDIR/examples
-require_built "$descent" "$examples/libadam_plain.so" "$ports/libadam_broken_TAIL.so"
+require_built "$descent" "$examples/libadam_plain.so" "$ports/libadam_broken_TAIL.so" \
+    "$examples/librprop_plain.so" "$examples/librprop_signs.so"
 if command -v timeout >/dev/null 2>&1; then run="timeout 120 $descent"; else run=$descent; fi
 
 expect 0 '^validate adam: [0-9]+ passed, 0 failed' "the plain C Adam port passes" \
@@ -90,7 +91,7 @@ expect 2 '--case: .*not a number' "a bad --case is a usage error" \
 expect 2 'required' "--optimizer is required" $run validate "$examples/libadam_plain.so:adam_plain"
 
 # descent's own best kernels, behind the reference signature, pass the same tester.
-for o in sgd adam adamw rmsprop adagrad adadelta adamax nadam radam; do
+for o in sgd adam adamw rmsprop adagrad adadelta adamax nadam radam rprop asgd; do
     expect 0 "^validate $o: [0-9]+ passed, 0 failed" "descent's best $o kernel passes validate" \
         $run validate --optimizer "$o" --isa best
 done
@@ -113,6 +114,13 @@ for o in lion lamb; do
         fi
     done
 done
+# The example Rprop port passes; with sign(g)*sign(prev) for the sign of the
+# float32 product it fails where that product underflows (and on the oracle
+# file with 1e-30 gradients).
+expect 0 '^validate rprop: [0-9]+ passed, 0 failed' "the plain C Rprop port passes validate" \
+    $run validate --optimizer rprop "$examples/librprop_plain.so:rprop_plain"
+expect 1 '^FAIL  golden rprop_long_extreme.txt' "an Rprop port with the sign shortcut fails" \
+    $run validate --optimizer rprop "$examples/librprop_signs.so:rprop_plain"
 
 # The example port benchmarked beside descent's own Adam rows.
 expect 0 '^BM_step/adam/port:adam_plain/L1/[0-9]+/real_time/threads:1 .*ceiling_fraction=' \

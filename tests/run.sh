@@ -57,7 +57,17 @@ done
 
 # The reference and every variant this machine runs against the public
 # oracle vectors and the project's own (tests/golden: PyTorch at the
-# extremes of float32, written by tests/golden/gen_extreme.py).
+# extremes of float32, written by tests/golden/gen_extreme.py; Rprop, ASGD
+# and maximize runs, by tests/golden/gen_optim_extra.py), and the
+# optim-extra/ files of the optimizers implemented here (unquoted where
+# used, so that the patterns expand).
+# Every kind of oracle file: the shared ones (optimizers, MLP, L-BFGS,
+# schedules, optim-extra, clipping) and the project's own (tests/golden, from
+# PyTorch by the gen_*.py there).  A folder that is missing leaves its
+# pattern unexpanded, which descent golden reports as an ERROR.
+GOLDEN_FILES="$GOLDEN_DIR/optim/*.txt $GOLDEN_DIR/mlp/*.txt $GOLDEN_DIR/lbfgs/*.txt
+              $GOLDEN_DIR/sched/*.txt $GOLDEN_DIR/optim-extra/*.txt $GOLDEN_DIR/clip/*.txt
+              tests/golden/*.txt"
 if [ -d "$GOLDEN_DIR/optim" ]; then
     # The variants this build has and this CPU runs, as `descent info` lists
     # them ("avx512(cpu lacks it)" for one it cannot run).
@@ -69,32 +79,13 @@ if [ -d "$GOLDEN_DIR/optim" ]; then
     fi
     for isa in $variants; do
         case $isa in *'(cpu lacks it)') continue ;; esac
-        run_suite "golden ($isa)" "$BUILDDIR/descent" golden --isa "$isa" \
-            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt "$GOLDEN_DIR"/lbfgs/*.txt "$GOLDEN_DIR"/sched/*.txt \
-            tests/golden/*.txt
+        # shellcheck disable=SC2086  # GOLDEN_FILES: patterns to expand
+        run_suite "golden ($isa)" "$BUILDDIR/descent" golden --isa "$isa" $GOLDEN_FILES
     done
 else
     echo "== golden"
     echo "not ok - oracle directory $GOLDEN_DIR/optim not found (set GOLDEN_DIR)"
     failed=$((failed + 1))
-fi
-
-# Lion, LAMB and gradient clipping: the shared optim-extra and clip files on
-# every variant (tests/golden's own lion_*, lamb_*, clip_* are in the runs
-# above; tests/golden/gen_lion_lamb_clip.py writes them).
-lion_lamb_clip_files() {
-    for f in "$GOLDEN_DIR"/optim-extra/lion_*.txt "$GOLDEN_DIR"/optim-extra/lamb_*.txt \
-             "$GOLDEN_DIR"/clip/*.txt; do
-        [ -f "$f" ] && echo "$f"
-    done
-}
-if [ -d "$GOLDEN_DIR/clip" ]; then
-    for isa in ${variants:-}; do
-        case $isa in *'(cpu lacks it)') continue ;; esac
-        # shellcheck disable=SC2046  # one argument per file name (no spaces in them)
-        run_suite "golden lion/lamb/clip ($isa)" "$BUILDDIR/descent" golden --isa "$isa" \
-            $(lion_lamb_clip_files)
-    done
 fi
 
 # NEON: the cross-compiled kernel tests and the oracle files under qemu.
@@ -106,15 +97,9 @@ if [ "${HAVE_NEON_CROSS:-0}" = 1 ] && [ -n "${QEMU_AARCH64:-}" ] && [ -x "$A64/d
         run_suite "$(basename "$t") (aarch64, qemu)" $QEMU_AARCH64 "$t"
     done
     if [ -d "$GOLDEN_DIR/optim" ]; then
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086  # QEMU_AARCH64's options, GOLDEN_FILES' patterns
         run_suite "golden (neon, qemu)" $QEMU_AARCH64 "$A64/descent" golden --isa neon \
-            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt "$GOLDEN_DIR"/lbfgs/*.txt "$GOLDEN_DIR"/sched/*.txt \
-            tests/golden/*.txt
-    fi
-    if [ -d "$GOLDEN_DIR/clip" ]; then
-        # shellcheck disable=SC2046,SC2086
-        run_suite "golden lion/lamb/clip (neon, qemu)" $QEMU_AARCH64 "$A64/descent" golden \
-            --isa neon $(lion_lamb_clip_files)
+            $GOLDEN_FILES
     fi
 else
     echo "== neon"

@@ -52,6 +52,17 @@ static void test_invalid_hyperparameters_are_rejected(void)
         {DESCENT_NADAM, "beta1", 1.0, "Invalid beta parameter at index 0"},
         {DESCENT_RADAM, "eps", -1, "Invalid epsilon value"},
         {DESCENT_RADAM, "weight_decay", NAN, "Invalid weight_decay value"},
+        /* Rprop: 0 < etaminus < 1 < etaplus, as torch.optim.Rprop checks */
+        {DESCENT_RPROP, "etaminus", 0.0, "Invalid eta values: 0, 1.2"},
+        {DESCENT_RPROP, "etaminus", 1.0, "Invalid eta values: 1, 1.2"},
+        {DESCENT_RPROP, "etaplus", 1.0, "Invalid eta values: 0.5, 1"},
+        {DESCENT_RPROP, "etaplus", NAN, "Invalid eta values"},
+        {DESCENT_RPROP, "lr", -0.01, "Invalid learning rate"},
+        {DESCENT_RPROP, "step_size_max", NAN, "Invalid step_size_max value"},
+        {DESCENT_ASGD, "lr", -0.01, "Invalid learning rate"},
+        {DESCENT_ASGD, "weight_decay", -1, "Invalid weight_decay value"},
+        {DESCENT_ASGD, "t0", INFINITY, "Invalid t0 value"},
+        {DESCENT_ASGD, "lambd", NAN, "Invalid lambd value"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const bad_case *c = &cases[i];
@@ -119,6 +130,12 @@ static void test_defaults_match_pytorch(void)
     EXPECT(h.lr == 2e-3, "adamax lr");
     descent_hparams_default(DESCENT_NADAM, &h);
     EXPECT(h.lr == 2e-3 && h.momentum_decay == 4e-3, "nadam defaults");
+    descent_hparams_default(DESCENT_RPROP, &h);
+    EXPECT(h.lr == 1e-2 && h.etaminus == 0.5 && h.etaplus == 1.2 && h.step_size_min == 1e-6 &&
+               h.step_size_max == 50 && !h.maximize, "rprop defaults");
+    descent_hparams_default(DESCENT_ASGD, &h);
+    EXPECT(h.lr == 1e-2 && h.lambd == 1e-4 && h.alpha == 0.75 && h.t0 == 1e6 &&
+               h.weight_decay == 0 && !h.maximize, "asgd defaults");
     for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
         descent_hparams_default((descent_optim_kind)k, &h);
         EXPECT(descent_hparams_validate((descent_optim_kind)k, &h) == DESCENT_OK,

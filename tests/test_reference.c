@@ -22,6 +22,8 @@ static void run1(descent_optim_kind kind, const descent_hparams *h, float p0,
     double mu_product = 1.0;
     if (kind == DESCENT_ADAGRAD)
         s0 = (float)h->initial_accumulator_value;
+    if (kind == DESCENT_RPROP)
+        s1 = (float)h->lr; /* step_size starts at lr */
     for (int t = 1; t <= steps; t++) {
         const float *g = &grads[t - 1];
         switch (kind) {
@@ -34,6 +36,8 @@ static void run1(descent_optim_kind kind, const descent_hparams *h, float p0,
         case DESCENT_ADAMAX: descent_ref_adamax(h, t, 1, &p, g, &s0, &s1); break;
         case DESCENT_NADAM: descent_ref_nadam(h, t, &mu_product, 1, &p, g, &s0, &s1); break;
         case DESCENT_RADAM: descent_ref_radam(h, t, 1, &p, g, &s0, &s1); break;
+        case DESCENT_RPROP: descent_ref_rprop(h, t, 1, &p, g, &s0, &s1); break;
+        case DESCENT_ASGD: descent_ref_asgd(h, t, 1, &p, g, &s0); break;
         case DESCENT_LION: descent_ref_lion(h, t, 1, &p, g, &s0); break;
         case DESCENT_LAMB: descent_ref_lamb(h, t, 1, &p, g, &s0, &s1); break;
         default: break;
@@ -424,6 +428,84 @@ static void test_zero_gradient_step_advances_state(void)
                 TOL);
 }
 
+/* Rprop: the step size grows while the sign holds, shrinks on a flip, where
+ * the gradient then counts as 0 (no move, prev 0), and is clamped. */
+static void test_rprop_sign_rule(void)
+{
+    descent_hparams h = defaults(DESCENT_RPROP);
+    h.lr = 0.1;
+    const float g[] = {1.0f, 1.0f, -1.0f, -1.0f};
+    float p[4];
+    run1(DESCENT_RPROP, &h, 1.0f, g, 4, p);
+    EXPECT_NEAR(p[0], 0.9, TOL);         /* s = 0: eta = lr */
+    EXPECT_NEAR(p[1], 0.9 - 0.12, TOL);  /* s > 0: eta *= 1.2 */
+    EXPECT_NEAR(p[2], 0.78, TOL);        /* s < 0: eta = 0.06, no move */
+    EXPECT_NEAR(p[3], 0.78 + 0.06, TOL); /* prev was zeroed: s = 0, eta stays */
+    h.step_size_max = 0.11;
+    run1(DESCENT_RPROP, &h, 1.0f, g, 2, p);
+    EXPECT_NEAR(p[1], 0.9 - 0.11, TOL); /* clamped to step_size_max */
+}
+
+/* The sign is that of the float32 product g*prev, as PyTorch computes it:
+ * for tiny gradients it underflows to 0 and the step size does not grow. */
+static void test_rprop_tiny_product_underflows(void)
+{
+    descent_hparams h = defaults(DESCENT_RPROP);
+    const float g[] = {1e-30f, 1e-30f};
+    float p[2];
+    run1(DESCENT_RPROP, &h, 1.0f, g, 2, p);
+    EXPECT(p[1] == (1.0f - 0.01f) - 0.01f, "tiny g: eta stays lr (got %.9g)", p[1]);
+}
+
+/* maximize negates the gradient before everything else, weight decay included. */
+static void test_maximize_ascends(void)
+{
+    descent_hparams h = defaults(DESCENT_SGD);
+    h.lr = 0.1;
+    h.weight_decay = 0.5;
+    h.maximize = 1;
+    const float g[] = {1.0f};
+    float p[1];
+    run1(DESCENT_SGD, &h, 1.0f, g, 1, p);
+    EXPECT_NEAR(p[0], 1.0 - 0.1 * (-1.0 + 0.5), TOL);
+    h = defaults(DESCENT_RPROP);
+    h.maximize = 1;
+    run1(DESCENT_RPROP, &h, 1.0f, g, 1, p);
+    EXPECT_NEAR(p[0], 1.01, TOL);
+    h = defaults(DESCENT_ADAM);
+    h.lr = 0.1;
+    h.maximize = 1;
+    run1(DESCENT_ADAM, &h, 1.0f, g, 1, p);
+    EXPECT_NEAR(p[0], 1.1, 1e-5);
+}
+
+/* ASGD: eta_t = lr/(1 + lambd lr (t-1))^alpha and mu_t = 1/max(1, t-1-t0),
+ * float32; ax copies p while mu = 1 and averages after. */
+static void test_asgd_eta_mu_and_average(void)
+{
+    descent_hparams h = defaults(DESCENT_ASGD);
+    h.lr = 0.1;
+    h.lambd = 0.1;
+    h.alpha = 0.5;
+    h.t0 = 1;
+    EXPECT(descent_asgd_eta(&h, 1) == 0.1f, "eta_1 = lr");
+    EXPECT(descent_asgd_eta(&h, 3) == (float)(0.1 / sqrt(1.02)), "eta_3");
+    EXPECT(descent_asgd_mu(&h, 3) == 1.0f && descent_asgd_mu(&h, 4) == 0.5f &&
+               descent_asgd_mu(&h, 5) == (float)(1.0 / 3),
+           "mu_t = 1/max(1, t-1-t0)");
+    float p = 1.0f, ax = 0.0f, want_p = 1.0f, want_ax = 0.0f;
+    const float g = 0.5f;
+    for (long t = 1; t <= 5; t++) {
+        descent_ref_asgd(&h, t, 1, &p, &g, &ax);
+        const double eta = descent_asgd_eta(&h, t), mu = descent_asgd_mu(&h, t);
+        want_p = (float)(want_p * (1 - 0.1 * eta) - eta * 0.5);
+        want_ax = mu == 1 ? want_p : (float)(want_ax + mu * (want_p - want_ax));
+    }
+    EXPECT_NEAR(p, want_p, TOL);
+    EXPECT_NEAR(ax, want_ax, TOL);
+    EXPECT(fabsf(ax - p) > 1e-3f, "ax averages once mu < 1 (ax %.9g, p %.9g)", ax, p);
+}
+
 static void test_n_zero_touches_nothing(void)
 {
     for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
@@ -503,6 +585,10 @@ int main(void)
     RUN(test_radam_rectifies_from_step_6);
     RUN(test_radam_weight_decay);
     RUN(test_zero_gradient_step_advances_state);
+    RUN(test_rprop_sign_rule);
+    RUN(test_rprop_tiny_product_underflows);
+    RUN(test_maximize_ascends);
+    RUN(test_asgd_eta_mu_and_average);
     RUN(test_n_zero_touches_nothing);
     RUN(test_optimizer_object_matches_reference_and_resets);
     return CHECK_EXIT_STATUS();

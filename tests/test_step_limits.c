@@ -31,6 +31,11 @@ static descent_hparams busy_hparams(descent_optim_kind kind)
     h.centered = 1;
     h.amsgrad = 1;
     h.lr_decay = 0; /* Adagrad's lr would otherwise depend on t */
+    /* ASGD's eta and mu depend on t without a limit; with lambd 0 and t0
+     * past LONG_MAX both stay constant (eta = lr, mu = 1), and the step is
+     * still computed from t (in double, so without overflow). */
+    h.lambd = 0;
+    h.t0 = 1e19;
     return h;
 }
 

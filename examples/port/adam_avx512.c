@@ -31,6 +31,8 @@ void adam_avx512(const descent_hparams *h, long t, size_t n, float *param, const
         const __mmask16 k = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
         __m512 p = _mm512_maskz_loadu_ps(k, param + i);
         __m512 g = _mm512_maskz_loadu_ps(k, grad + i);
+        if (h->maximize) /* ascend: -g */
+            g = _mm512_sub_ps(_mm512_setzero_ps(), g);
         /* g + wd*p rounded twice as the reference does: where it nearly
          * cancels, a fused one moves the step by far more than an ulp */
         if (h->weight_decay != 0)

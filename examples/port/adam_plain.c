@@ -24,7 +24,7 @@ void adam_plain(const descent_hparams *h, long t, size_t n, float *param, const 
     const float beta2 = (float)h->beta2, one_minus_beta2 = (float)(1.0 - h->beta2);
     const float eps = (float)h->eps, wd = (float)h->weight_decay;
     for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
+        float g = h->maximize ? -grad[i] : grad[i]; /* maximize: ascend */
 #ifdef FUSED
         /* -DFUSED: every sum of a product as one fused multiply-add, as
          * PyTorch's CPU kernels form them (g.add(p, alpha=wd), lerp) */

@@ -22,7 +22,7 @@ static inline void adam_family(const descent_step *s, size_t n, float *param,
     for (size_t i = 0; i < n; i += VEC_WIDTH) {
         const size_t lanes = vec_lanes(n, i);
         vf p = vf_load_n(param + i, lanes);
-        vf g = vf_load_n(grad + i, lanes);
+        vf g = ascent(h->maximize, vf_load_n(grad + i, lanes));
         if (l2_decay)
             g = with_weight_decay(g, p, wd);
         if (decoupled_decay)

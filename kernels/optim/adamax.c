@@ -16,7 +16,7 @@ void VEC_FN(adamax)(const descent_step *s, size_t n, float *param, const float *
     for (size_t i = 0; i < n; i += VEC_WIDTH) {
         const size_t lanes = vec_lanes(n, i);
         const vf p = vf_load_n(param + i, lanes);
-        vf g = vf_load_n(grad + i, lanes);
+        vf g = ascent(h->maximize, vf_load_n(grad + i, lanes));
         if (h->weight_decay != 0)
             g = with_weight_decay(g, p, wd);
         const vf m = vf_ema(beta1, vf_load_n(exp_avg + i, lanes), one_minus_beta1, g);

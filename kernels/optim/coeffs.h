@@ -46,4 +46,11 @@ static inline vf vf_ema_square(vf beta, vf avg, vf one_minus_beta, vf x)
     return vf_fma(vf_mul(one_minus_beta, x), x, vf_mul(beta, avg));
 }
 
+/* torch.optim's maximize: -g, exactly (a multiply by -1 keeps the sign of
+ * a zero as the reference's negation does). */
+static inline vf ascent(int maximize, vf g)
+{
+    return maximize ? vf_mul(vf_set1(-1.0f), g) : g;
+}
+
 #endif

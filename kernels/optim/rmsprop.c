@@ -20,7 +20,7 @@ void VEC_FN(rmsprop)(const descent_step *s, size_t n, float *param, const float 
     for (size_t i = 0; i < n; i += VEC_WIDTH) {
         const size_t lanes = vec_lanes(n, i);
         vf p = vf_load_n(param + i, lanes);
-        vf g = vf_load_n(grad + i, lanes);
+        vf g = ascent(h->maximize, vf_load_n(grad + i, lanes));
         if (h->weight_decay != 0)
             g = with_weight_decay(g, p, wd);
         const vf sq = vf_ema_square(alpha, vf_load_n(square_avg + i, lanes), one_minus_alpha, g);

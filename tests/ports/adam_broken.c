@@ -51,7 +51,7 @@ void adam_broken(const descent_hparams *h, long t, size_t n, float *param, const
         end += (size_t)(((volatile const float *)grad)[-1] == 12345.0f);
 #endif
     for (size_t i = 0; i < end; i++) {
-        float g = grad[i];
+        float g = h->maximize ? -grad[i] : grad[i];
 #ifdef NAN_TO_ZERO
         if (g != g)
             g = 0;

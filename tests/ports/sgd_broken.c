@@ -12,7 +12,7 @@ void sgd_broken(const descent_hparams *h, long t, size_t n, float *param, const 
     const float lr = (float)h->lr, mu = (float)h->momentum, wd = (float)h->weight_decay;
     const float damp = (float)(1.0 - h->dampening);
     for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
+        float g = h->maximize ? -grad[i] : grad[i];
         if (h->weight_decay != 0)
             g = g + wd * param[i];
         if (h->momentum != 0) {

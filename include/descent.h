@@ -792,6 +792,9 @@ descent_status descent_ckpt_load(const char *path, descent_ckpt **out);
 void descent_ckpt_free(descent_ckpt *c);
 const char *descent_ckpt_path(const descent_ckpt *c);
 int descent_ckpt_has(const descent_ckpt *c, const char *name);
+/* The number of values section `name` holds, or -1 if it is absent or of
+ * another type. */
+long long descent_ckpt_count(const descent_ckpt *c, const char *name, descent_ckpt_type type);
 /* Copies section `name`, which must hold exactly `count` values of `type`. */
 descent_status descent_ckpt_get(const descent_ckpt *c, const char *name, descent_ckpt_type type,
                                 void *data, size_t count);

@@ -305,6 +305,14 @@ int descent_ckpt_has(const descent_ckpt *c, const char *name)
     return 0;
 }
 
+long long descent_ckpt_count(const descent_ckpt *c, const char *name, descent_ckpt_type type)
+{
+    for (size_t i = 0; c && name && i < c->nsections; i++)
+        if (strcmp(c->sections[i].name, name) == 0)
+            return c->sections[i].type == type ? (long long)c->sections[i].count : -1;
+    return -1;
+}
+
 descent_status descent_ckpt_get(const descent_ckpt *c, const char *name, descent_ckpt_type type,
                                 void *data, size_t count)
 {

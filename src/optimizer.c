@@ -409,6 +409,23 @@ descent_status descent_optimizer_save(const descent_optimizer *opt, descent_ckpt
         s = descent_ckpt_put(w, section(name, sizeof name, prefix, what), DESCENT_CKPT_F32,
                              opt->state[i], opt->n);
     }
+    /* Segments: sizes and each one's own lr and weight decay (NAN: none). */
+    const size_t count = opt->segment_count;
+    int64_t *sizes = count ? malloc(count * sizeof *sizes) : NULL;
+    double *own = count ? malloc(2 * count * sizeof *own) : NULL;
+    if (count && (!sizes || !own))
+        s = s == DESCENT_OK ? descent_fail(DESCENT_ERR_NOMEM, "out of memory saving segments") : s;
+    for (size_t k = 0; k < count && sizes && own; k++) {
+        sizes[k] = (int64_t)opt->segments[k].size;
+        own[2 * k] = opt->segments[k].lr, own[2 * k + 1] = opt->segments[k].weight_decay;
+    }
+    if (s == DESCENT_OK)
+        s = descent_ckpt_put(w, section(name, sizeof name, prefix, "segments"), DESCENT_CKPT_I64,
+                             sizes, count);
+    if (s == DESCENT_OK)
+        s = descent_ckpt_put(w, section(name, sizeof name, prefix, "segment_hparams"),
+                             DESCENT_CKPT_F64, own, 2 * count);
+    free(sizes), free(own);
     return s;
 }
 
@@ -444,6 +461,30 @@ descent_status descent_optimizer_load(descent_optimizer *opt, const descent_ckpt
                                 "%s: the checkpoint's options %s the %s state; create the "
                                 "optimizer with the same options", descent_ckpt_path(c),
                                 opt->state[i] ? "do not use" : "use", info->states[i].name);
+    /* The segments must be the ones this optimizer was given. */
+    const size_t count = opt->segment_count;
+    int64_t *sizes = malloc((count ? count : 1) * sizeof *sizes);
+    double *own = malloc((count ? 2 * count : 1) * sizeof *own);
+    if (!sizes || !own) {
+        free(sizes), free(own);
+        return descent_fail(DESCENT_ERR_NOMEM, "out of memory loading segments");
+    }
+    if (s == DESCENT_OK)
+        s = descent_ckpt_get(c, section(name, sizeof name, prefix, "segments"), DESCENT_CKPT_I64,
+                             sizes, count);
+    for (size_t k = 0; k < count && s == DESCENT_OK; k++)
+        if (sizes[k] != (int64_t)opt->segments[k].size)
+            s = descent_fail(DESCENT_ERR_FORMAT, "%s: segment %zu holds %lld elements, this "
+                             "optimizer's %zu", descent_ckpt_path(c), k, (long long)sizes[k],
+                             opt->segments[k].size);
+    if (s == DESCENT_OK)
+        s = descent_ckpt_get(c, section(name, sizeof name, prefix, "segment_hparams"),
+                             DESCENT_CKPT_F64, own, 2 * count);
+    free(sizes);
+    if (s != DESCENT_OK) {
+        free(own);
+        return s;
+    }
     int64_t counters[2];
     double mu_product;
     if (s == DESCENT_OK)
@@ -453,15 +494,21 @@ descent_status descent_optimizer_load(descent_optimizer *opt, const descent_ckpt
         s = descent_ckpt_get(c, section(name, sizeof name, prefix, "mu_product"),
                              DESCENT_CKPT_F64, &mu_product, 1);
     if (s == DESCENT_OK && (counters[0] < 0 || counters[1] < 0))
-        return descent_fail(DESCENT_ERR_FORMAT, "%s: negative step count", descent_ckpt_path(c));
+        s = descent_fail(DESCENT_ERR_FORMAT, "%s: negative step count", descent_ckpt_path(c));
     for (int i = 0; i < info->state_count && s == DESCENT_OK; i++) {
         if (!opt->state[i])
             continue;
         snprintf(what, sizeof what, "state.%s", info->states[i].name);
-        /* checked before any array is overwritten: a wrong size fails here */
-        if (!descent_ckpt_has(c, section(name, sizeof name, prefix, what)))
-            return descent_fail(DESCENT_ERR_FORMAT, "%s: no section '%s'", descent_ckpt_path(c),
-                                name);
+        /* checked before any array is overwritten: a missing or wrong-sized
+         * one fails here, with the optimizer untouched */
+        const long long have =
+            descent_ckpt_count(c, section(name, sizeof name, prefix, what), DESCENT_CKPT_F32);
+        if (have != (long long)opt->n)
+            s = have < 0 ? descent_fail(DESCENT_ERR_FORMAT, "%s: no float32 section '%s'",
+                                        descent_ckpt_path(c), name)
+                         : descent_fail(DESCENT_ERR_FORMAT, "%s: section '%s' holds %lld values, "
+                                        "this optimizer has %zu (a checkpoint of another "
+                                        "model?)", descent_ckpt_path(c), name, have, opt->n);
     }
     for (int i = 0; i < info->state_count && s == DESCENT_OK; i++) {
         if (!opt->state[i])
@@ -470,8 +517,13 @@ descent_status descent_optimizer_load(descent_optimizer *opt, const descent_ckpt
         s = descent_ckpt_get(c, section(name, sizeof name, prefix, what), DESCENT_CKPT_F32,
                              opt->state[i], opt->n);
     }
-    if (s != DESCENT_OK)
+    if (s != DESCENT_OK) {
+        free(own);
         return s;
+    }
+    for (size_t k = 0; k < count; k++)
+        opt->segments[k].lr = own[2 * k], opt->segments[k].weight_decay = own[2 * k + 1];
+    free(own);
     opt->h = h;
     opt->t = (long)counters[0];
     opt->skipped = (long)counters[1];

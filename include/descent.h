@@ -752,6 +752,25 @@ long descent_lbfgs_iterations(const descent_lbfgs *opt);
 void descent_parallel_for_blocks(size_t n, int threads,
                                  void (*block)(void *ctx, size_t start, size_t len), void *ctx);
 
+/* ------------------------------------------------------------ oracle files */
+
+/* Replays one oracle file of ../shared/golden's formats (FORMAT.md: optimizer
+ * trajectories, MLP gradients, L-BFGS, schedules, clipping) on variant `isa`
+ * and `threads` threads, compares with FORMAT.md's recommended tolerance
+ * (descent_golden_tolerances) and writes one line to `out`: "PASS  name
+ * kind details", "FAIL  name kind where and by how much", or "ERROR what"
+ * for a file that cannot be read or is malformed.  What `descent golden`
+ * and the tests run. */
+typedef enum descent_golden_verdict {
+    DESCENT_GOLDEN_PASS,
+    DESCENT_GOLDEN_FAIL,
+    DESCENT_GOLDEN_ERROR,
+    DESCENT_GOLDEN_VERDICT_COUNT
+} descent_golden_verdict;
+descent_golden_verdict descent_golden_check(const char *path, descent_isa isa, int threads,
+                                            FILE *out);
+const char *descent_golden_tolerances(void);
+
 /* ------------------------------------------------------------- checkpoints
  *
  * A checkpoint file holds named sections of numbers, so that a training

@@ -4,6 +4,7 @@
 #define DESCENT_GOLDEN_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "descent.h"
 #include "golden_lbfgs.h"
@@ -64,7 +65,8 @@ typedef struct golden_file {
 
 /* Replays a clipping file with `isa` on `threads` and prints its PASS, FAIL
  * or ERROR line: 0, 1 or 2. */
-int golden_clip_replay(const char *path, const golden_clip *c, descent_isa isa, int threads);
+int golden_clip_replay(FILE *out, const char *path, const golden_clip *c, descent_isa isa,
+                       int threads);
 
 /* Parses `path`, which must be a regular file (a FIFO, device or directory
  * is refused without reading it).  Every number must be complete and finite,

@@ -75,11 +75,12 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-int golden_clip_replay(const char *path, const golden_clip *c, descent_isa isa, int threads)
+int golden_clip_replay(FILE *out, const char *path, const golden_clip *c, descent_isa isa,
+                       int threads)
 {
     float *grad = malloc(c->n * sizeof *grad);
     if (!grad) {
-        printf("ERROR %s: out of memory\n", base_name(path));
+        fprintf(out, "ERROR %s: out of memory\n", base_name(path));
         return 2;
     }
     memcpy(grad, c->grad, c->n * sizeof *grad);
@@ -89,7 +90,7 @@ int golden_clip_replay(const char *path, const golden_clip *c, descent_isa isa, 
         c->by_norm ? descent_clip_grad_norm(grad, c->n, c->max_norm, c->norm_type, 0, &exec, &norm)
                    : descent_clip_grad_value(grad, c->n, c->clip_value, &exec);
     if (s != DESCENT_OK) {
-        printf("ERROR %s: %s\n", base_name(path), descent_last_error());
+        fprintf(out, "ERROR %s: %s\n", base_name(path), descent_last_error());
         free(grad);
         return 2;
     }
@@ -106,20 +107,20 @@ int golden_clip_replay(const char *path, const golden_clip *c, descent_isa isa, 
     const int values_ok = worst <= CLIP_VALUE_RTOL * scale;
     const char *what = c->by_norm ? "clip_norm" : "clip_val";
     if (norm_ok && values_ok) {
-        printf("PASS  %-40s %-8s n=%-6zu segments=%-3zu worst max|err|/max|want| %.2e",
+        fprintf(out, "PASS  %-40s %-8s n=%-6zu segments=%-3zu worst max|err|/max|want| %.2e",
                base_name(path), what, c->n, c->segment_count, scale > 0 ? worst / scale : worst);
         if (c->by_norm)
-            printf(", norm rel %.2e", c->total_norm ? norm_err / fabs(c->total_norm) : norm_err);
-        printf("\n");
+            fprintf(out, ", norm rel %.2e", c->total_norm ? norm_err / fabs(c->total_norm) : norm_err);
+        fprintf(out, "\n");
         free(grad);
         return 0;
     }
     if (!norm_ok)
-        printf("FAIL  %-40s %-8s total_norm: got %.9g want %.9g (rel err %.3g > %.0e)\n",
+        fprintf(out, "FAIL  %-40s %-8s total_norm: got %.9g want %.9g (rel err %.3g > %.0e)\n",
                base_name(path), what, (double)norm, c->total_norm,
                norm_err / fabs(c->total_norm), CLIP_NORM_RTOL);
     else
-        printf("FAIL  %-40s %-8s index %zu: got %.9g want %.9g (err %.3g > tol %.3g)\n",
+        fprintf(out, "FAIL  %-40s %-8s index %zu: got %.9g want %.9g (err %.3g > tol %.3g)\n",
                base_name(path), what, worst_i, (double)grad[worst_i], (double)c->clipped[worst_i],
                worst, CLIP_VALUE_RTOL * scale);
     free(grad);

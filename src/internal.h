@@ -32,5 +32,8 @@ void descent_free_floats(float *p);
 /* Sets the step counter, for tests: its limit, LONG_MAX steps, cannot be
  * reached by stepping. */
 void descent_optimizer_set_step_count(descent_optimizer *opt, long t);
+/* What a schedule's cycle_momentum moves: SGD's and RMSprop's momentum, the
+ * other optimizers' beta1 (descent_train). */
+descent_status descent_optimizer_set_momentum(descent_optimizer *opt, double momentum);
 
 #endif

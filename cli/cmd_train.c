@@ -58,87 +58,7 @@ static const problem_info problems[] = {
 };
 #define N_PROBLEMS (sizeof problems / sizeof problems[0])
 
-/* ---------------------------------------------------- hyperparameters */
-
-/* One flag per hyperparameter of the registry (descent.h), with PyTorch's
- * name: --lr, --weight-decay, --initial-accumulator-value, ...; a flag
- * (nesterov, amsgrad, centered) takes [=0|1]. */
-static const char *hp_flag(descent_hparam_key key)
-{
-    static char flags[DESCENT_HP_COUNT][48];
-    char *f = flags[key];
-    if (!f[0]) {
-        snprintf(f, sizeof flags[key], "--%s", descent_hparam_name(key));
-        for (char *c = f + 2; *c; c++)
-            if (*c == '_')
-                *c = '-';
-    }
-    return f;
-}
-
-static int same_hparams(descent_optim_kind a, descent_optim_kind b)
-{
-    for (int k = 0; k < DESCENT_HP_COUNT; k++)
-        if (descent_optim_has_hparam(a, (descent_hparam_key)k) !=
-            descent_optim_has_hparam(b, (descent_hparam_key)k))
-            return 0;
-    return 1;
-}
-
-/* The help's optimizer flags: those every optimizer has, then one line per
- * group of optimizers with the same others, in the registry's order. */
-static void print_hp_flags(FILE *out)
-{
-    int common[DESCENT_HP_COUNT];
-    for (int k = 0; k < DESCENT_HP_COUNT; k++) {
-        common[k] = 1;
-        for (int o = 0; o < DESCENT_OPTIM_COUNT; o++)
-            common[k] &= descent_optim_has_hparam((descent_optim_kind)o, (descent_hparam_key)k);
-    }
-    for (int k = 0; k < DESCENT_HP_COUNT; k++) /* indented by 2, 2 apart */
-        if (common[k])
-            fprintf(out, "  %s X%s", hp_flag((descent_hparam_key)k),
-                    k == DESCENT_HP_LR ? " (> 0)" : "");
-    fprintf(out, "\n");
-    int printed[DESCENT_OPTIM_COUNT] = {0};
-    for (int o = 0; o < DESCENT_OPTIM_COUNT; o++) {
-        if (printed[o])
-            continue;
-        char names[256] = ""; /* "adam, adamw" and room for the ':' */
-        for (int p = o; p < DESCENT_OPTIM_COUNT; p++) {
-            if (printed[p] || !same_hparams((descent_optim_kind)o, (descent_optim_kind)p))
-                continue;
-            printed[p] = 1;
-            const size_t used = strlen(names);
-            snprintf(names + used, sizeof names - 1 - used, "%s%s", used ? ", " : "",
-                     descent_optim_name((descent_optim_kind)p));
-        }
-        fprintf(out, "  %-10s", strcat(names, ":"));
-        const descent_optim_info *info = descent_optim_info_of((descent_optim_kind)o);
-        const char *gap = " ";
-        for (int k = 0; k < info->key_count; k++) {
-            const descent_hparam_key key = info->keys[k].key;
-            if (common[key])
-                continue;
-            fprintf(out, "%s%s%s", gap, hp_flag(key),
-                    descent_hparam_is_bool(key) ? "[=0|1]" : " X");
-            gap = "  ";
-        }
-        fprintf(out, "\n");
-    }
-}
-
 /* ------------------------------------------------------------- options */
-
-/* The first schedule names of `descent train`, kept as the torch schedules
- * they are; "cosine" is the default recipe of fashion-mnist. */
-static const struct legacy_schedule {
-    const char *name, *torch;
-} legacy_schedules[] = {
-    {"step", "step_lr"}, {"exponential", "exponential_lr"}, {"cosine", "cosine_annealing_lr"}};
-#define N_LEGACY (sizeof legacy_schedules / sizeof legacy_schedules[0])
-
-#define MAX_SCHED_KEYS 32
 
 typedef struct options {
     const problem_info *problem;
@@ -149,12 +69,8 @@ typedef struct options {
     int hp_set[DESCENT_HP_COUNT];
     double hp_value[DESCENT_HP_COUNT];
     long batch;          /* 0 = full */
-    const char *schedule; /* as given (a legacy name or a torch one) */
-    const char *torch_schedule;
+    cli_schedule schedule;
     long unit;           /* descent_train_unit */
-    int n_keys;          /* schedule arguments given, in order, the last of a key wins */
-    const char *key[MAX_SCHED_KEYS], *key_flag[MAX_SCHED_KEYS], *key_value[MAX_SCHED_KEYS];
-    char sched_args[1024];
     long max_steps, epochs; /* 0 = no limit, the problem's */
     double grad_tol, target_loss, target_accuracy;
     unsigned long long seed;
@@ -169,10 +85,10 @@ typedef struct options {
 } options;
 
 typedef enum { SCOPE_ANY, SCOPE_DATA, SCOPE_MNIST } flag_scope;
-typedef enum {
-    T_LONG, T_DOUBLE, T_POSITIVE, T_FRACTION, T_BOOL, T_SWITCH, T_TEXT, T_SEED, T_PROBLEM,
-    T_MODEL, T_ACTIVATION, T_OPTIMIZER, T_ISA, T_NONFINITE, T_BATCH, T_UNIT, T_SCHEDULE,
-    T_KEY /* a torch schedule argument, passed on as text */
+typedef enum { /* the generic ones (cli.h), then those of this command */
+    T_LONG = CLI_LONG, T_DOUBLE = CLI_DOUBLE, T_POSITIVE = CLI_POSITIVE,
+    T_FRACTION = CLI_FRACTION, T_BOOL = CLI_BOOL, T_SWITCH = CLI_SWITCH, T_TEXT = CLI_TEXT,
+    T_SEED = CLI_SEED, T_PROBLEM = CLI_VALUE_TYPES, T_MODEL, T_ACTIVATION, T_OPTIMIZER, T_ISA, T_NONFINITE, T_BATCH, T_UNIT, T_SCHEDULE,
 } flag_type;
 
 typedef struct flag_def {
@@ -193,7 +109,7 @@ static const flag_def flags[] = {
     {"--standardize", T_BOOL, AT(standardize), 0, 0, SCOPE_MNIST, NULL},
     {"--optimizer", T_OPTIMIZER, AT(optim), 0, 0, SCOPE_ANY, NULL},
     {"--batch", T_BATCH, AT(batch), 1, 1L << 30, SCOPE_DATA, NULL},
-    {"--schedule", T_SCHEDULE, AT(schedule), 0, 0, SCOPE_ANY, NULL},
+    {"--schedule", T_SCHEDULE, 0, 0, 0, SCOPE_ANY, NULL},
     {"--schedule-unit", T_UNIT, AT(unit), 0, 0, SCOPE_ANY, NULL},
     {"--step-size", T_LONG, SIZE_MAX, 1, BIG, SCOPE_ANY, "step_size"},
     {"--gamma", T_POSITIVE, SIZE_MAX, 0, 0, SCOPE_ANY, "gamma"},
@@ -234,38 +150,6 @@ static int library_ok(const char *flag, descent_status s)
     return s == DESCENT_OK;
 }
 
-static int parse_schedule(const char *flag, const char *v, options *o)
-{
-    o->torch_schedule = NULL;
-    for (size_t k = 0; k < N_LEGACY; k++)
-        if (!strcmp(v, legacy_schedules[k].name))
-            o->torch_schedule = legacy_schedules[k].torch;
-    for (int k = 0; k < descent_schedule_count(); k++)
-        if (!strcmp(v, descent_schedule_name(k)))
-            o->torch_schedule = v;
-    if (o->torch_schedule)
-        return 1;
-    cli_error("%s: unknown schedule '%s' (expected step, exponential, cosine or a torch name: "
-              "see --help)", flag, v);
-    return 0;
-}
-
-/* A schedule argument, kept as text for descent_schedule_create; the last
- * of a key wins. */
-static int add_sched_key(options *o, const char *flag, const char *key, const char *v)
-{
-    int k = 0;
-    while (k < o->n_keys && strcmp(o->key[k], key))
-        k++;
-    if (k == MAX_SCHED_KEYS) {
-        cli_error("%s: too many schedule arguments", flag);
-        return 0;
-    }
-    o->n_keys += k == o->n_keys;
-    o->key[k] = key, o->key_flag[k] = flag, o->key_value[k] = v;
-    return 1;
-}
-
 static int parse_value(const flag_def *f, const char *v, options *o)
 {
     long scratch_long;
@@ -273,54 +157,12 @@ static int parse_value(const flag_def *f, const char *v, options *o)
     void *field = f->offset == SIZE_MAX ? (f->type == T_LONG ? (void *)&scratch_long
                                                              : (void *)&scratch_double)
                                         : (char *)o + f->offset;
-    double *x = field;
-    char *end;
+    if ((int)f->type < (int)CLI_VALUE_TYPES) {
+        if (!cli_parse_value(f->name, (cli_value_type)f->type, v, f->lo, f->hi, field))
+            return 0;
+        return !f->key || cli_schedule_add(&o->schedule, f->name, f->key, v);
+    }
     switch (f->type) {
-    case T_LONG: if (!cli_parse_int(f->name, v, f->lo, f->hi, field)) return 0; break;
-    case T_DOUBLE: if (!cli_parse_double(f->name, v, x)) return 0; break;
-    case T_POSITIVE:
-    case T_FRACTION:
-        if (!cli_parse_double(f->name, v, x))
-            return 0;
-        if (f->type == T_POSITIVE && !(*x > 0)) {
-            cli_error("%s: %s must be greater than 0", f->name, v);
-            return 0;
-        }
-        if (f->type == T_FRACTION && !(*x > 0 && *x <= 1)) {
-            cli_error("%s: %s is not in (0, 1] (a fraction, e.g. 0.88)", f->name, v);
-            return 0;
-        }
-        break;
-    case T_BOOL:
-    case T_SWITCH:
-        if (v && f->type == T_SWITCH) {
-            cli_error("%s takes no value", f->name);
-            return 0;
-        }
-        if (!v || !strcmp(v, "1") || !strcmp(v, "true"))
-            *(int *)field = 1;
-        else if (!strcmp(v, "0") || !strcmp(v, "false"))
-            *(int *)field = 0;
-        else {
-            cli_error("%s: '%s' is not 0, 1, true or false", f->name, v);
-            return 0;
-        }
-        break;
-    case T_TEXT:
-        if (!*v) {
-            cli_error("%s: empty %s name", f->name, strcmp(f->name, "--data") ? "file" : "directory");
-            return 0;
-        }
-        *(const char **)field = v;
-        break;
-    case T_SEED:
-        errno = 0;
-        *(unsigned long long *)field = strtoull(v, &end, 10);
-        if (*v < '0' || *v > '9' || *end || errno == ERANGE) {
-            cli_error("--seed: '%s' is not an unsigned 64-bit integer", v);
-            return 0;
-        }
-        break;
     case T_PROBLEM:
         for (size_t k = 0; k < N_PROBLEMS; k++)
             if (!strcmp(v, problems[k].name))
@@ -352,23 +194,12 @@ static int parse_value(const flag_def *f, const char *v, options *o)
         }
         *(long *)field = !strcmp(v, "step") ? DESCENT_PER_STEP : DESCENT_PER_EPOCH;
         break;
-    case T_SCHEDULE: o->schedule = v; return parse_schedule(f->name, v, o);
-    case T_KEY: break;
+    case T_SCHEDULE: return cli_schedule_select(&o->schedule, f->name, v);
+    default: break;
     }
-    return !f->key || add_sched_key(o, f->name, f->key, v);
+    return !f->key || cli_schedule_add(&o->schedule, f->name, f->key, v);
 }
 
-/* --KEY for every argument of every torch schedule (--T_max, --eta_min, ...). */
-static const char *schedule_key_of(const char *arg)
-{
-    for (int s = 0; s < descent_schedule_count(); s++) {
-        const char *const *keys = descent_schedule_keys(descent_schedule_name(s));
-        for (int k = 0; keys && keys[k]; k++)
-            if (!strncmp(arg, "--", 2) && cli_is_flag(arg + 2, keys[k]))
-                return keys[k];
-    }
-    return NULL;
-}
 
 static void usage(FILE *out)
 {
@@ -397,7 +228,7 @@ static void usage(FILE *out)
         fprintf(out, " %s", descent_optim_name((descent_optim_kind)o));
     fprintf(out, "\n                        (default: the problem's, with its lr; another starts\n"
                  "                        from torch.optim's default lr)\n");
-    print_hp_flags(out);
+    cli_print_hparam_flags(out);
     fprintf(out, "  A flag the chosen optimizer does not have is an error.\n\n"
                  "batches and learning-rate schedule (torch.optim.lr_scheduler):\n"
                  "  --batch full|B        full batch, 1 = SGD, or B reshuffled every epoch\n"
@@ -405,13 +236,7 @@ static void usage(FILE *out)
                  "                        (step_lr, step size a third of the epochs, gamma 0.1),\n"
                  "                        exponential (exponential_lr, gamma 0.9), cosine\n"
                  "                        (cosine_annealing_lr, T_max the epochs planned), or:\n");
-    for (int s = 1; s < descent_schedule_count(); s++) {
-        fprintf(out, "    %-30s", descent_schedule_name(s));
-        const char *const *keys = descent_schedule_keys(descent_schedule_name(s));
-        for (int k = 0; keys && keys[k]; k++)
-            fprintf(out, " --%s X", keys[k]);
-        fprintf(out, "\n");
-    }
+    cli_print_schedules(out);
     fprintf(out,
             "  --step-size N, --t-max N: --step_size, --T_max\n"
             "  --schedule-unit epoch|step  step the schedule after every epoch (default) or step\n\n"
@@ -437,29 +262,6 @@ static void usage(FILE *out)
             *DESCENT_DATA_DIR ? DESCENT_DATA_DIR : "none found by configure");
 }
 
-/* An optimizer hyperparameter flag (--lr, --nesterov[=0|1], ...). */
-static int parse_hparam(int argc, char **argv, int *i, int hp, options *o)
-{
-    const char *flag = hp_flag((descent_hparam_key)hp), *text = strchr(argv[*i], '=');
-    double v = 1;
-    if (descent_hparam_is_bool((descent_hparam_key)hp)) {
-        if (text && (!strcmp(text + 1, "0") || !strcmp(text + 1, "false")))
-            v = 0;
-        else if (text && strcmp(text + 1, "1") && strcmp(text + 1, "true")) {
-            cli_error("%s: '%s' is not 0, 1, true or false", flag, text + 1);
-            return 0;
-        }
-    } else if (!(text = cli_flag_value(argc, argv, i, flag)) ||
-               !cli_parse_double(flag, text, &v)) {
-        return 0;
-    } else if (hp == DESCENT_HP_LR && !(v > 0)) {
-        cli_error("--lr: %s must be greater than 0", text);
-        return 0;
-    }
-    o->hp_set[hp] = 1, o->hp_value[hp] = v;
-    return 1;
-}
-
 /* Parses argv into *o; returns 0 after printing the error. */
 static int parse_options(int argc, char **argv, options *o, int *help)
 {
@@ -471,16 +273,14 @@ static int parse_options(int argc, char **argv, options *o, int *help)
         const char *arg = argv[i], *key;
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
             return *help = 1;
-        int hp = -1;
-        for (int k = 0; k < DESCENT_HP_COUNT; k++)
-            if (cli_is_flag(arg, hp_flag((descent_hparam_key)k)))
-                hp = k;
+        const int hp = cli_hparam_of(arg);
         size_t f = 0;
         while (f < N_FLAGS && !cli_is_flag(arg, flags[f].name))
             f++;
         if (hp >= 0) {
-            if (!parse_hparam(argc, argv, &i, hp, o))
+            if (!cli_parse_hparam(argc, argv, &i, hp, &o->hp_value[hp]))
                 return 0;
+            o->hp_set[hp] = 1;
         } else if (f < N_FLAGS) {
             const int bare = flags[f].type == T_BOOL || flags[f].type == T_SWITCH;
             const char *eq = strchr(arg, '=');
@@ -489,13 +289,11 @@ static int parse_options(int argc, char **argv, options *o, int *help)
             if ((!bare && !v) || !parse_value(&flags[f], v, o))
                 return 0;
             o->given[f] = 1;
-        } else if ((key = schedule_key_of(arg))) {
-            static char names[MAX_SCHED_KEYS][48];
-            char *name = names[o->n_keys < MAX_SCHED_KEYS ? o->n_keys : 0];
-            snprintf(name, sizeof names[0], "--%s", key);
-            const flag_def torch_key = {name, T_KEY, SIZE_MAX, 0, 0, SCOPE_ANY, key};
+        } else if ((key = cli_schedule_key_of(arg))) {
+            char name[48];
+            snprintf(name, sizeof name, "--%s", key);
             const char *v = cli_flag_value(argc, argv, &i, name);
-            if (!v || !parse_value(&torch_key, v, o))
+            if (!v || !cli_schedule_add(&o->schedule, NULL, key, v))
                 return 0;
         } else {
             cli_error("train: %s '%s'", arg[0] == '-' && arg[1] ? "unknown option"
@@ -504,20 +302,6 @@ static int parse_options(int argc, char **argv, options *o, int *help)
         }
     }
     return 1;
-}
-
-/* The schedules having argument key, for the error of a key given to
- * another one. */
-static void schedules_with(const char *key, char *list, size_t size)
-{
-    list[0] = '\0';
-    for (int s = 0; s < descent_schedule_count(); s++) {
-        const char *const *keys = descent_schedule_keys(descent_schedule_name(s));
-        for (int k = 0; keys && keys[k]; k++)
-            if (!strcmp(keys[k], key))
-                snprintf(list + strlen(list), size - strlen(list), "%s%s", *list ? ", " : "",
-                         descent_schedule_name(s));
-    }
 }
 
 /* Checks that the options fit together and fills in the defaults. */
@@ -543,7 +327,7 @@ static int resolve_options(options *o, descent_hparams *h)
         h->lr = p->lr;
     for (int k = 0; k < DESCENT_HP_COUNT; k++) {
         if (o->hp_set[k] && !descent_optim_has_hparam(o->optim, (descent_hparam_key)k)) {
-            cli_error("%s does not apply to --optimizer %s", hp_flag((descent_hparam_key)k),
+            cli_error("%s does not apply to --optimizer %s", cli_hparam_flag((descent_hparam_key)k),
                       descent_optim_name(o->optim));
             return 0;
         }
@@ -556,24 +340,12 @@ static int resolve_options(options *o, descent_hparams *h)
         o->batch = p->batch;
     if (!o->epochs)
         o->epochs = p->epochs;
-    if (!o->schedule) {
-        o->schedule = p->cosine ? "cosine" : "constant";
-        parse_schedule("--schedule", o->schedule, o);
-    }
+    if (!o->schedule.name)
+        cli_schedule_select(&o->schedule, "--schedule", p->cosine ? "cosine" : "constant");
     if (o->standardize < 0)
         o->standardize = p->kind == KIND_MNIST;
-    for (int k = 0; k < o->n_keys; k++) {
-        const char *const *keys = descent_schedule_keys(o->torch_schedule);
-        int found = 0;
-        for (int j = 0; keys && keys[j]; j++)
-            found |= !strcmp(keys[j], o->key[k]);
-        if (!found) {
-            char list[512];
-            schedules_with(o->key[k], list, sizeof list);
-            cli_error("%s applies to --schedule %s", o->key_flag[k], list);
-            return 0;
-        }
-    }
+    if (!cli_schedule_check(&o->schedule))
+        return 0;
     struct stat st;
     if (p->kind != KIND_MNIST)
         return 1;
@@ -589,24 +361,13 @@ static int resolve_options(options *o, descent_hparams *h)
     return 0;
 }
 
-/* The schedule's arguments, with the legacy names' defaults: step's step
- * size a third of the planned epochs, exponential's gamma 0.9. */
-static void schedule_args(options *o, long n_examples)
+/* Epochs the run plans: the epoch limit, or fewer where --max-steps ends it. */
+static long planned_epochs(const options *o, long n_examples)
 {
-    const long per_epoch = n_examples ? (n_examples + (o->batch ? o->batch : n_examples) - 1) /
-                                            (o->batch ? o->batch : n_examples) : 1;
-    long planned = o->epochs;
-    if (o->max_steps && (o->max_steps + per_epoch - 1) / per_epoch < planned)
-        planned = (o->max_steps + per_epoch - 1) / per_epoch;
-    char *a = o->sched_args;
-    const size_t size = sizeof o->sched_args;
-    for (int k = 0; k < o->n_keys; k++)
-        snprintf(a + strlen(a), size - strlen(a), "%s=%s ", o->key[k], o->key_value[k]);
-    const int has_step = strstr(a, "step_size=") != NULL, has_gamma = strstr(a, "gamma=") != NULL;
-    if (!strcmp(o->schedule, "step") && !has_step)
-        snprintf(a + strlen(a), size - strlen(a), "step_size=%ld ", planned >= 3 ? planned / 3 : 1);
-    if (!strcmp(o->schedule, "exponential") && !has_gamma)
-        snprintf(a + strlen(a), size - strlen(a), "gamma=0.9");
+    const long b = o->batch ? o->batch : n_examples;
+    const long per_epoch = n_examples ? (n_examples + b - 1) / b : 1;
+    const long by_steps = o->max_steps ? (o->max_steps + per_epoch - 1) / per_epoch : 0;
+    return by_steps && by_steps < o->epochs ? by_steps : o->epochs;
 }
 
 /* What the per-step callback keeps: the log, and the progress lines. */
@@ -718,9 +479,9 @@ static int make_problem(options *o, descent_problem **prob)
                   o->batch, n);
         return 0;
     }
-    schedule_args(o, n);
+    cli_schedule_args(&o->schedule, planned_epochs(o, n));
     descent_schedule *s;
-    if (!library_ok("--schedule", descent_schedule_create(o->torch_schedule, o->sched_args,
+    if (!library_ok("--schedule", descent_schedule_create(o->schedule.torch, o->schedule.args,
                                                           1, 0.9, 1000, &s)))
         return 0;
     descent_schedule_free(s);
@@ -748,7 +509,8 @@ static void print_start(const options *o, const descent_problem *prob, const des
     fprintf(stderr, o->problem->kind == KIND_MNIST ? "train: %s, %s" :
                     o->problem->kind == KIND_LINREG ? "train: %s (%s)" : "train: %s",
             o->problem->name, descent_problem_describe(prob));
-    fprintf(stderr, ", %s lr %g (%s schedule)", descent_optim_name(o->optim), h->lr, o->schedule);
+    fprintf(stderr, ", %s lr %g (%s schedule)", descent_optim_name(o->optim), h->lr,
+            o->schedule.name);
     if (cb->n_examples) {
         const long b = o->batch ? o->batch : cb->n_examples;
         fprintf(stderr, ", batch %ld, %ld steps per epoch", b, (cb->n_examples + b - 1) / b);
@@ -775,16 +537,13 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
     }
     descent_problem_init_params(prob, params);
     c.h = *h, c.isa = o->isa, c.threads = (int)o->threads, c.batch = o->batch, c.seed = o->seed;
-    c.schedule = o->torch_schedule, c.schedule_args = o->sched_args;
+    c.schedule = o->schedule.torch, c.schedule_args = o->schedule.args;
     c.schedule_unit = (descent_train_unit)o->unit, c.epochs = o->epochs;
     c.max_steps = o->max_steps, c.grad_tol = o->grad_tol, c.target_loss = o->target_loss;
     c.target_metric = o->target_accuracy > 0 ? o->target_accuracy : NAN, c.metric_every = 1;
     c.nonfinite_set = given(o, "--on-nonfinite"), c.nonfinite = o->nonfinite;
     c.max_skips = o->max_skips, c.on_step = on_step, c.ctx = &g;
-    const long per_epoch = cb->n_examples ? (cb->n_examples + c.batch - 1) /
-                                                (c.batch ? c.batch : cb->n_examples) : 1;
-    g.planned = o->max_steps && (o->max_steps + per_epoch - 1) / per_epoch < o->epochs
-                    ? (o->max_steps + per_epoch - 1) / per_epoch : o->epochs;
+    g.planned = planned_epochs(o, cb->n_examples);
     if (g.log)
         fprintf(g.log, "step,epoch,time_s,loss,grad_norm,lr,test_accuracy\n");
     if (!o->quiet)

@@ -1,11 +1,9 @@
 /*
- * descent train — trains a model with one of the optimizers: linear
- * regression against its closed-form solution, an MLP on Fashion-MNIST, or
- * the 2-D test functions (quadratic, Rosenbrock, Beale).  This file only
- * reads flags (from tables) and prints: the problems, the loop, the batches
- * and the schedules are the library's (descent_train.h, descent_schedule.h).
- * Runs are reproducible: the same seed, ISA and thread count give the same
- * log apart from the time column.
+ * descent train — trains linear regressions, an MLP on Fashion-MNIST or the
+ * 2-D test functions.  This file reads flags (from tables) and prints; the
+ * problems, the loop and the schedules are the library's (descent_train.h,
+ * descent_schedule.h).  The same seed, ISA and threads give the same log
+ * apart from the time column.
  */
 #include <errno.h>
 #include <math.h>
@@ -58,13 +56,10 @@ static const problem_info problems[] = {
 };
 #define N_PROBLEMS (sizeof problems / sizeof problems[0])
 
-/* ------------------------------------------------------------- options */
-
-typedef struct options {
+typedef struct options { /* ----------------------------------------- options */
     const problem_info *problem;
-    const char *model, *activation_name;
+    const char *model;
     descent_activation activation;
-    int optim_set;
     descent_optim_kind optim;
     int hp_set[DESCENT_HP_COUNT];
     double hp_value[DESCENT_HP_COUNT];
@@ -75,7 +70,7 @@ typedef struct options {
     double grad_tol, target_loss, target_accuracy;
     unsigned long long seed;
     descent_isa isa;
-    long threads;
+    long threads; /* 0 = auto */
     const char *data_dir, *log_path;
     long train_limit, test_limit; /* 0 = all */
     int standardize, quiet;
@@ -88,7 +83,8 @@ typedef enum { SCOPE_ANY, SCOPE_DATA, SCOPE_MNIST } flag_scope;
 typedef enum { /* the generic ones (cli.h), then those of this command */
     T_LONG = CLI_LONG, T_DOUBLE = CLI_DOUBLE, T_POSITIVE = CLI_POSITIVE,
     T_FRACTION = CLI_FRACTION, T_BOOL = CLI_BOOL, T_SWITCH = CLI_SWITCH, T_TEXT = CLI_TEXT,
-    T_SEED = CLI_SEED, T_PROBLEM = CLI_VALUE_TYPES, T_MODEL, T_ACTIVATION, T_OPTIMIZER, T_ISA, T_NONFINITE, T_BATCH, T_UNIT, T_SCHEDULE,
+    T_SEED = CLI_SEED, T_PROBLEM = CLI_VALUE_TYPES, T_MODEL, T_ACTIVATION, T_OPTIMIZER, T_ISA,
+    T_NONFINITE, T_BATCH, T_UNIT, T_SCHEDULE
 } flag_type;
 
 typedef struct flag_def {
@@ -143,10 +139,8 @@ static int given(const options *o, const char *name)
 /* Library parsers: name -> value, DESCENT_ERR_INVALID with a message. */
 static int library_ok(const char *flag, descent_status s)
 {
-    if (s != DESCENT_OK && flag)
-        cli_error("%s: %s", flag, descent_last_error());
-    else if (s != DESCENT_OK)
-        cli_error("%s", descent_last_error());
+    if (s != DESCENT_OK)
+        cli_error("%s%s%s", flag ? flag : "", flag ? ": " : "", descent_last_error());
     return s == DESCENT_OK;
 }
 
@@ -188,18 +182,16 @@ static int parse_value(const flag_def *f, const char *v, options *o)
             return *(long *)field = 0, 1;
         return cli_parse_int(f->name, v, f->lo, f->hi, field);
     case T_UNIT:
-        if (strcmp(v, "epoch") && strcmp(v, "step")) {
-            cli_error("%s: '%s' is not epoch or step", f->name, v);
-            return 0;
-        }
         *(long *)field = !strcmp(v, "step") ? DESCENT_PER_STEP : DESCENT_PER_EPOCH;
-        break;
+        if (!strcmp(v, "epoch") || !strcmp(v, "step"))
+            return 1;
+        cli_error("%s: '%s' is not epoch or step", f->name, v);
+        return 0;
     case T_SCHEDULE: return cli_schedule_select(&o->schedule, f->name, v);
     default: break;
     }
-    return !f->key || cli_schedule_add(&o->schedule, f->name, f->key, v);
+    return 1;
 }
-
 
 static void usage(FILE *out)
 {
@@ -221,13 +213,11 @@ static void usage(FILE *out)
     fprintf(out, "\nmodel (fashion-mnist only):\n"
                  "  --model SIZES         layer sizes, input first (default 784-128-10)\n"
                  "  --activation NAME     relu, tanh or sigmoid (default relu)\n"
-                 "  --standardize[=0|1]   pixels to mean 0, std 1 by the training set (default),\n"
-                 "                        or =0: pixel/255 in [0, 1]\n\n"
+                 "  --standardize[=0|1]   pixels to mean 0, std 1 (default), or =0: pixel/255\n\n"
                  "optimizer (torch.optim's names and defaults):\n  --optimizer NAME     ");
     for (int o = 0; o < DESCENT_OPTIM_COUNT; o++)
         fprintf(out, " %s", descent_optim_name((descent_optim_kind)o));
-    fprintf(out, "\n                        (default: the problem's, with its lr; another starts\n"
-                 "                        from torch.optim's default lr)\n");
+    fprintf(out, "\n                        (default: the problem's, with its lr)\n");
     cli_print_hparam_flags(out);
     fprintf(out, "  A flag the chosen optimizer does not have is an error.\n\n"
                  "batches and learning-rate schedule (torch.optim.lr_scheduler):\n"
@@ -238,8 +228,8 @@ static void usage(FILE *out)
                  "                        (cosine_annealing_lr, T_max the epochs planned), or:\n");
     cli_print_schedules(out);
     fprintf(out,
-            "  --step-size N, --t-max N: --step_size, --T_max\n"
-            "  --schedule-unit epoch|step  step the schedule after every epoch (default) or step\n\n"
+            "  --step-size N, --t-max N: --step_size, --T_max.  --schedule-unit epoch|step:\n"
+            "                        the schedule moves every epoch (default) or step\n\n"
             "stopping (whichever comes first):\n"
             "  --epochs N            epoch limit (default: the problem's)\n"
             "  --max-steps N         optimizer step limit\n"
@@ -252,9 +242,9 @@ static void usage(FILE *out)
             "  --threads N           OpenMP threads (default: auto, 1 or all; same results)\n"
             "  --data DIR            Fashion-MNIST directory (default: %s)\n"
             "  --train-limit N, --test-limit N  the first N training / test examples\n"
-            "  --log FILE.csv        one row per step: step,epoch,time_s,loss,grad_norm,lr,\n"
-            "                        test_accuracy (epoch ends); time_s counts training work\n"
-            "                        only; the batch's loss and gradient before the update\n"
+            "  --log FILE.csv        step,epoch,time_s,loss,grad_norm,lr,test_accuracy: a row\n"
+            "                        per step (time_s: training work; the batch's loss and\n"
+            "                        gradient norm before the step; accuracy at epoch ends)\n"
             "  --quiet               no progress lines\n"
             "  --on-nonfinite POLICY propagate, skip (--max-skips N in a row, default 100,\n"
             "                        0 = none, end the run: exit 1) or stop; default: stop as\n"
@@ -320,7 +310,7 @@ static int resolve_options(options *o, descent_hparams *h)
             return 0;
         }
     }
-    if (!o->optim_set && !given(o, "--optimizer"))
+    if (!given(o, "--optimizer"))
         o->optim = p->optim;
     descent_hparams_default(o->optim, h);
     if (o->optim == p->optim)
@@ -373,7 +363,7 @@ static long planned_epochs(const options *o, long n_examples)
 /* What the per-step callback keeps: the log, and the progress lines. */
 typedef struct progress {
     const options *o;
-    FILE *log;
+    FILE *log; /* NULL without --log */
     double t0, last_print, epoch_loss, lr, metric;
     long epoch, epoch_steps, step, planned;
     int printed; /* the current epoch's line is out */
@@ -399,8 +389,7 @@ static int on_step(void *ctx, const descent_train_row *r)
     if (r->epoch != g->epoch)
         g->epoch = r->epoch, g->epoch_loss = 0, g->epoch_steps = 0, g->printed = 0;
     g->step = r->took ? r->step : r->step - 1;
-    g->epoch_loss += r->took ? r->loss : 0;
-    g->epoch_steps += r->took;
+    g->epoch_loss += r->took ? r->loss : 0, g->epoch_steps += r->took;
     g->lr = r->lr, g->metric = r->metric;
     if (!g->o->quiet && r->epoch_end && descent_seconds() - g->t0 - g->last_print >= 0.5)
         print_progress(g, r->loss);
@@ -440,27 +429,21 @@ static void print_summary(const options *o, const descent_problem *prob, const f
                best[0], best[1], sqrt(dx * dx + dy * dy));
     }
     printf("; stopped: ");
-    switch (r->stop) {
-    case DESCENT_STOP_EPOCHS: printf("epoch limit (%ld)\n", o->epochs); break;
-    case DESCENT_STOP_MAX_STEPS: printf("step limit (%ld)\n", o->max_steps); break;
-    case DESCENT_STOP_GRAD_NORM:
+    const descent_train_stop stop = r->stop;
+    if (stop == DESCENT_STOP_EPOCHS || stop == DESCENT_STOP_MAX_STEPS)
+        printf("%s limit (%ld)\n", stop == DESCENT_STOP_EPOCHS ? "epoch" : "step",
+               stop == DESCENT_STOP_EPOCHS ? o->epochs : o->max_steps);
+    else if (stop == DESCENT_STOP_GRAD_NORM)
         printf("converged (gradient norm %.3g < %g)\n", r->last_grad_norm, o->grad_tol);
-        break;
-    case DESCENT_STOP_TARGET_LOSS:
+    else if (stop == DESCENT_STOP_TARGET_LOSS)
         printf("target loss reached (%.6g <= %g)\n", r->last_loss, o->target_loss);
-        break;
-    case DESCENT_STOP_TARGET_METRIC:
+    else if (stop == DESCENT_STOP_TARGET_METRIC)
         printf("target accuracy reached (%.4f >= %g)\n", r->metric, o->target_accuracy);
-        break;
-    case DESCENT_STOP_DIVERGED:
+    else if (stop == DESCENT_STOP_DIVERGED)
         printf("diverged (loss %g, gradient norm %g)\n", r->last_loss, r->last_grad_norm);
-        break;
-    case DESCENT_STOP_SKIPS:
-        printf("%ld steps in a row skipped for a non-finite gradient (--max-skips)\n",
-               o->max_skips);
-        break;
-    default: printf("\n"); break;
-    }
+    else
+        printf(stop == DESCENT_STOP_SKIPS ? "%ld steps in a row skipped for a non-finite "
+                                            "gradient (--max-skips)\n" : "\n", o->max_skips);
 }
 
 /* Creates the problem and checks the batch and the schedule against it. */
@@ -480,12 +463,10 @@ static int make_problem(options *o, descent_problem **prob)
         return 0;
     }
     cli_schedule_args(&o->schedule, planned_epochs(o, n));
-    descent_schedule *s;
-    if (!library_ok("--schedule", descent_schedule_create(o->schedule.torch, o->schedule.args,
-                                                          1, 0.9, 1000, &s)))
-        return 0;
-    descent_schedule_free(s);
-    return 1;
+    descent_schedule *s = NULL; /* its arguments checked now: a usage error */
+    const int ok = library_ok("--schedule", descent_schedule_create(
+                                  o->schedule.torch, o->schedule.args, 1, 0.9, 1000, &s));
+    return descent_schedule_free(s), ok;
 }
 
 /* "2 threads", or "auto threads (1 or 2)": the default measures per call
@@ -550,7 +531,7 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
         print_start(o, prob, h, threads);
     g.t0 = descent_seconds(), g.last_print = -1;
     descent_train_result r;
-    status = 1;
+    status = 1; /* a failing loss or gradient: the log is discarded */
     if (!library_ok(NULL, descent_train(cb, &c, params, &r)))
         goto done;
     if (r.message[0])
@@ -612,7 +593,6 @@ int cmd_train_check(int argc, char **argv)
     options o;
     descent_hparams h;
     int help;
-    if (!parse_options(argc, argv, &o, &help))
-        return EXIT_USAGE;
-    return help || resolve_options(&o, &h) ? 0 : EXIT_USAGE;
+    const int ok = parse_options(argc, argv, &o, &help) && (help || resolve_options(&o, &h));
+    return ok ? 0 : EXIT_USAGE;
 }

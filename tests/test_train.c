@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "config.h"
 #include "descent.h"
 #include "problems.h"
 #include "rng.h"
@@ -500,6 +501,56 @@ static void test_accuracy_and_median(void)
     EXPECT(isnan(descent_median(even, 0)), "median of none");
 }
 
+/* Fashion-MNIST's splits: the last `validation` of the first train_limit
+ * images held out, the metric on them or on the test split.  Skipped
+ * without the data. */
+static void test_mnist_splits(void)
+{
+    const char *env = getenv("DESCENT_DATA_DIR");
+    const char *dir = env && *env ? env : DESCENT_DATA_DIR;
+    if (!*dir) {
+        printf("# skipped: no Fashion-MNIST data\n");
+        return;
+    }
+    descent_problem_spec spec = {.name = "fashion-mnist", .seed = 3, .data_dir = dir,
+                                 .standardize = 1, .train_limit = 300, .validation = 100,
+                                 .test_limit = 50, .metric_on_validation = 1};
+    descent_problem *p = NULL;
+    if (descent_problem_create(&spec, &p) != DESCENT_OK) {
+        EXPECT(0, "%s", descent_last_error());
+        return;
+    }
+    const descent_train_problem *cb = descent_problem_callbacks(p);
+    EXPECT(cb->n_examples == 200 && cb->metric && !strcmp(cb->metric_name, "validation_accuracy"),
+           "%ld examples, metric %s", cb->n_examples, cb->metric_name ? cb->metric_name : "none");
+    EXPECT(strstr(descent_problem_describe(p), "200 train / 50 test examples, pixels "
+                                               "standardized, 100 validation") != NULL,
+           "describe: %s", descent_problem_describe(p));
+    float *params = malloc(cb->n_params * sizeof *params);
+    descent_problem_init_params(p, params);
+    descent_train_config c;
+    descent_train_config_default(DESCENT_ADAM, &c);
+    c.batch = 50, c.epochs = 2, c.metric_every = 1;
+    rows k = {0};
+    c.on_step = keep_row, c.ctx = &k;
+    descent_train_result r;
+    EXPECT(descent_train(cb, &c, params, &r) == DESCENT_OK, "%s", descent_last_error());
+    /* accuracies are multiples of 1/100 on validation, of 1/50 on test */
+    const double v = r.metric * 100, t = descent_problem_test_metric(p, params) * 50;
+    EXPECT(r.steps == 8 && k.n == 8 && !isnan(k.row[3].metric) && isnan(k.row[2].metric) &&
+               fabs(v - round(v)) < 1e-9 && fabs(t - round(t)) < 1e-9 && r.final_loss > 0,
+           "%ld steps, validation %g, test %g", r.steps, r.metric, t / 50);
+    free(params);
+    descent_problem_free(p);
+    spec.validation = 300;
+    EXPECT(descent_problem_create(&spec, &p) == DESCENT_ERR_INVALID, "validation 300 of 300");
+    spec.name = "mnist-digits";
+    EXPECT(descent_problem_create(&spec, &p) == DESCENT_ERR_INVALID, "unknown problem");
+    EXPECT(descent_problem_create(NULL, &p) == DESCENT_ERR_INVALID, "NULL spec");
+    float x = 0;
+    EXPECT(descent_train(NULL, &c, &x, &r) == DESCENT_ERR_INVALID, "NULL problem");
+}
+
 int main(void)
 {
     RUN(test_rng_is_deterministic_and_uniform);
@@ -514,5 +565,6 @@ int main(void)
     RUN(test_stop_rules);
     RUN(test_schedule_unit);
     RUN(test_accuracy_and_median);
+    RUN(test_mnist_splits);
     return CHECK_EXIT_STATUS();
 }

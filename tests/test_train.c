@@ -488,6 +488,32 @@ static void test_schedule_unit(void)
     }
 }
 
+/* one_cycle_lr cycles SGD's momentum (Adam's beta1) with the lr: with
+ * cycle_momentum the run ends elsewhere than without it. */
+static void test_momentum_cycling(void)
+{
+    const descent_optim_kind kinds[] = {DESCENT_SGD, DESCENT_ADAM};
+    for (int k = 0; k < 2; k++) {
+        float ends[2];
+        for (int cycle = 0; cycle < 2; cycle++) {
+            user_problem u;
+            const descent_train_problem p = user_setup(&u);
+            descent_train_config c;
+            descent_train_config_default(kinds[k], &c);
+            c.batch = 5, c.epochs = 4, c.h.lr = 0.05, c.h.momentum = 0.9;
+            c.schedule = "one_cycle_lr", c.schedule_unit = DESCENT_PER_STEP;
+            c.schedule_args = cycle ? "max_lr=0.1 cycle_momentum=1"
+                                    : "max_lr=0.1 cycle_momentum=0";
+            ends[cycle] = 0;
+            descent_train_result r;
+            EXPECT(descent_train(&p, &c, &ends[cycle], &r) == DESCENT_OK, "%s",
+                   descent_last_error());
+        }
+        EXPECT(ends[0] != ends[1], "%s: cycle_momentum changes nothing (%a)",
+               descent_optim_name(kinds[k]), ends[0]);
+    }
+}
+
 static void test_accuracy_and_median(void)
 {
     const float logits[] = {0.1f, 0.9f, 0.0f, /* 1 */ 2.0f, 1.0f, 0.5f, /* 0 */
@@ -564,6 +590,7 @@ int main(void)
     RUN(test_reshuffle_is_seeded);
     RUN(test_stop_rules);
     RUN(test_schedule_unit);
+    RUN(test_momentum_cycling);
     RUN(test_accuracy_and_median);
     RUN(test_mnist_splits);
     return CHECK_EXIT_STATUS();

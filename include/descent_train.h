@@ -105,7 +105,7 @@ typedef struct descent_train_config {
     descent_isa isa;
     int threads;                  /* 0 = the library's measured default */
     long batch;                   /* 0 = full batch */
-    unsigned long long seed;      /* the reshuffling */
+    unsigned long long seed;      /* the reshuffling (a stream of its own: seed ^ 0x5eed...) */
     const char *schedule;         /* NULL or "constant": none */
     const char *schedule_args;    /* "key=value ..." (descent_schedule.h) */
     descent_train_unit schedule_unit;
@@ -114,7 +114,8 @@ typedef struct descent_train_config {
     double grad_tol;              /* stop when ||grad|| < grad_tol (0 = never) */
     double target_loss;           /* stop at batch loss <= it (NAN = never) */
     double target_metric;         /* stop at metric >= it (NAN = never) */
-    long metric_every;            /* evaluate every N epochs (0 = at the end only) */
+    long metric_every;            /* evaluate every N epochs (0 = at the end only, or
+                                   * every epoch when target_metric is set) */
     int nonfinite_set;            /* apply nonfinite (else a non-finite step diverges) */
     descent_nonfinite_policy nonfinite;
     long max_skips;               /* stop after N skipped steps in a row (0 = never) */

@@ -108,7 +108,8 @@ typedef struct descent_train_config {
     unsigned long long seed;      /* the reshuffling (a stream of its own: seed ^ 0x5eed...) */
     const char *schedule;         /* NULL or "constant": none */
     const char *schedule_args;    /* "key=value ..." (descent_schedule.h) */
-    descent_train_unit schedule_unit;
+    descent_train_unit schedule_unit; /* reduce_lr_on_plateau watches the loss: the
+                                       * epoch's mean batch loss, or the step's */
     long epochs;                  /* > 0 */
     long max_steps;               /* 0 = no limit */
     double grad_tol;              /* stop when ||grad|| < grad_tol (0 = never) */

@@ -488,6 +488,29 @@ static void test_schedule_unit(void)
     }
 }
 
+/* reduce_lr_on_plateau per epoch watches the epoch's mean loss: SGD at lr 2
+ * on the user problem jumps between 0 and 11 (loss 19.25 each time, no
+ * improvement: halved), at lr 1 lands on the mean 5.5 (loss 4.125, better),
+ * then stays (halved again). */
+static void test_plateau_watches_the_loss(void)
+{
+    user_problem u;
+    const descent_train_problem p = user_setup(&u);
+    rows k = {0};
+    descent_train_config c = user_config(0, 6);
+    c.h.lr = 2, c.schedule = "reduce_lr_on_plateau", c.schedule_args = "patience=0 factor=0.5";
+    c.on_step = keep_row, c.ctx = &k;
+    float x = 0;
+    descent_train_result r;
+    EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_OK, "%s", descent_last_error());
+    const double want[6] = {2, 2, 1, 0.5, 0.5, 0.25};
+    int ok = k.n == 6;
+    for (int s = 0; s < 6 && ok; s++)
+        ok &= k.row[s].lr == want[s];
+    EXPECT(ok, "lr %g %g %g %g %g %g, x %g", k.row[0].lr, k.row[1].lr, k.row[2].lr, k.row[3].lr,
+           k.row[4].lr, k.row[5].lr, x);
+}
+
 /* one_cycle_lr cycles SGD's momentum (Adam's beta1) with the lr: with
  * cycle_momentum the run ends elsewhere than without it. */
 static void test_momentum_cycling(void)
@@ -590,6 +613,7 @@ int main(void)
     RUN(test_reshuffle_is_seeded);
     RUN(test_stop_rules);
     RUN(test_schedule_unit);
+    RUN(test_plateau_watches_the_loss);
     RUN(test_momentum_cycling);
     RUN(test_accuracy_and_median);
     RUN(test_mnist_splits);

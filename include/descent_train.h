@@ -63,12 +63,17 @@ void descent_problem_free(descent_problem *p);
 /* Its callbacks; valid while p lives. */
 const descent_train_problem *descent_problem_callbacks(const descent_problem *p);
 /* The starting parameters (n_params floats): the model's initialisation
- * from spec->seed, the 2-D functions' start point, zeros for linreg. */
+ * from spec->seed (linreg too: its 1-layer model), the 2-D functions'
+ * start point. */
 descent_status descent_problem_init_params(const descent_problem *p, float *params);
 /* Description for logs ("MLP 784-128-10 relu, 60000 train / 10000 test"). */
 const char *descent_problem_describe(const descent_problem *p);
 /* The metric on the test split whatever the spec chose (NAN when none). */
 double descent_problem_test_metric(descent_problem *p, const float *params);
+/* The known minimiser in the parameters' layout (n_params doubles: linreg's
+ * least-squares solution, the 2-D functions' minimum) and, in *value, the
+ * loss there; NULL for a problem without one (fashion-mnist). */
+const double *descent_problem_optimum(const descent_problem *p, double *value);
 
 /* ------------------------------------------------------------------- a run */
 
@@ -100,16 +105,18 @@ typedef struct descent_train_config {
     descent_isa isa;
     int threads;                  /* 0 = the library's measured default */
     long batch;                   /* 0 = full batch */
-    unsigned long long seed;      /* the reshuffling */
+    unsigned long long seed;      /* the reshuffling (a stream of its own: seed ^ 0x5eed...) */
     const char *schedule;         /* NULL or "constant": none */
     const char *schedule_args;    /* "key=value ..." (descent_schedule.h) */
-    descent_train_unit schedule_unit;
+    descent_train_unit schedule_unit; /* reduce_lr_on_plateau watches the loss: the
+                                       * epoch's mean batch loss, or the step's */
     long epochs;                  /* > 0 */
     long max_steps;               /* 0 = no limit */
     double grad_tol;              /* stop when ||grad|| < grad_tol (0 = never) */
     double target_loss;           /* stop at batch loss <= it (NAN = never) */
     double target_metric;         /* stop at metric >= it (NAN = never) */
-    long metric_every;            /* evaluate every N epochs (0 = at the end only) */
+    long metric_every;            /* evaluate every N epochs (0 = at the end only, or
+                                   * every epoch when target_metric is set) */
     int nonfinite_set;            /* apply nonfinite (else a non-finite step diverges) */
     descent_nonfinite_policy nonfinite;
     long max_skips;               /* stop after N skipped steps in a row (0 = never) */
@@ -130,6 +137,7 @@ typedef struct descent_train_result {
     double eval_seconds; /* metric evaluations */
     double last_loss, last_grad_norm, metric; /* metric: last evaluated (NAN if none) */
     double final_loss;   /* loss over all training examples at the end */
+    char message[256];   /* why a nonfinite check stopped the run ("" otherwise) */
 } descent_train_result;
 
 /* Trains params (n_params floats, updated in place).  Returns DESCENT_OK

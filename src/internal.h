@@ -32,6 +32,9 @@ void descent_free_floats(float *p);
 /* Sets the step counter, for tests: its limit, LONG_MAX steps, cannot be
  * reached by stepping. */
 void descent_optimizer_set_step_count(descent_optimizer *opt, long t);
+/* What a schedule's cycle_momentum moves: SGD's and RMSprop's momentum, the
+ * other optimizers' beta1 (descent_train). */
+descent_status descent_optimizer_set_momentum(descent_optimizer *opt, double momentum);
 
 /* Philox4x32-10 (src/grad_noise.c): four random words from a counter and
  * a key; exposed for its known-answer test. */

@@ -150,6 +150,17 @@ descent_status descent_optimizer_set_lr(descent_optimizer *opt, double lr)
     return DESCENT_OK;
 }
 
+descent_status descent_optimizer_set_momentum(descent_optimizer *opt, double momentum)
+{
+    if (!opt || !(momentum >= 0.0 && momentum < 1.0))
+        return descent_fail(DESCENT_ERR_INVALID, "Invalid momentum value: %g", momentum);
+    if (opt->kind == DESCENT_SGD || opt->kind == DESCENT_RMSPROP)
+        opt->h.momentum = momentum;
+    else
+        opt->h.beta1 = momentum;
+    return DESCENT_OK;
+}
+
 const descent_hparams *descent_optimizer_hparams(const descent_optimizer *opt)
 {
     return opt ? &opt->h : NULL;

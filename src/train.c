@@ -1,0 +1,339 @@
+/* The one training loop (descent_train.h): batches, optimizer, schedule,
+ * stop rules.  `descent train`, descent-converge and the tests use it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "rng.h"
+
+const char *descent_train_stop_name(descent_train_stop stop)
+{
+    static const char *const names[] = {"none", "epochs", "max_steps", "grad_norm",
+                                        "target_loss", "target_metric", "diverged",
+                                        "skips", "callback"};
+    return (unsigned)stop < sizeof names / sizeof names[0] ? names[stop] : "unknown";
+}
+
+void descent_train_config_default(descent_optim_kind optim, descent_train_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->optim = optim;
+    descent_hparams_default(optim, &c->h);
+    c->isa = DESCENT_ISA_BEST;
+    c->seed = 1;
+    c->schedule_unit = DESCENT_PER_EPOCH;
+    c->epochs = 1;
+    c->target_loss = NAN;
+    c->target_metric = NAN;
+}
+
+double descent_accuracy(const float *logits, const int *labels, long count, int classes)
+{
+    if (!logits || !labels || count <= 0 || classes < 1)
+        return NAN;
+    long correct = 0;
+    for (long k = 0; k < count; k++) {
+        const float *z = logits + (size_t)k * (size_t)classes;
+        int best = 0;
+        for (int c = 1; c < classes; c++)
+            if (z[c] > z[best])
+                best = c;
+        correct += best == labels[k];
+    }
+    return (double)correct / (double)count;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double descent_median(double *values, size_t n)
+{
+    if (!values || n == 0)
+        return NAN;
+    qsort(values, n, sizeof *values, compare_doubles);
+    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+/* ------------------------------------------------------------------ loop */
+
+/* What cycle_momentum cycles: SGD's and RMSprop's momentum, else beta1. */
+static int uses_beta1(descent_optim_kind k)
+{
+    return k != DESCENT_SGD && k != DESCENT_RMSPROP;
+}
+
+typedef struct run {
+    const descent_train_problem *p;
+    const descent_train_config *c;
+    descent_train_result *out;
+    float *params, *grad;
+    descent_optimizer *opt;
+    descent_schedule *sched;
+    long n_ex, batch, steps_per_epoch;
+    int *order;
+    long *idx;
+    descent_rng rng;
+    long skipped_in_a_row;
+    double epoch_loss; /* sum over the epoch's steps taken, and their count */
+    long epoch_steps;
+    int metric_current;
+} run;
+
+static descent_status check_args(const descent_train_problem *p, const descent_train_config *c,
+                                 const float *params, const descent_train_result *out)
+{
+    if (!p || !c || !params || !out || !p->loss_grad)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "descent_train: problem, loss_grad, config, params and result "
+                            "are required");
+    if (p->n_params == 0 || p->n_examples < 0)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_train: %zu parameters, %ld examples",
+                            p->n_params, p->n_examples);
+    if (c->epochs < 1 || c->max_steps < 0 || c->batch < 0 || c->metric_every < 0 ||
+        c->max_skips < 0 || !(c->grad_tol >= 0))
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "descent_train: epochs must be > 0; batch, max_steps, "
+                            "metric_every, max_skips and grad_tol >= 0");
+    if (p->n_examples > 0 && c->batch > p->n_examples)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "--batch %ld is larger than the %ld training examples (use --batch "
+                            "full)", c->batch, p->n_examples);
+    if (p->n_examples > 0x7fffffffL)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_train: too many examples");
+    return DESCENT_OK;
+}
+
+/* Epochs the run plans: the epoch limit, or fewer where max_steps ends it. */
+static long planned_epochs(const run *r)
+{
+    long e = r->c->epochs;
+    const long m = r->c->max_steps;
+    if (m && (m + r->steps_per_epoch - 1) / r->steps_per_epoch < e)
+        e = (m + r->steps_per_epoch - 1) / r->steps_per_epoch;
+    return e;
+}
+
+static descent_status setup(run *r)
+{
+    const descent_train_config *c = r->c;
+    r->n_ex = r->p->n_examples;
+    r->batch = r->n_ex == 0 ? 1 : (c->batch == 0 ? r->n_ex : c->batch);
+    r->steps_per_epoch = r->n_ex == 0 ? 1 : (r->n_ex + r->batch - 1) / r->batch;
+    r->grad = descent_alloc_floats(r->p->n_params);
+    if (!r->grad)
+        return descent_fail(DESCENT_ERR_NOMEM, "descent_train: out of memory");
+    if (r->n_ex > 0 && r->batch < r->n_ex) {
+        r->order = malloc((size_t)r->n_ex * sizeof *r->order);
+        r->idx = malloc((size_t)r->batch * sizeof *r->idx);
+        if (!r->order || !r->idx)
+            return descent_fail(DESCENT_ERR_NOMEM, "descent_train: out of memory");
+        for (long i = 0; i < r->n_ex; i++)
+            r->order[i] = (int)i;
+    }
+    descent_rng_seed(&r->rng, c->seed ^ 0x5eed5eed5eed5eedULL);
+    descent_status s = descent_optimizer_create(c->optim, &c->h, r->p->n_params, &r->opt);
+    if (s == DESCENT_OK)
+        s = descent_optimizer_set_isa(r->opt, c->isa);
+    if (s == DESCENT_OK)
+        s = descent_optimizer_set_threads(r->opt, c->threads);
+    if (s == DESCENT_OK && c->nonfinite_set)
+        s = descent_optimizer_set_nonfinite(r->opt, c->nonfinite);
+    if (s != DESCENT_OK || !c->schedule || !strcmp(c->schedule, "constant"))
+        return s;
+    const long epochs = planned_epochs(r);
+    long horizon = epochs;
+    if (c->schedule_unit == DESCENT_PER_STEP) {
+        horizon = epochs * r->steps_per_epoch;
+        if (c->max_steps && c->max_steps < horizon)
+            horizon = c->max_steps;
+    }
+    const double momentum = uses_beta1(c->optim) ? c->h.beta1 : c->h.momentum;
+    return descent_schedule_create(c->schedule, c->schedule_args, c->h.lr, momentum, horizon,
+                                   &r->sched);
+}
+
+static void teardown(run *r)
+{
+    descent_free_floats(r->grad);
+    free(r->order), free(r->idx);
+    descent_optimizer_free(r->opt);
+    descent_schedule_free(r->sched);
+}
+
+/* The schedule's lr and momentum onto the optimizer. */
+static descent_status apply_schedule(run *r, double *lr)
+{
+    *lr = r->c->h.lr;
+    if (!r->sched)
+        return DESCENT_OK;
+    *lr = descent_schedule_lr(r->sched);
+    descent_status s = descent_optimizer_set_lr(r->opt, *lr);
+    const double m = descent_schedule_momentum(r->sched);
+    if (s == DESCENT_OK && !isnan(m))
+        s = descent_optimizer_set_momentum(r->opt, m);
+    return s;
+}
+
+static descent_status evaluate(run *r, double *value)
+{
+    const double t0 = descent_seconds();
+    descent_status s = r->p->metric(r->p->ctx, r->params, value);
+    r->out->eval_seconds += descent_seconds() - t0;
+    r->out->metric = *value;
+    r->metric_current = 1;
+    return s;
+}
+
+static int wants_metric(const run *r, long epoch)
+{
+    const descent_train_config *c = r->c;
+    if (!r->p->metric)
+        return 0;
+    if (c->metric_every > 0)
+        return epoch % c->metric_every == 0;
+    return !isnan(c->target_metric);
+}
+
+/* The optimizer step under the nonfinite policy: sets took and diverged. */
+static void take_step(run *r, int finite, int *took, int *diverged)
+{
+    descent_train_result *out = r->out;
+    *took = finite, *diverged = !finite;
+    if (!r->c->nonfinite_set) { /* a non-finite step is the end of the run, unstepped */
+        if (finite)
+            descent_optimizer_step(r->opt, r->params, r->grad);
+        return;
+    }
+    const long skipped_before = descent_optimizer_skipped_steps(r->opt);
+    if (descent_optimizer_step(r->opt, r->params, r->grad) == DESCENT_ERR_NONFINITE) {
+        snprintf(out->message, sizeof out->message, "%s", descent_last_error());
+        *took = 0, *diverged = 1;
+    } else if (descent_optimizer_skipped_steps(r->opt) > skipped_before) {
+        *took = 0, *diverged = 0;
+        out->skipped++;
+        r->skipped_in_a_row++;
+    } else {
+        *took = 1, *diverged = !finite;
+    }
+}
+
+/* One step on examples order[start .. start+count); sets *stop. */
+static descent_status one_step(run *r, long epoch, long start, long count,
+                               descent_train_stop *stop)
+{
+    const descent_train_config *c = r->c;
+    descent_train_result *out = r->out;
+    double lr;
+    descent_status s = apply_schedule(r, &lr);
+    if (s != DESCENT_OK)
+        return s;
+    const long *idx = NULL;
+    if (r->idx) {
+        for (long k = 0; k < count; k++)
+            r->idx[k] = r->order[start + k];
+        idx = r->idx;
+    }
+    const double t0 = descent_seconds();
+    double loss = NAN;
+    s = r->p->loss_grad(r->p->ctx, r->params, idx, r->n_ex ? count : 0, r->grad, &loss);
+    if (s != DESCENT_OK)
+        return s;
+    double sum_sq = 0;
+    for (size_t i = 0; i < r->p->n_params; i++)
+        sum_sq += (double)r->grad[i] * r->grad[i];
+    const double gnorm = sqrt(sum_sq);
+    int took, diverged;
+    take_step(r, isfinite(loss) && isfinite(gnorm), &took, &diverged);
+    out->seconds += descent_seconds() - t0;
+    out->last_loss = loss, out->last_grad_norm = gnorm;
+    const int epoch_end = r->n_ex == 0 || start + count >= r->n_ex;
+    if (took) {
+        r->skipped_in_a_row = 0;
+        r->epoch_loss += loss, r->epoch_steps++;
+        out->steps++;
+        r->metric_current = 0;
+    }
+    descent_train_row row = {.step = took ? out->steps : out->steps + 1, .epoch = epoch,
+                             .took = took, .epoch_end = epoch_end, .seconds = out->seconds,
+                             .loss = loss, .grad_norm = gnorm, .lr = lr, .metric = NAN};
+    if (took && epoch_end && wants_metric(r, epoch) && (s = evaluate(r, &row.metric)))
+        return s;
+    if (c->on_step && c->on_step(c->ctx, &row))
+        *stop = DESCENT_STOP_CALLBACK;
+    else if (diverged)
+        *stop = DESCENT_STOP_DIVERGED;
+    else if (!took && c->max_skips && r->skipped_in_a_row >= c->max_skips)
+        *stop = DESCENT_STOP_SKIPS; /* the gradient stays non-finite: no point going on */
+    else if (!took)
+        return DESCENT_OK;
+    else if (c->grad_tol > 0 && gnorm < c->grad_tol)
+        *stop = DESCENT_STOP_GRAD_NORM;
+    else if (loss <= c->target_loss)
+        *stop = DESCENT_STOP_TARGET_LOSS;
+    else if (row.metric >= c->target_metric)
+        *stop = DESCENT_STOP_TARGET_METRIC;
+    else if (c->max_steps && out->steps >= c->max_steps)
+        *stop = DESCENT_STOP_MAX_STEPS;
+    if (took && c->schedule_unit == DESCENT_PER_STEP && r->sched)
+        s = descent_schedule_step(r->sched, isfinite(loss) ? loss : HUGE_VAL);
+    return s;
+}
+
+static descent_status one_epoch(run *r, long epoch, descent_train_stop *stop)
+{
+    if (r->order)
+        descent_rng_shuffle(&r->rng, r->order, (size_t)r->n_ex);
+    r->epoch_loss = 0, r->epoch_steps = 0;
+    const long n = r->n_ex ? r->n_ex : 1;
+    descent_status s = DESCENT_OK;
+    for (long start = 0; start < n && *stop == DESCENT_STOP_NONE && s == DESCENT_OK;
+         start += r->batch)
+        s = one_step(r, epoch, start, n - start < r->batch ? n - start : r->batch, stop);
+    if (s != DESCENT_OK)
+        return s;
+    if (r->sched && r->c->schedule_unit == DESCENT_PER_EPOCH) {
+        /* reduce_lr_on_plateau watches the epoch's mean batch loss */
+        const double watched = r->epoch_steps ? r->epoch_loss / r->epoch_steps : HUGE_VAL;
+        s = descent_schedule_step(r->sched, isfinite(watched) ? watched : HUGE_VAL);
+    }
+    if (*stop == DESCENT_STOP_NONE && epoch >= r->c->epochs)
+        *stop = DESCENT_STOP_EPOCHS;
+    return s;
+}
+
+static descent_status finish(run *r)
+{
+    descent_train_result *out = r->out;
+    double value;
+    descent_status s = DESCENT_OK;
+    if (r->p->metric && !r->metric_current)
+        s = evaluate(r, &value);
+    if (s == DESCENT_OK)
+        s = r->p->loss_grad(r->p->ctx, r->params, NULL, r->n_ex, NULL, &out->final_loss);
+    return s;
+}
+
+descent_status descent_train(const descent_train_problem *p, const descent_train_config *c,
+                             float *params, descent_train_result *out)
+{
+    descent_status s = check_args(p, c, params, out);
+    if (s != DESCENT_OK)
+        return s;
+    memset(out, 0, sizeof *out);
+    out->last_loss = out->last_grad_norm = out->metric = out->final_loss = NAN;
+    run r = {.p = p, .c = c, .out = out, .params = params};
+    s = setup(&r);
+    descent_train_stop stop = DESCENT_STOP_NONE;
+    while (s == DESCENT_OK && stop == DESCENT_STOP_NONE)
+        s = one_epoch(&r, ++out->epochs, &stop);
+    out->stop = stop;
+    if (s == DESCENT_OK)
+        s = finish(&r);
+    teardown(&r);
+    return s;
+}

@@ -16,6 +16,11 @@ rows named like descent's, under BM_peer/torch/...:
       forward, backward, step), test accuracy in the row's "accuracy" field
 
 Usage: torch_peer.py --out FILE [--scope quick|default|full] [--data DIR]
+                     [--descent-json THROUGHPUT.json] [--descent-recipe LOG.csv] [--table FILE]
+With --table, also writes the summary's peer table: descent's rows of the same run
+(the medians in THROUGHPUT.json, the best variant per row) over PyTorch's (the better
+of foreach and for-loop), and the recipe's training-loop seconds (the last time_s of
+`descent train --log` LOG.csv) over PyTorch's better thread count.
 Exit 0 with the JSON written; exit 2 (and one line on stderr) for bad usage;
 when torch cannot be imported, exit 3 so the caller reports the rows skipped.
 """
@@ -169,6 +174,101 @@ def cpu_capability(torch):
     return "unknown"
 
 
+def descent_medians(path):
+    """run_name -> the row (the median aggregate where there are repetitions)."""
+    with open(path) as f:
+        rows = json.load(f)["benchmarks"]
+    out = {}
+    for r in rows:
+        if r.get("run_type") == "aggregate" and r.get("aggregate_name") != "median":
+            continue
+        if r.get("run_type") == "aggregate" or r["run_name"] not in out:
+            out[r["run_name"]] = r
+    return out
+
+
+def best_descent(medians, prefix, suffix):
+    """The best items per second over the variants, PREFIX/<isa>/SUFFIX, from real_time
+    (items: the row's items_per_second x real_time), and that variant."""
+    best, isa = 0.0, "-"
+    for name, r in medians.items():
+        if name.startswith(prefix + "/") and name.endswith("/" + suffix):
+            middle = name[len(prefix) + 1:-len(suffix) - 1]
+            if "/" not in middle and r.get("items_per_second", 0) > best:
+                best, isa = r["items_per_second"], middle
+    return best, isa
+
+
+def fastest_descent(medians, prefix, suffix):
+    """The shortest real_time in seconds over the variants, PREFIX/<isa>/SUFFIX."""
+    best, isa = 0.0, "-"
+    for name, r in medians.items():
+        if name.startswith(prefix + "/") and name.endswith("/" + suffix):
+            middle = name[len(prefix) + 1:-len(suffix) - 1]
+            scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[r.get("time_unit", "ns")]
+            t = r["real_time"] * scale
+            if "/" not in middle and (best == 0 or t < best):
+                best, isa = t, middle
+    return best, isa
+
+
+def peer_table(rows, descent_json, recipe_log):
+    lines = ["PyTorch %s peer (same run; speed-up = descent / PyTorch, PyTorch at the better of "
+             "foreach and for-loop):" % TORCH_VERSION[0]]
+    medians = descent_medians(descent_json) if descent_json and os.path.exists(descent_json) else {}
+    steps = {}
+    for r in rows:
+        parts = r["name"].split("/")
+        if parts[2] == "step":
+            key = (parts[3], parts[5], parts[6], parts[-1])
+            steps[key] = max(steps.get(key, 0), r["items_per_second"])
+    if steps:
+        lines.append("  %-13s %-5s %9s %8s %14s %14s %8s" % ("optimizer", "size", "n", "threads",
+                     "descent Mp/s", "torch Mp/s", "speed-up"))
+    for (opt, level, n, thr), torch_ips in sorted(steps.items()):
+        ours, isa = best_descent(medians, "BM_step/" + opt, f"{level}/{n}/real_time/{thr}")
+        lines.append("  %-13s %-5s %9s %8s %14s %14.0f %8s" % (
+            opt, level, n, thr.split(":")[1], f"{ours / 1e6:.0f} ({isa})" if ours else "-",
+            torch_ips / 1e6, f"{ours / torch_ips:.2f}x" if ours else "-"))
+    for r in rows:
+        parts = r["name"].split("/")
+        if parts[2] == "mlp":
+            ours, isa = fastest_descent(medians, "BM_mlp/train_step",
+                                        f"{parts[4]}/real_time/{parts[-1]}")
+            theirs = r["real_time"] / 1e9
+            lines.append("  MLP train step 784-128-10 %s %s: descent %s, torch %.0f us%s" % (
+                parts[4], parts[-1], f"{ours * 1e6:.0f} us ({isa})" if ours else "-",
+                theirs * 1e6, f", speed-up {theirs / ours:.2f}x" if ours else ""))
+    recipe = [r for r in rows if r["name"].split("/")[2] == "fmnist_recipe"]
+    if recipe:
+        best = min(recipe, key=lambda r: r["real_time"])
+        torch_s = best["real_time"] / 1e9
+        line = "  Fashion-MNIST recipe (%d epochs of Adam, batch 64, cosine), training loop " \
+               "only: torch %.2f s (%s, test accuracy %.4f)" % (
+                   best["epochs"], torch_s, best["name"].split("/")[-1], best["accuracy"])
+        ours = recipe_seconds(recipe_log)
+        if ours:
+            line += "; descent %.2f s (default threads, test accuracy %s): speed-up %.2fx" % (
+                ours[0], ours[1], torch_s / ours[0])
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def recipe_seconds(log):
+    """(training seconds, test accuracy) from `descent train --log`'s last rows."""
+    if not log or not os.path.exists(log):
+        return None
+    with open(log) as f:
+        rows = [line.strip().split(",") for line in f if line[:1].isdigit()]
+    if not rows:
+        return None
+    accuracy = next((r[6] for r in reversed(rows) if len(r) > 6 and r[6]), "-")
+    return float(rows[-1][2]), accuracy
+
+
+TORCH_VERSION = ["1.13"]
+
+
 def write_atomic(path, text):
     """The whole file or the previous one: a temporary in the same folder, renamed."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -190,6 +290,9 @@ def main():
     ap.add_argument("--scope", choices=["quick", "default", "full"], default="default")
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--threads", default="1,2", help="thread counts, e.g. 1,2")
+    ap.add_argument("--descent-json", help="descent-bench's JSON of the same run")
+    ap.add_argument("--descent-recipe", help="`descent train --log` CSV of the default recipe")
+    ap.add_argument("--table", help="write the summary's peer table here")
     args = ap.parse_args()
     try:
         threads = [int(t) for t in args.threads.split(",")]
@@ -229,6 +332,9 @@ def main():
                "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
                "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     write_atomic(args.out, json.dumps({"context": context, "benchmarks": rows}, indent=1) + "\n")
+    if args.table:
+        TORCH_VERSION[0] = torch.__version__
+        write_atomic(args.table, peer_table(rows, args.descent_json, args.descent_recipe))
     return 0
 
 

@@ -443,8 +443,7 @@ static int parse_args(int argc, char **argv, const char **data_dir)
                 return 0;
             }
         } else {
-            fprintf(stderr, "descent-converge: bad argument '%s'\n", a);
-            usage(stderr);
+            fprintf(stderr, "descent-converge: bad argument '%s' (see --help)\n", a);
             return 0;
         }
         i++;

@@ -14,7 +14,7 @@
 #
 # Results go to RESULTS (results/): throughput.json (GB JSON),
 # convergence.json, convergence_summary.txt, convergence_table.txt,
-# curves/*.csv, paths/*.csv.  Everything is written into a staging folder
+# curves/*.csv (lrsens_*.csv included), paths/*.csv.  Everything is written into a staging folder
 # first and moved into place file by file (rename), so an interrupted run
 # leaves the previous results whole.  Then plots/render.sh draws
 # PLOTS/*.png and bench/summary.sh prints the summary.

@@ -113,6 +113,8 @@ static void cell(char *buf, size_t size, const spread *s, const char *fmt)
     snprintf(buf, size, "%s [%s..%s]", a[0], a[1], a[2]);
 }
 
+/* "-" (the starting grid bracketed it), "-N" / "+M" / "-N+M" (points added
+ * below / above; "%.0d" prints nothing for 0), " edge" when not bracketed. */
 static const char *widen_note(const tuned *t, char *buf, size_t size)
 {
     if (!t->widened_low && !t->widened_high)
@@ -322,7 +324,7 @@ static void schedule_section(FILE *J, FILE *T, const bench_optim_config *sgd)
         snprintf(name, sizeof name, "schedule_%s.csv", sc[k].name);
         out_open(&cf, "curves", name);
         for (int i = 0; i < S.seeds; i++) {
-            outcome o = run_one(&s, lr0, i + 1, i ? NULL : cf.f, NULL);
+            outcome o = run_one(&s, lr0, i + 1, 0, i ? NULL : cf.f, NULL);
             ep[i] = o.epochs, se[i] = o.seconds, fi[i] = o.final;
             reached += o.steps != NEVER;
         }
@@ -362,9 +364,9 @@ static void write_table(const int *ran, const bench_optim_config **opts, int nop
                 const report *r = &results[p][o];
                 char c[64];
                 if (!isfinite(r->epochs.median))
-                    snprintf(c, sizeof c, "never (lr %g)", r->t.lr[r->t.best]);
+                    snprintf(c, sizeof c, "never (lr %.3g)", r->t.lr[r->t.best]);
                 else
-                    snprintf(c, sizeof c, "%.0f (%.2gs) lr %g", r->epochs.median,
+                    snprintf(c, sizeof c, "%.0f (%.2gs) lr %.3g", r->epochs.median,
                              r->seconds.median, r->t.lr[r->t.best]);
                 fprintf(tab.f, " %26s", c);
             }

@@ -73,8 +73,11 @@ void die(const char *what);
 const char *load_problems(const char *data_dir, int with_mnist);
 int have_mnist(void);
 void free_problems(void);
-/* One run of s at lr from seed; curve/path: CSV sinks (NULL for none). */
-outcome run_one(const setting *s, double lr, int seed, FILE *curve, FILE *path);
+/* One run of s at lr from seed; tuning: fmnist leaves the test split alone
+ * (only outcome.select, the validation accuracy, is set); curve/path: CSV
+ * sinks (NULL for none). */
+outcome run_one(const setting *s, double lr, int seed, int tuning, FILE *curve,
+                FILE *path);
 spread spread_of(double *v, int n);
 /* Tunes s, runs every seed at the chosen lr (seed 1 writes the curve). */
 void evaluate(const setting *s, report *r, FILE *curve, FILE *path);

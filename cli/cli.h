@@ -2,6 +2,8 @@
 #ifndef DESCENT_CLI_H
 #define DESCENT_CLI_H
 
+#include <stdio.h>
+
 #include "descent.h"
 
 /* Exit statuses: 0 success, 1 the work found a failure, 2 bad usage/input. */
@@ -37,5 +39,48 @@ void cli_error(const char *fmt, ...)
 const char *cli_flag_value(int argc, char **argv, int *i, const char *flag);
 /* 1 if argv[i] is `flag` or `flag=...`. */
 int cli_is_flag(const char *arg, const char *flag);
+
+/* Table-driven flags: a value of one of these types into *field (long,
+ * double, int 0/1, const char *, unsigned long long); POSITIVE is > 0,
+ * FRACTION in (0, 1], BOOL takes [=0|1|true|false] (text NULL: 1), SWITCH
+ * no value, TEXT a non-empty name.  0 after printing the error. */
+typedef enum {
+    CLI_LONG, CLI_DOUBLE, CLI_POSITIVE, CLI_FRACTION, CLI_BOOL, CLI_SWITCH, CLI_TEXT, CLI_SEED,
+    CLI_VALUE_TYPES
+} cli_value_type;
+int cli_parse_value(const char *flag, cli_value_type type, const char *text, long lo, long hi,
+                    void *field);
+
+/* The schedule flags (cli/schedule_flags.c): --schedule NAME (torch's
+ * names, or step, exponential, cosine: step_lr with a step size of a third
+ * of the epochs, exponential_lr with gamma 0.9, cosine_annealing_lr) and
+ * its arguments, torch's keys as flags (--T_max X); the last of a key
+ * wins.  select: 0 after the error for an unknown name; key_of: the key an
+ * argument "--KEY[=X]" names, or NULL; add: flag NULL reads "--KEY";
+ * check: every argument given belongs to the schedule; args: the
+ * "key=value ..." text for descent_schedule_create. */
+#define CLI_SCHEDULE_KEYS 32
+typedef struct cli_schedule {
+    const char *name, *torch; /* as given; the torch schedule it is */
+    int n_keys;
+    const char *key[CLI_SCHEDULE_KEYS], *flag[CLI_SCHEDULE_KEYS], *value[CLI_SCHEDULE_KEYS];
+    char flag_names[CLI_SCHEDULE_KEYS][48];
+    char args[1024];
+} cli_schedule;
+int cli_schedule_select(cli_schedule *s, const char *flag, const char *name);
+const char *cli_schedule_key_of(const char *arg);
+int cli_schedule_add(cli_schedule *s, const char *flag, const char *key, const char *value);
+int cli_schedule_check(const cli_schedule *s);
+const char *cli_schedule_args(cli_schedule *s, long planned_epochs);
+void cli_print_schedules(FILE *out);
+
+/* The registry's hyperparameter flags (cli/hparam_flags.c): the flag of a
+ * key ("--weight-decay"), the key an argument names (-1 for none), its
+ * value (a boolean's [=0|1]; *i moves past a separate value), and the
+ * help's lines for every optimizer. */
+const char *cli_hparam_flag(descent_hparam_key key);
+int cli_hparam_of(const char *arg);
+int cli_parse_hparam(int argc, char **argv, int *i, int hp, double *value);
+void cli_print_hparam_flags(FILE *out);
 
 #endif

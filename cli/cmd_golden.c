@@ -5,7 +5,9 @@
  *               is the running max of |value| over init and param 1..t;
  *   MLP:        |loss - want| <= 1e-5 |want|; per gradient tensor
  *               max|got - want| <= rtol * max|want|, rtol 1e-5 (1e-4 when a
- *               layer's fan-in is 100 or more).
+ *               layer's fan-in is 100 or more);
+ *   schedules:  every lr and momentum value within 1e-12 * max(1, |want|)
+ *               (FORMAT.md).
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #define MLP_LOSS_RTOL 1e-5
 #define MLP_GRAD_RTOL 1e-5      /* per tensor, relative to max|want| */
 #define MLP_GRAD_RTOL_WIDE 1e-4 /* layers with fan-in >= 100 */
+#define SCHED_RTOL 1e-12
 
 typedef struct golden_options {
     descent_isa isa;
@@ -94,6 +97,61 @@ static result replay_optim(const char *path, const golden_optim *o, const golden
     printf("FAIL  %-40s %-8s step %ld index %zu: got %.9g want %.9g (err %.3g > tol %.3g)\n",
            base_name(path), descent_optim_name(o->kind), worst_step, worst_index, worst_got,
            worst_want, worst_err, worst_tol);
+    return RESULT_FAIL;
+}
+
+/* The worst of one schedule value against its tolerance, SCHED_RTOL *
+ * max(1, |want|): the ratio err/tol, with what to print if it fails. */
+typedef struct sched_worst {
+    double ratio;
+    long step;
+    const char *what;
+    double got, want;
+} sched_worst;
+
+static void sched_compare(sched_worst *w, const char *what, long step, double got, double want)
+{
+    const double tol = SCHED_RTOL * fmax(1.0, fabs(want));
+    const double err = fabs(got - want);
+    const double ratio = isnan(err) ? INFINITY : err / tol;
+    if (ratio > w->ratio || w->what == NULL)
+        *w = (sched_worst){ratio, step, what, got, want};
+}
+
+/* Replays a schedule: the lr (and momentum) after construction, then after
+ * each step with the file's metric. */
+static result replay_sched(const char *path, const golden_sched *g)
+{
+    descent_schedule *s;
+    if (descent_schedule_create(g->name, g->args, g->lr, GOLDEN_SCHED_MOMENTUM, 0, &s) !=
+        DESCENT_OK) {
+        printf("ERROR %s: %s\n", base_name(path), descent_last_error());
+        return RESULT_ERROR;
+    }
+    sched_worst w = {0};
+    for (long t = 0; t <= g->steps; t++) {
+        if (t > 0 && descent_schedule_step(s, g->metrics ? g->metrics[t - 1] : NAN) !=
+                         DESCENT_OK) {
+            printf("FAIL  %-40s sched    step %ld: %s\n", base_name(path), t,
+                   descent_last_error());
+            descent_schedule_free(s);
+            return RESULT_FAIL;
+        }
+        sched_compare(&w, "lr", t, descent_schedule_lr(s), g->lr_values[t]);
+        if (g->momentum_values)
+            sched_compare(&w, "momentum", t, descent_schedule_momentum(s),
+                          g->momentum_values[t]);
+    }
+    descent_schedule_free(s);
+    if (w.ratio <= 1.0) {
+        printf("PASS  %-40s sched    %s steps=%ld%s worst |err|/max(1,|want|) %.2e\n",
+               base_name(path), g->name, g->steps, g->momentum_values ? " +momentum" : "",
+               w.ratio * SCHED_RTOL);
+        return RESULT_PASS;
+    }
+    printf("FAIL  %-40s sched    %s step %ld %s: got %.17g want %.17g (err %.3g > tol %.3g)\n",
+           base_name(path), g->name, w.step, w.what, w.got, w.want, fabs(w.got - w.want),
+           SCHED_RTOL * fmax(1.0, fabs(w.want)));
     return RESULT_FAIL;
 }
 
@@ -271,7 +329,8 @@ int cmd_golden(int argc, char **argv)
 
     printf("isa %s, threads %d; tolerance: optimizers max|got-want| <= %.0e * S_t "
            "(S_t = running max |value| of init..param t); MLP loss rel 1e-5, gradients "
-           "max|got-want| <= rtol*max|want|, rtol 1e-5 (1e-4 for fan-in >= 100)\n",
+           "max|got-want| <= rtol*max|want|, rtol 1e-5 (1e-4 for fan-in >= 100); "
+           "schedules |got-want| <= 1e-12*max(1,|want|)\n",
            descent_isa_name(opt.isa), opt.threads, OPTIM_RTOL);
     int counts[4] = {0};
     for (int f = 0; f < nfiles; f++) {
@@ -282,6 +341,8 @@ int cmd_golden(int argc, char **argv)
             r = RESULT_ERROR;
         } else if (g.is_mlp) {
             r = replay_mlp(files[f], &g.mlp, &opt);
+        } else if (g.is_sched) {
+            r = replay_sched(files[f], &g.sched);
         } else {
             r = replay_optim(files[f], &g.optim, &opt);
         }

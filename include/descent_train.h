@@ -105,16 +105,18 @@ typedef struct descent_train_config {
     descent_isa isa;
     int threads;                  /* 0 = the library's measured default */
     long batch;                   /* 0 = full batch */
-    unsigned long long seed;      /* the reshuffling */
+    unsigned long long seed;      /* the reshuffling (a stream of its own: seed ^ 0x5eed...) */
     const char *schedule;         /* NULL or "constant": none */
     const char *schedule_args;    /* "key=value ..." (descent_schedule.h) */
-    descent_train_unit schedule_unit;
+    descent_train_unit schedule_unit; /* reduce_lr_on_plateau watches the loss: the
+                                       * epoch's mean batch loss, or the step's */
     long epochs;                  /* > 0 */
     long max_steps;               /* 0 = no limit */
     double grad_tol;              /* stop when ||grad|| < grad_tol (0 = never) */
     double target_loss;           /* stop at batch loss <= it (NAN = never) */
     double target_metric;         /* stop at metric >= it (NAN = never) */
-    long metric_every;            /* evaluate every N epochs (0 = at the end only) */
+    long metric_every;            /* evaluate every N epochs (0 = at the end only, or
+                                   * every epoch when target_metric is set) */
     int nonfinite_set;            /* apply nonfinite (else a non-finite step diverges) */
     descent_nonfinite_policy nonfinite;
     long max_skips;               /* stop after N skipped steps in a row (0 = never) */

@@ -199,14 +199,17 @@ descent_status golden_parse(const char *name, const char *text, size_t len, gold
     r.next = r.text;
 
     if (!golden_next_record(&r)) {
-        s = golden_bad(&r, "empty file: expected 'optimizer' or 'model'", NULL);
+        s = golden_bad(&r, "empty file: expected 'optimizer', 'model' or 'scheduler'", NULL);
     } else if (!strcmp(r.key, "optimizer")) {
         s = parse_optim(&r, &out->optim);
     } else if (!strcmp(r.key, "model")) {
         out->is_mlp = 1;
         s = parse_mlp(&r, &out->mlp);
+    } else if (!strcmp(r.key, "scheduler")) {
+        out->is_sched = 1;
+        s = golden_parse_sched(&r, &out->sched);
     } else {
-        s = golden_bad(&r, "expected 'optimizer' or 'model'", r.key);
+        s = golden_bad(&r, "expected 'optimizer', 'model' or 'scheduler'", r.key);
     }
     if (s == DESCENT_OK && golden_next_record(&r))
         s = golden_bad(&r, "unexpected record after the last expected one", r.key);
@@ -298,5 +301,6 @@ void golden_free(golden_file *g)
     free(m->x);
     free(m->labels);
     free(m->target);
+    golden_sched_free(&g->sched);
     memset(g, 0, sizeof *g);
 }

@@ -1,11 +1,12 @@
 /* Reader for the oracle files of ../shared/golden (format: FORMAT.md there):
- * optimizer trajectories and MLP forward/backward results. */
+ * optimizer trajectories, MLP forward/backward results and schedules. */
 #ifndef DESCENT_GOLDEN_H
 #define DESCENT_GOLDEN_H
 
 #include <stddef.h>
 
 #include "descent.h"
+#include "golden_sched.h"
 
 #define GOLDEN_MAX_LAYERS 16
 
@@ -37,6 +38,8 @@ typedef struct golden_file {
     int is_mlp;
     golden_optim optim;
     golden_mlp mlp;
+    int is_sched;
+    golden_sched sched;
 } golden_file;
 
 /* Parses `path`, which must be a regular file (a FIFO, device or directory

@@ -194,8 +194,11 @@ static descent_status make_mnist(descent_problem *p, const descent_problem_spec 
     descent_status s = descent_fashion_mnist_load(spec->data_dir, 1, &p->train_set);
     if (s == DESCENT_OK)
         s = descent_fashion_mnist_load(spec->data_dir, 0, &p->test_set);
-    if (s != DESCENT_OK)
-        return descent_fail(s, "fashion-mnist: %s", descent_last_error());
+    if (s != DESCENT_OK) { /* the message is copied: descent_fail writes over it */
+        char why[256];
+        snprintf(why, sizeof why, "%s", descent_last_error());
+        return descent_fail(s, "fashion-mnist: %s", why);
+    }
     const long used = limit((long)p->train_set.count, spec->train_limit);
     if (spec->validation < 0 || spec->validation >= used)
         return descent_fail(DESCENT_ERR_INVALID, "validation: %ld of %ld training images",

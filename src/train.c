@@ -79,6 +79,8 @@ typedef struct run {
     long *idx;
     descent_rng rng;
     long skipped_in_a_row;
+    double epoch_loss; /* sum over the epoch's steps taken, and their count */
+    long epoch_steps;
     int metric_current;
 } run;
 
@@ -252,6 +254,7 @@ static descent_status one_step(run *r, long epoch, long start, long count,
     const int epoch_end = r->n_ex == 0 || start + count >= r->n_ex;
     if (took) {
         r->skipped_in_a_row = 0;
+        r->epoch_loss += loss, r->epoch_steps++;
         out->steps++;
         r->metric_current = 0;
     }
@@ -277,7 +280,7 @@ static descent_status one_step(run *r, long epoch, long start, long count,
     else if (c->max_steps && out->steps >= c->max_steps)
         *stop = DESCENT_STOP_MAX_STEPS;
     if (took && c->schedule_unit == DESCENT_PER_STEP && r->sched)
-        s = descent_schedule_step(r->sched, loss);
+        s = descent_schedule_step(r->sched, isfinite(loss) ? loss : HUGE_VAL);
     return s;
 }
 
@@ -285,6 +288,7 @@ static descent_status one_epoch(run *r, long epoch, descent_train_stop *stop)
 {
     if (r->order)
         descent_rng_shuffle(&r->rng, r->order, (size_t)r->n_ex);
+    r->epoch_loss = 0, r->epoch_steps = 0;
     const long n = r->n_ex ? r->n_ex : 1;
     descent_status s = DESCENT_OK;
     for (long start = 0; start < n && *stop == DESCENT_STOP_NONE && s == DESCENT_OK;
@@ -293,8 +297,8 @@ static descent_status one_epoch(run *r, long epoch, descent_train_stop *stop)
     if (s != DESCENT_OK)
         return s;
     if (r->sched && r->c->schedule_unit == DESCENT_PER_EPOCH) {
-        /* reduce_lr_on_plateau watches the metric where there is one, else the loss */
-        const double watched = r->metric_current ? r->out->metric : r->out->last_loss;
+        /* reduce_lr_on_plateau watches the epoch's mean batch loss */
+        const double watched = r->epoch_steps ? r->epoch_loss / r->epoch_steps : HUGE_VAL;
         s = descent_schedule_step(r->sched, isfinite(watched) ? watched : HUGE_VAL);
     }
     if (*stop == DESCENT_STOP_NONE && epoch >= r->c->epochs)

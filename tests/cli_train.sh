@@ -72,14 +72,25 @@ if same_log "$log" "$tmp/again.csv" && ! same_log "$log" "$tmp/other.csv"; then
 else
     fail "same seed, same log (apart from time); another seed, another log"
 fi
-"$descent" train --problem rosenbrock --max-steps 5 --schedule cosine --warmup 2 --log "$tmp/warm.csv" --quiet >/dev/null 2>&1
-lrs=$(cut -d, -f6 "$tmp/warm.csv" | tail -n +2 | tr '\n' ' ')
-# lr 0.02, cosine over the 5 planned epochs (one step each on a 2-D function),
-# the first 2 steps scaled by s/2: 0.02*1/2, then 0.02*(1+cos(pi*e/5))/2.
-if [ "$lrs" = "0.01 0.0180901699 0.0130901699 0.00690983006 0.00190983006 " ]; then
-    pass "--warmup ramps the lr linearly, then the cosine schedule (per step on 2-D functions)"
+# lr_column UNIT: the lr of each step of 2 epochs of 2 batches under a
+# cosine_annealing_lr of T_max 4 stepped per UNIT.
+lr_column() {
+    "$descent" train --problem linreg --batch 50 --epochs 2 --schedule cosine_annealing_lr \
+        --T_max 4 --schedule-unit "$1" --log "$tmp/lr_$1.csv" --quiet >/dev/null 2>&1
+    cut -d, -f6 "$tmp/lr_$1.csv" | tail -n +2 | tr '\n' ' '
+}
+# lr 0.1: per step 0.1 (1 + cos(pi s/4)) / 2 for s = 0..3; per epoch s = 0, 0, 1, 1.
+lrs=$(lr_column step)
+if [ "$lrs" = "0.1 0.0853553391 0.05 0.0146446609 " ]; then
+    pass "--schedule-unit step: the schedule moves after every step"
 else
-    fail "--warmup then cosine" "lr column: $lrs"
+    fail "--schedule-unit step" "lr column: $lrs"
+fi
+lrs=$(lr_column epoch)
+if [ "$lrs" = "0.1 0.1 0.0853553391 0.0853553391 " ]; then
+    pass "--schedule-unit epoch: the schedule moves after every epoch"
+else
+    fail "--schedule-unit epoch" "lr column: $lrs"
 fi
 
 # ------------------------------------------------- Fashion-MNIST
@@ -179,12 +190,13 @@ bad "--target-accuracy: 88 is not in \\(0, 1\\]" "--target-accuracy 88" \
 bad "--target-accuracy does not apply to --problem linreg" "--target-accuracy on linreg" \
     --problem linreg --target-accuracy 0.9
 bad "unknown schedule 'linear'" "unknown schedule" --problem linreg --schedule linear
-bad "--gamma applies to --schedule step or exponential" "--gamma without schedule" \
+bad "--gamma applies to --schedule step_lr" "--gamma without schedule" \
     --problem linreg --gamma 0.5
 bad "--gamma: 0 must be greater than 0" "--gamma 0" --problem linreg --schedule step --gamma 0
 bad "--t-max applies to --schedule cosine" "--t-max with step" --problem linreg --schedule step --t-max 3
 bad "--step-size: 0 is out of range" "--step-size 0" --problem linreg --schedule step --step-size 0
-bad "--warmup: -5 is out of range" "--warmup negative" --problem linreg --warmup -5
+bad "unknown option '--warmup'" "--warmup is gone (the schedules have warm-ups)" \
+    --problem linreg --warmup 5
 bad "--seed: '-1' is not an unsigned 64-bit integer" "--seed negative" --problem linreg --seed -1
 bad "--seed: '99999999999999999999' is not" "--seed too large" --problem linreg --seed 99999999999999999999
 bad "--isa: unknown ISA 'sse9'" "--isa unknown" --problem linreg --isa sse9

@@ -70,7 +70,8 @@ if [ -d "$GOLDEN_DIR/optim" ]; then
     for isa in $variants; do
         case $isa in *'(cpu lacks it)') continue ;; esac
         run_suite "golden ($isa)" "$BUILDDIR/descent" golden --isa "$isa" \
-            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt tests/golden/*.txt
+            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt "$GOLDEN_DIR"/sched/*.txt \
+            tests/golden/*.txt
     done
 else
     echo "== golden"
@@ -89,7 +90,8 @@ if [ "${HAVE_NEON_CROSS:-0}" = 1 ] && [ -n "${QEMU_AARCH64:-}" ] && [ -x "$A64/d
     if [ -d "$GOLDEN_DIR/optim" ]; then
         # shellcheck disable=SC2086
         run_suite "golden (neon, qemu)" $QEMU_AARCH64 "$A64/descent" golden --isa neon \
-            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt tests/golden/*.txt
+            "$GOLDEN_DIR"/optim/*.txt "$GOLDEN_DIR"/mlp/*.txt "$GOLDEN_DIR"/sched/*.txt \
+            tests/golden/*.txt
     fi
 else
     echo "== neon"

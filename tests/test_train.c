@@ -1,14 +1,16 @@
 /*
- * The pieces the training driver is built from: the seeded generator, the
- * synthetic problems (closed-form least squares, analytic gradients of the
- * 2-D functions), and convergence of the library's own loop — descent_mlp
- * for the loss and gradient, descent_optimizer for the step — to the
- * closed-form solution (gradient descent) and to the 2-D minima.  The
- * command-line driver itself is exercised by tests/cli_train.sh.
+ * The one training loop, descent_train(), and what it is built from: the
+ * seeded generator, the synthetic problems (closed-form least squares,
+ * analytic gradients of the 2-D functions), the built-in problems reaching
+ * their optima, and the loop itself on a user's own problem given as
+ * callbacks: batch strategies, the seeded reshuffle, every stop rule, the
+ * schedule per epoch and per step, the callback.  The command-line driver
+ * is exercised by tests/cli_train.sh.
  */
 #include <string.h>
 
 #include "check.h"
+#include "config.h"
 #include "descent.h"
 #include "problems.h"
 #include "rng.h"
@@ -166,97 +168,436 @@ static void test_func2d_gradients_and_minima(void)
     EXPECT(descent_func2d_find("himmelblau") == NULL, "unknown function found");
 }
 
-/* Gradient descent through descent_mlp + descent_optimizer reaches the
+/* A built-in problem trained by descent_train from its initial parameters. */
+static descent_status train_builtin(const char *name, descent_optim_kind optim, double lr,
+                                    long batch, long epochs, float *params,
+                                    descent_train_result *r, descent_problem **out)
+{
+    descent_problem_spec spec = {.name = name, .seed = 1};
+    descent_status s = descent_problem_create(&spec, out);
+    if (s != DESCENT_OK)
+        return s;
+    descent_train_config c;
+    descent_train_config_default(optim, &c);
+    c.h.lr = lr, c.batch = batch, c.epochs = epochs;
+    descent_problem_init_params(*out, params);
+    return descent_train(descent_problem_callbacks(*out), &c, params, r);
+}
+
+/* Gradient descent on the built-in linear regressions reaches the
  * closed-form least-squares solution: max|theta - theta*| <= 1e-4. */
 static void test_gradient_descent_reaches_least_squares(void)
 {
     const char *names[] = {"linreg-2x1", "linreg-4-3x", "linreg-multi"};
     for (size_t k = 0; k < 3; k++) {
-        descent_linreg p;
-        if (descent_linreg_make(names[k], 1, &p) != DESCENT_OK) {
-            EXPECT(0, "%s", descent_last_error());
+        float params[DESCENT_LINREG_MAX_FEATURES + 1];
+        descent_train_result r;
+        descent_problem *p = NULL;
+        if (train_builtin(names[k], DESCENT_SGD, 0.1, 0, 2000, params, &r, &p) != DESCENT_OK) {
+            EXPECT(0, "%s: %s", names[k], descent_last_error());
+            descent_problem_free(p);
             continue;
         }
-        descent_mlp_shape s = {.layers = 1, .sizes = {p.features, 1}, .loss = DESCENT_MSE};
-        const size_t n = descent_mlp_param_count(&s);
-        float params[DESCENT_LINREG_MAX_FEATURES + 1] = {0}, grad[DESCENT_LINREG_MAX_FEATURES + 1];
-        descent_mlp *mlp = NULL;
-        descent_optimizer *opt = NULL;
-        descent_hparams h;
-        descent_hparams_default(DESCENT_SGD, &h);
-        h.lr = 0.1;
-        EXPECT(descent_mlp_create(&s, p.n, &mlp) == DESCENT_OK &&
-                   descent_optimizer_create(DESCENT_SGD, &h, n, &opt) == DESCENT_OK,
-               "%s", descent_last_error());
-        float loss = NAN;
-        for (int step = 0; mlp && opt && step < 2000; step++) {
-            descent_mlp_loss_grad(mlp, params, p.n, p.x, NULL, p.y, grad, &loss);
-            descent_optimizer_step(opt, params, grad);
-        }
-        double dist = fabs(params[p.features] - p.b);
-        for (int f = 0; f < p.features; f++)
-            dist = fmax(dist, fabs(params[f] - p.w[f]));
+        double best_loss;
+        const double *best = descent_problem_optimum(p, &best_loss);
+        double dist = 0;
+        for (size_t i = 0; i < descent_problem_callbacks(p)->n_params; i++)
+            dist = fmax(dist, fabs(params[i] - best[i]));
         EXPECT(dist <= 1e-4, "%s: max|theta - theta*| = %.3g", names[k], dist);
-        EXPECT(fabs(loss - p.loss_at_solution) <= 1e-5 * p.loss_at_solution,
-               "%s: loss %.9g, least squares %.9g", names[k], loss, p.loss_at_solution);
-        descent_mlp_free(mlp);
-        descent_optimizer_free(opt);
-        descent_linreg_free(&p);
+        EXPECT(fabs(r.final_loss - best_loss) <= 1e-5 * best_loss,
+               "%s: loss %.9g, least squares %.9g", names[k], r.final_loss, best_loss);
+        EXPECT(r.steps == 2000 && r.epochs == 2000 && r.stop == DESCENT_STOP_EPOCHS,
+               "%s: %ld steps, %ld epochs, stop %s", names[k], r.steps, r.epochs,
+               descent_train_stop_name(r.stop));
+        descent_problem_free(p);
     }
 }
 
-/* Every optimizer, from the standard start, lowers the quadratic; Adam
- * reaches the minima of all three functions. */
+/* Every optimizer lowers the quadratic; Adam reaches the minima of all
+ * three 2-D functions. */
 static void test_func2d_descent(void)
 {
     for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
-        const descent_func2d *f = descent_func2d_find("quadratic");
         descent_hparams h;
         descent_hparams_default((descent_optim_kind)k, &h);
-        if (k == DESCENT_SGD)
-            h.lr = 0.01;
-        descent_optimizer *opt;
-        if (descent_optimizer_create((descent_optim_kind)k, &h, 2, &opt) != DESCENT_OK) {
-            EXPECT(0, "%s", descent_last_error());
-            continue;
-        }
-        float p[2] = {(float)f->start[0], (float)f->start[1]}, g[2];
-        double gd[2];
-        const double f0 = f->f(f->start, gd);
-        double last = f0;
-        for (int step = 0; step < 200; step++) {
-            const double q[2] = {p[0], p[1]};
-            last = f->f(q, gd);
-            g[0] = (float)gd[0], g[1] = (float)gd[1];
-            descent_optimizer_step(opt, p, g);
-        }
-        EXPECT(last < 0.9 * f0, "%s: quadratic %g -> %g", descent_optim_name((descent_optim_kind)k),
-               f0, last);
-        descent_optimizer_free(opt);
+        float p[2];
+        descent_train_result r;
+        descent_problem *prob = NULL;
+        const double f0 = 0.5 * (100 + 50 * 1);
+        EXPECT(train_builtin("quadratic", (descent_optim_kind)k, k == DESCENT_SGD ? 0.01 : h.lr,
+                             0, 200, p, &r, &prob) == DESCENT_OK, "%s", descent_last_error());
+        EXPECT(r.final_loss < 0.9 * f0, "%s: quadratic %g -> %g",
+               descent_optim_name((descent_optim_kind)k), f0, r.final_loss);
+        descent_problem_free(prob);
     }
     const char *names[] = {"quadratic", "rosenbrock", "beale"};
     const double lrs[] = {0.1, 0.02, 0.01};
     for (int k = 0; k < 3; k++) {
-        const descent_func2d *f = descent_func2d_find(names[k]);
-        descent_hparams h;
-        descent_hparams_default(DESCENT_ADAM, &h);
-        h.lr = lrs[k];
-        descent_optimizer *opt;
-        if (descent_optimizer_create(DESCENT_ADAM, &h, 2, &opt) != DESCENT_OK)
-            continue;
-        float p[2] = {(float)f->start[0], (float)f->start[1]}, g[2];
-        double gd[2];
-        for (int step = 0; step < 10000; step++) {
-            const double q[2] = {p[0], p[1]};
-            f->f(q, gd);
-            g[0] = (float)gd[0], g[1] = (float)gd[1];
-            descent_optimizer_step(opt, p, g);
-        }
-        const double dist = hypot(p[0] - f->minimum[0], p[1] - f->minimum[1]);
+        float p[2];
+        descent_train_result r;
+        descent_problem *prob = NULL;
+        EXPECT(train_builtin(names[k], DESCENT_ADAM, lrs[k], 0, 10000, p, &r, &prob) ==
+                   DESCENT_OK, "%s", descent_last_error());
+        const double *m = descent_problem_optimum(prob, NULL);
+        const double dist = m ? hypot(p[0] - m[0], p[1] - m[1]) : INFINITY;
         EXPECT(dist < 1e-3, "adam on %s ends at (%g, %g), %.3g from the minimum", names[k], p[0],
                p[1], dist);
-        descent_optimizer_free(opt);
+        descent_problem_free(prob);
     }
+}
+
+/* ------------------------------------------- a user's problem: callbacks */
+
+/* loss = mean over the batch of 0.5 (p - t_i)^2 over N targets t_i; it
+ * records every batch it is asked for.  poison_from: the gradient is NaN
+ * from that call on (0 = never). */
+enum { N_TARGETS = 10, MAX_CALLS = 4096 };
+typedef struct user_problem {
+    double targets[N_TARGETS];
+    long calls, poison_from;
+    long counts[MAX_CALLS];
+    long seen[MAX_CALLS][N_TARGETS]; /* each batch's indices (-1: all, in order) */
+    long evaluations;
+} user_problem;
+
+static descent_status user_loss_grad(void *ctx, const float *params, const long *idx,
+                                     long count, float *grad, double *loss)
+{
+    user_problem *u = ctx;
+    double sum = 0, g = 0;
+    for (long k = 0; k < count; k++) {
+        const double d = params[0] - u->targets[idx ? idx[k] : k];
+        sum += 0.5 * d * d, g += d;
+    }
+    *loss = sum / count;
+    if (!grad)
+        return DESCENT_OK;
+    grad[0] = (float)(g / count);
+    if (u->calls < MAX_CALLS) {
+        u->counts[u->calls] = count;
+        for (long k = 0; k < count; k++)
+            u->seen[u->calls][k] = idx ? idx[k] : -1;
+    }
+    u->calls++;
+    if (u->poison_from && u->calls >= u->poison_from)
+        grad[0] = NAN;
+    return DESCENT_OK;
+}
+
+/* The metric: minus the distance to the targets' mean (5.5 for 1..10). */
+static descent_status user_metric(void *ctx, const float *params, double *value)
+{
+    user_problem *u = ctx;
+    u->evaluations++;
+    *value = -fabs(params[0] - 5.5);
+    return DESCENT_OK;
+}
+
+static descent_train_problem user_setup(user_problem *u)
+{
+    memset(u, 0, sizeof *u);
+    for (int i = 0; i < N_TARGETS; i++)
+        u->targets[i] = i + 1;
+    return (descent_train_problem){.n_params = 1, .n_examples = N_TARGETS,
+                                   .loss_grad = user_loss_grad, .metric = user_metric,
+                                   .metric_name = "closeness", .ctx = u};
+}
+
+static descent_train_config user_config(long batch, long epochs)
+{
+    descent_train_config c;
+    descent_train_config_default(DESCENT_SGD, &c);
+    c.h.lr = 0.1, c.batch = batch, c.epochs = epochs;
+    return c;
+}
+
+typedef struct rows {
+    long n, stop_at;
+    descent_train_row row[64];
+} rows;
+
+static int keep_row(void *ctx, const descent_train_row *r)
+{
+    rows *k = ctx;
+    if (k->n < 64)
+        k->row[k->n] = *r;
+    k->n++;
+    return k->stop_at && k->n >= k->stop_at;
+}
+
+/* Full batch: every step sees all examples in order (idx NULL); batch 1:
+ * N steps per epoch of one example each, every example once; batch 3: 4
+ * steps per epoch (3, 3, 3, 1). */
+static void test_batch_strategies(void)
+{
+    const long batches[] = {0, 1, 3}, per_epoch[] = {1, 10, 4};
+    for (int b = 0; b < 3; b++) {
+        user_problem u;
+        const descent_train_problem p = user_setup(&u);
+        descent_train_config c = user_config(batches[b], 2);
+        float x = 0;
+        descent_train_result r;
+        EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_OK, "%s", descent_last_error());
+        EXPECT(r.steps == 2 * per_epoch[b] && u.calls == r.steps && r.epochs == 2,
+               "batch %ld: %ld steps, %ld calls, %ld epochs", batches[b], r.steps, u.calls,
+               r.epochs);
+        int seen[N_TARGETS] = {0}, ok = 1;
+        for (long s = 0; s < per_epoch[b]; s++) {
+            const long want = batches[b] == 0 ? N_TARGETS : (s < 3 || b == 1 ? batches[b] : 1);
+            ok &= u.counts[s] == want;
+            for (long k = 0; k < u.counts[s]; k++)
+                if (u.seen[s][k] >= 0)
+                    seen[u.seen[s][k]]++;
+                else
+                    ok &= batches[b] == 0; /* NULL idx only for the full batch */
+        }
+        for (int i = 0; i < N_TARGETS && batches[b]; i++)
+            ok &= seen[i] == 1;
+        EXPECT(ok, "batch %ld: the first epoch's batches are not a partition of the examples",
+               batches[b]);
+        /* SGD on the mean squared distance moves x toward the mean 5.5 */
+        EXPECT(x > 0.5 && x < 5.5, "batch %ld: x = %g", batches[b], x);
+    }
+    user_problem u;
+    const descent_train_problem p = user_setup(&u);
+    descent_train_config c = user_config(11, 1);
+    float x = 0;
+    descent_train_result r;
+    EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_ERR_INVALID, "batch 11 of 10 accepted");
+}
+
+/* The order of batch 1's examples over 3 epochs, seed `seed`. */
+static void shuffled_order(unsigned long long seed, long order[3 * N_TARGETS])
+{
+    static user_problem u;
+    const descent_train_problem p = user_setup(&u);
+    descent_train_config c = user_config(1, 3);
+    c.seed = seed;
+    float x = 0;
+    descent_train_result r;
+    EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_OK, "%s", descent_last_error());
+    for (int s = 0; s < 3 * N_TARGETS; s++)
+        order[s] = u.seen[s][0];
+}
+
+static void test_reshuffle_is_seeded(void)
+{
+    long a[3 * N_TARGETS], b[3 * N_TARGETS], other[3 * N_TARGETS];
+    shuffled_order(7, a);
+    shuffled_order(7, b);
+    shuffled_order(8, other);
+    EXPECT(!memcmp(a, b, sizeof a), "seed 7 twice: different orders");
+    EXPECT(memcmp(a, other, sizeof a), "seeds 7 and 8: the same order");
+    EXPECT(memcmp(a, a + N_TARGETS, N_TARGETS * sizeof *a) &&
+               memcmp(a + N_TARGETS, a + 2 * N_TARGETS, N_TARGETS * sizeof *a),
+           "an epoch repeats the previous one's order: no reshuffle");
+    /* the same bits: two runs with one seed end at the same parameter */
+    user_problem u;
+    const descent_train_problem p = user_setup(&u);
+    descent_train_config c = user_config(3, 5);
+    float x1 = 0, x2 = 0;
+    descent_train_result r;
+    descent_train(&p, &c, &x1, &r);
+    descent_train(&p, &c, &x2, &r);
+    EXPECT(!memcmp(&x1, &x2, sizeof x1), "same seed: %a and %a", x1, x2);
+}
+
+static void test_stop_rules(void)
+{
+    user_problem u;
+    const descent_train_problem p = user_setup(&u);
+    descent_train_result r;
+    float x;
+    descent_train_config c = user_config(0, 5);
+    x = 0, descent_train(&p, &c, &x, &r);
+    EXPECT(r.stop == DESCENT_STOP_EPOCHS && r.steps == 5, "epochs: %s after %ld",
+           descent_train_stop_name(r.stop), r.steps);
+    c = user_config(1, 100), c.max_steps = 13;
+    x = 0, descent_train(&p, &c, &x, &r);
+    EXPECT(r.stop == DESCENT_STOP_MAX_STEPS && r.steps == 13 && r.epochs == 2,
+           "max_steps: %s after %ld", descent_train_stop_name(r.stop), r.steps);
+    c = user_config(0, 1000), c.h.lr = 0.5, c.grad_tol = 1e-3;
+    x = 0, descent_train(&p, &c, &x, &r);
+    EXPECT(r.stop == DESCENT_STOP_GRAD_NORM && r.last_grad_norm < 1e-3 && r.steps < 100,
+           "grad_tol: %s after %ld, |g| %g", descent_train_stop_name(r.stop), r.steps,
+           r.last_grad_norm);
+    /* full-batch loss at x is 0.5 ((x - 5.5)^2 + 8.25): 4.125 at the mean */
+    c = user_config(0, 1000), c.target_loss = 4.2;
+    x = 0, descent_train(&p, &c, &x, &r);
+    EXPECT(r.stop == DESCENT_STOP_TARGET_LOSS && r.last_loss <= 4.2 && r.steps > 1,
+           "target_loss: %s after %ld, loss %g", descent_train_stop_name(r.stop), r.steps,
+           r.last_loss);
+    c = user_config(0, 1000), c.target_metric = -0.5, c.metric_every = 1;
+    x = 0, u.evaluations = 0, descent_train(&p, &c, &x, &r);
+    EXPECT(r.stop == DESCENT_STOP_TARGET_METRIC && r.metric >= -0.5 && fabs(x - 5.5) <= 0.5 &&
+               u.evaluations == r.steps,
+           "target_metric: %s after %ld, metric %g, %ld evaluations",
+           descent_train_stop_name(r.stop), r.steps, r.metric, u.evaluations);
+    /* a NaN gradient at the 4th call: diverged, that step not taken */
+    c = user_config(0, 100);
+    x = 0, u.calls = 0, u.poison_from = 4, descent_train(&p, &c, &x, &r);
+    EXPECT(r.stop == DESCENT_STOP_DIVERGED && r.steps == 3 && isfinite(x),
+           "divergence: %s after %ld, x %g", descent_train_stop_name(r.stop), r.steps, x);
+    /* under the skip policy: skipped steps, then the max_skips limit */
+    c.nonfinite_set = 1, c.nonfinite = DESCENT_NONFINITE_SKIP, c.max_skips = 5;
+    x = 0, u.calls = 0, descent_train(&p, &c, &x, &r);
+    EXPECT(r.stop == DESCENT_STOP_SKIPS && r.steps == 3 && r.skipped == 5 && isfinite(x),
+           "skips: %s after %ld steps, %ld skipped", descent_train_stop_name(r.stop), r.steps,
+           r.skipped);
+    c.nonfinite = DESCENT_NONFINITE_STOP;
+    x = 0, u.calls = 0, descent_train(&p, &c, &x, &r);
+    EXPECT(r.stop == DESCENT_STOP_DIVERGED && r.steps == 3 && r.message[0],
+           "nonfinite stop: %s after %ld, message '%s'", descent_train_stop_name(r.stop),
+           r.steps, r.message);
+    u.poison_from = 0;
+    /* the callback ends the run after its 7th row */
+    rows k = {.stop_at = 7};
+    c = user_config(1, 100), c.on_step = keep_row, c.ctx = &k;
+    x = 0, descent_train(&p, &c, &x, &r);
+    EXPECT(r.stop == DESCENT_STOP_CALLBACK && r.steps == 7 && k.n == 7,
+           "callback: %s after %ld steps, %ld rows", descent_train_stop_name(r.stop), r.steps,
+           k.n);
+    EXPECT(k.row[6].step == 7 && k.row[6].epoch == 1 && k.row[6].took && !k.row[6].epoch_end &&
+               isnan(k.row[6].metric),
+           "row 7: step %ld epoch %ld", k.row[6].step, k.row[6].epoch);
+}
+
+/* step_lr (step_size 2, gamma 0.5) over 3 epochs of 2 steps: per step the
+ * lr halves every 2 steps, per epoch every 2 epochs. */
+static void test_schedule_unit(void)
+{
+    const double per_step[6] = {0.1, 0.1, 0.05, 0.05, 0.025, 0.025};
+    const double per_epoch[6] = {0.1, 0.1, 0.1, 0.1, 0.05, 0.05};
+    for (int unit = 0; unit < 2; unit++) {
+        user_problem u;
+        const descent_train_problem p = user_setup(&u);
+        rows k = {0};
+        descent_train_config c = user_config(5, 3);
+        c.schedule = "step_lr", c.schedule_args = "step_size=2 gamma=0.5";
+        c.schedule_unit = unit ? DESCENT_PER_STEP : DESCENT_PER_EPOCH;
+        c.on_step = keep_row, c.ctx = &k;
+        float x = 0;
+        descent_train_result r;
+        EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_OK, "%s", descent_last_error());
+        const double *want = unit ? per_step : per_epoch;
+        int ok = k.n == 6;
+        for (int s = 0; s < 6 && ok; s++)
+            ok &= k.row[s].lr == want[s] && k.row[s].epoch_end == (s % 2 == 1);
+        EXPECT(ok, "per %s: %ld rows, lr %g %g %g %g %g %g", unit ? "step" : "epoch", k.n,
+               k.row[0].lr, k.row[1].lr, k.row[2].lr, k.row[3].lr, k.row[4].lr, k.row[5].lr);
+    }
+}
+
+/* reduce_lr_on_plateau per epoch watches the epoch's mean loss: SGD at lr 2
+ * on the user problem jumps between 0 and 11 (loss 19.25 each time, no
+ * improvement: halved), at lr 1 lands on the mean 5.5 (loss 4.125, better),
+ * then stays (halved again). */
+static void test_plateau_watches_the_loss(void)
+{
+    user_problem u;
+    const descent_train_problem p = user_setup(&u);
+    rows k = {0};
+    descent_train_config c = user_config(0, 6);
+    c.h.lr = 2, c.schedule = "reduce_lr_on_plateau", c.schedule_args = "patience=0 factor=0.5";
+    c.on_step = keep_row, c.ctx = &k;
+    float x = 0;
+    descent_train_result r;
+    EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_OK, "%s", descent_last_error());
+    const double want[6] = {2, 2, 1, 0.5, 0.5, 0.25};
+    int ok = k.n == 6;
+    for (int s = 0; s < 6 && ok; s++)
+        ok &= k.row[s].lr == want[s];
+    EXPECT(ok, "lr %g %g %g %g %g %g, x %g", k.row[0].lr, k.row[1].lr, k.row[2].lr, k.row[3].lr,
+           k.row[4].lr, k.row[5].lr, x);
+}
+
+/* one_cycle_lr cycles SGD's momentum (Adam's beta1) with the lr: with
+ * cycle_momentum the run ends elsewhere than without it. */
+static void test_momentum_cycling(void)
+{
+    const descent_optim_kind kinds[] = {DESCENT_SGD, DESCENT_ADAM};
+    for (int k = 0; k < 2; k++) {
+        float ends[2];
+        for (int cycle = 0; cycle < 2; cycle++) {
+            user_problem u;
+            const descent_train_problem p = user_setup(&u);
+            descent_train_config c;
+            descent_train_config_default(kinds[k], &c);
+            c.batch = 5, c.epochs = 4, c.h.lr = 0.05, c.h.momentum = 0.9;
+            c.schedule = "one_cycle_lr", c.schedule_unit = DESCENT_PER_STEP;
+            c.schedule_args = cycle ? "max_lr=0.1 cycle_momentum=1"
+                                    : "max_lr=0.1 cycle_momentum=0";
+            ends[cycle] = 0;
+            descent_train_result r;
+            EXPECT(descent_train(&p, &c, &ends[cycle], &r) == DESCENT_OK, "%s",
+                   descent_last_error());
+        }
+        EXPECT(ends[0] != ends[1], "%s: cycle_momentum changes nothing (%a)",
+               descent_optim_name(kinds[k]), ends[0]);
+    }
+}
+
+static void test_accuracy_and_median(void)
+{
+    const float logits[] = {0.1f, 0.9f, 0.0f, /* 1 */ 2.0f, 1.0f, 0.5f, /* 0 */
+                            0.0f, 0.0f, 3.0f /* 2 */, 1.0f, 1.0f, 0.0f /* 0: the first max */};
+    const int labels[] = {1, 1, 2, 0};
+    EXPECT(descent_accuracy(logits, labels, 4, 3) == 0.75, "accuracy %g",
+           descent_accuracy(logits, labels, 4, 3));
+    double odd[] = {3, 1, INFINITY, 2, 0}, even[] = {4, 1, 3, 2};
+    EXPECT(descent_median(odd, 5) == 2, "median of 5: %g", descent_median(odd, 5));
+    EXPECT(descent_median(even, 4) == 2.5, "median of 4: %g", descent_median(even, 4));
+    EXPECT(isnan(descent_median(even, 0)), "median of none");
+}
+
+/* Fashion-MNIST's splits: the last `validation` of the first train_limit
+ * images held out, the metric on them or on the test split.  Skipped
+ * without the data. */
+static void test_mnist_splits(void)
+{
+    const char *env = getenv("DESCENT_DATA_DIR");
+    const char *dir = env && *env ? env : DESCENT_DATA_DIR;
+    if (!*dir) {
+        printf("# skipped: no Fashion-MNIST data\n");
+        return;
+    }
+    descent_problem_spec spec = {.name = "fashion-mnist", .seed = 3, .data_dir = dir,
+                                 .standardize = 1, .train_limit = 300, .validation = 100,
+                                 .test_limit = 50, .metric_on_validation = 1};
+    descent_problem *p = NULL;
+    if (descent_problem_create(&spec, &p) != DESCENT_OK) {
+        EXPECT(0, "%s", descent_last_error());
+        return;
+    }
+    const descent_train_problem *cb = descent_problem_callbacks(p);
+    EXPECT(cb->n_examples == 200 && cb->metric && !strcmp(cb->metric_name, "validation_accuracy"),
+           "%ld examples, metric %s", cb->n_examples, cb->metric_name ? cb->metric_name : "none");
+    EXPECT(strstr(descent_problem_describe(p), "200 train / 50 test examples, pixels "
+                                               "standardized, 100 validation") != NULL,
+           "describe: %s", descent_problem_describe(p));
+    float *params = malloc(cb->n_params * sizeof *params);
+    descent_problem_init_params(p, params);
+    descent_train_config c;
+    descent_train_config_default(DESCENT_ADAM, &c);
+    c.batch = 50, c.epochs = 2, c.metric_every = 1;
+    rows k = {0};
+    c.on_step = keep_row, c.ctx = &k;
+    descent_train_result r;
+    EXPECT(descent_train(cb, &c, params, &r) == DESCENT_OK, "%s", descent_last_error());
+    /* accuracies are multiples of 1/100 on validation, of 1/50 on test */
+    const double v = r.metric * 100, t = descent_problem_test_metric(p, params) * 50;
+    EXPECT(r.steps == 8 && k.n == 8 && !isnan(k.row[3].metric) && isnan(k.row[2].metric) &&
+               fabs(v - round(v)) < 1e-9 && fabs(t - round(t)) < 1e-9 && r.final_loss > 0,
+           "%ld steps, validation %g, test %g", r.steps, r.metric, t / 50);
+    free(params);
+    descent_problem_free(p);
+    spec.validation = 300;
+    EXPECT(descent_problem_create(&spec, &p) == DESCENT_ERR_INVALID, "validation 300 of 300");
+    spec.name = "mnist-digits";
+    EXPECT(descent_problem_create(&spec, &p) == DESCENT_ERR_INVALID, "unknown problem");
+    EXPECT(descent_problem_create(NULL, &p) == DESCENT_ERR_INVALID, "NULL spec");
+    float x = 0;
+    EXPECT(descent_train(NULL, &c, &x, &r) == DESCENT_ERR_INVALID, "NULL problem");
 }
 
 int main(void)
@@ -268,5 +609,13 @@ int main(void)
     RUN(test_func2d_gradients_and_minima);
     RUN(test_gradient_descent_reaches_least_squares);
     RUN(test_func2d_descent);
+    RUN(test_batch_strategies);
+    RUN(test_reshuffle_is_seeded);
+    RUN(test_stop_rules);
+    RUN(test_schedule_unit);
+    RUN(test_plateau_watches_the_loss);
+    RUN(test_momentum_cycling);
+    RUN(test_accuracy_and_median);
+    RUN(test_mnist_splits);
     return CHECK_EXIT_STATUS();
 }

@@ -37,7 +37,17 @@
  *                                 eta_min)], milestones=[warmup_iters]))
  * A required argument that is absent takes the run's horizon where that is
  * what it means (T_max, total_iters of polynomial_lr, total_steps, and
- * sequential's T_max = horizon - warmup_iters); otherwise it is an error.
+ * sequential's T_max = horizon - warmup_iters); otherwise it is an error
+ * (polynomial_lr without a horizon takes PyTorch's total_iters=5, and
+ * one_cycle_lr prefers epochs * steps_per_epoch, when both are given, to
+ * the horizon).  Values: integers where PyTorch takes ints, finite numbers
+ * (a fraction such as 1/3 too), booleans 0 or 1, milestones as "2,5,9"
+ * (a milestone listed twice decays twice, as PyTorch's Counter does).
+ * cyclic_lr and one_cycle_lr set the lr themselves (base_lr, and
+ * max_lr / div_factor), as PyTorch does.  Arguments with which PyTorch
+ * would raise ZeroDivisionError at some later step (constant_lr factor=0,
+ * linear_lr start_factor=0, T_max=0, a one_cycle_lr phase of length 0,
+ * ...) are refused at creation instead.
  */
 #ifndef DESCENT_SCHEDULE_H
 #define DESCENT_SCHEDULE_H
@@ -57,7 +67,9 @@ const char *const *descent_schedule_keys(const char *name);
 
 /* Creates schedule `name` over an optimizer whose initial lr is base_lr and
  * whose momentum (SGD's momentum, or Adam's beta1: what cycle_momentum
- * cycles) is base_momentum.  args: "key=value ..." (NULL or "" for none);
+ * cycles) is base_momentum (NAN for an optimizer without one: then
+ * cycle_momentum=1 is PyTorch's error).  args: "key=value ..." (NULL or ""
+ * for none);
  * an unknown key, a bad value or a missing required one is
  * DESCENT_ERR_INVALID with PyTorch's message where it has one.  horizon: the
  * number of descent_schedule_step() calls the run plans (0 = unknown). */
@@ -71,7 +83,9 @@ double descent_schedule_lr(const descent_schedule *s);
 /* The momentum to use now, or NAN when the schedule leaves it alone. */
 double descent_schedule_momentum(const descent_schedule *s);
 /* scheduler.step(): metric is the monitored value for reduce_lr_on_plateau
- * (a NaN metric is DESCENT_ERR_INVALID there) and ignored by the others. */
+ * (a NaN metric is DESCENT_ERR_INVALID there) and ignored by the others.
+ * one_cycle_lr past total_steps is DESCENT_ERR_INVALID (PyTorch's
+ * ValueError); a failed step leaves the schedule as it was. */
 descent_status descent_schedule_step(descent_schedule *s, double metric);
 /* Number of descent_schedule_step() calls so far. */
 long descent_schedule_steps(const descent_schedule *s);
@@ -80,7 +94,9 @@ long descent_schedule_steps(const descent_schedule *s);
 const char *descent_schedule_describe(const descent_schedule *s);
 
 /* Checkpointing: the state is a fixed number of doubles (counter included),
- * the same for every schedule of a name and arguments. */
+ * the same for every schedule of a name and arguments (at most 16).
+ * set_state refuses (DESCENT_ERR_INVALID, nothing changed) another
+ * schedule's state and inconsistent counters. */
 size_t descent_schedule_state_size(const descent_schedule *s);
 void descent_schedule_get_state(const descent_schedule *s, double *state);
 descent_status descent_schedule_set_state(descent_schedule *s, const double *state);

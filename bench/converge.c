@@ -302,7 +302,9 @@ static void schedule_section(FILE *J, FILE *T, const bench_optim_config *sgd)
               {"step_lr", "step_size=10 gamma=0.5", DESCENT_PER_EPOCH},
               {"exponential_lr", "gamma=0.95", DESCENT_PER_EPOCH},
               {"cosine_annealing_lr", "", DESCENT_PER_EPOCH},
-              {"one_cycle_lr", "max_lr=0.1", DESCENT_PER_STEP},
+              /* plain SGD: no momentum to cycle (and a momentum set on an SGD
+               * created without one has no buffer: see the report) */
+              {"one_cycle_lr", "max_lr=0.1 cycle_momentum=0", DESCENT_PER_STEP},
               {"sequential_linear_cosine", "start_factor=0.1 warmup_iters=5",
                DESCENT_PER_EPOCH}};
     const double lr0 = 0.1;

@@ -291,7 +291,7 @@ fuzz: $(if $(FUZZ_CC),$(FUZZ_BINS))
 # ---------------------------------------------------------------- benchmarks
 # build/descent-bench: throughput, ceilings, FMA peak and MLP rows on the
 # harness (bench/bench_main.c); build/descent-converge: time-to-result runs
-# (bench/converge.c).  bench/ceiling.c is compiled once per ISA like kernels/.
+# (bench/converge.c, bench/converge_run.c).  bench/ceiling.c is compiled once per ISA like kernels/.
 #   make bench [BENCH=quick|full|<regex>]   run the suite into results/, plots/
 #   make plots                              re-render plots/*.png from results/
 BENCH ?=
@@ -306,15 +306,17 @@ BENCH_CEIL_OBJS := $(BENCH_CEIL_ISAS:%=$(BUILDDIR)/obj/bench/ceiling_%.o)
 BENCH_CEIL_FLAGS_avx2 := $(AVX2_CFLAGS) -DDESCENT_VEC_ISA=1
 BENCH_CEIL_FLAGS_avx512 := $(AVX512_CFLAGS) -DDESCENT_VEC_ISA=2
 BENCH_CEIL_FLAGS_scalar := -DDESCENT_VEC_ISA=4
-$(BENCH_PROG_OBJS) $(BUILDDIR)/obj/bench/converge.o: bench/bench.h bench/harness.h
+BENCH_CONVERGE_OBJS := $(BUILDDIR)/obj/bench/converge.o $(BUILDDIR)/obj/bench/converge_run.o
+$(BENCH_PROG_OBJS) $(BENCH_CONVERGE_OBJS): bench/bench.h bench/harness.h
+$(BENCH_CONVERGE_OBJS): bench/converge.h
 $(BUILDDIR)/obj/bench/ceiling_%.o: bench/ceiling.c bench/bench.h $(CONFIG_MK) $(VEC_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -O3 -ffp-contract=fast $(BENCH_CEIL_FLAGS_$*) -c $< -o $@
 $(BENCH_PROG): $(BENCH_PROG_OBJS) $(BENCH_CEIL_OBJS) $(BENCH_HARNESS_OBJS) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_PROG_OBJS) $(BENCH_CEIL_OBJS) $(BENCH_HARNESS_OBJS) \
 	    $(LIB) $(LIBS) $(if $(filter 1,$(HAVE_OPENBLAS)),$(OPENBLAS_LIBS)) -ldl
-$(BENCH_CONVERGE): $(BUILDDIR)/obj/bench/converge.o $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS)
+$(BENCH_CONVERGE): $(BENCH_CONVERGE_OBJS) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_CONVERGE_OBJS) $(LIB) $(LIBS)
 test check: $(BENCH_PROG) $(BENCH_CONVERGE)
 
 bench: all $(BENCH_PROG) $(BENCH_CONVERGE)

@@ -14,7 +14,8 @@
 #
 # Results go to RESULTS (results/): throughput.json (GB JSON),
 # bench_console.txt (descent-bench's whole console table), convergence.json,
-# convergence_summary.txt, convergence_table.txt, curves/*.csv, paths/*.csv.
+# convergence_summary.txt, convergence_table.txt, curves/*.csv (lrsens_*.csv
+# included), paths/*.csv.
 # Everything is written into a staging folder first and moved into place
 # file by file (rename), so an interrupted run leaves the previous results
 # whole.  Then plots/render.sh draws PLOTS/*.png, bench/summary.sh prints

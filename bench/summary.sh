@@ -96,6 +96,6 @@ if [ -f "$R/throughput.json" ]; then
     [ -n "$load" ] && echo "(load average when the throughput run started: $load; other work on the machine disturbs the all-core rows)"
 fi
 if [ -f "$R/convergence_table.txt" ]; then
-    echo "Time to result: median steps (seconds) to target at the best lr (see $R/convergence_summary.txt):"
+    echo "Time to result: median epochs (seconds) to target over the seeds at the chosen lr (see $R/convergence_summary.txt):"
     sed 's/^/  /' "$R/convergence_table.txt"
 fi

@@ -27,6 +27,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (long t = 0; t < l->steps; t++)
                 if (l->func_evals[t] < 1)
                     __builtin_trap();
+        } else if (g.is_sched) {
+            const golden_sched *c = &g.sched;
+            if (c->steps < 1 || !c->lr_values)
+                __builtin_trap();
+            for (long t = 0; t <= c->steps; t++)
+                if (!isfinite(c->lr_values[t]) ||
+                    (c->momentum_values && !isfinite(c->momentum_values[t])))
+                    __builtin_trap();
+        } else if (g.is_clip) {
+            if (g.clip.n == 0)
+                __builtin_trap();
         } else if (!g.is_mlp) {
             const size_t n = g.optim.n, rows = (size_t)g.optim.steps * n;
             if (n == 0 || g.optim.steps < 1)

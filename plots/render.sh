@@ -132,7 +132,10 @@ fi
 for p in linreg rosenbrock fmnist; do
     ls "$R/curves/${p}_"*.csv > /dev/null 2>&1 && draw "loss_$p" loss "prob='$p'"
 done
+for p in fmnist linreg rosenbrock; do
+    ls "$R/curves/lrsens_${p}_"*.csv > /dev/null 2>&1 && draw "lr_sensitivity_$p" lr_sensitivity "prob='$p'"
+done
 ls "$R/curves/batch_"*.csv > /dev/null 2>&1 && draw batch_sizes linreg_runs "prefix='batch_'; what='Full-batch GD vs mini-batch vs SGD (batch 1): plain SGD on linreg-2x1, lr tuned'"
-ls "$R/curves/schedule_"*.csv > /dev/null 2>&1 && draw schedules linreg_runs "prefix='schedule_'; what='Learning-rate schedules: SGD, batch 10, lr0 0.1 on linreg-2x1'"
+ls "$R/curves/schedule_"*.csv > /dev/null 2>&1 && draw schedules linreg_runs "prefix='schedule_'; what='Learning-rate schedules: SGD, batch 10, lr 0.1 on linreg-2x1 (descent_train schedule fields)'"
 ls "$R/paths/rosenbrock_"*.csv > /dev/null 2>&1 && draw rosenbrock_paths rosenbrock_paths
 exit $status

@@ -328,13 +328,29 @@ static result replay_sched(FILE *out, const char *path, const golden_sched *g)
         fprintf(out, "ERROR %s: %s\n", base_name(path), descent_last_error());
         return RESULT_ERROR;
     }
+    /* A file asking for a step the schedule refuses (one_cycle_lr past its
+     * total_steps) is not a valid check: an ERROR, found before any value is
+     * compared, so it wins over a FAIL. */
+    for (long t = 1; t <= g->steps; t++)
+        if (descent_schedule_step(s, g->metrics ? g->metrics[t - 1] : NAN) != DESCENT_OK) {
+            fprintf(out, "ERROR %s: step %ld: %s\n", base_name(path), t, descent_last_error());
+            descent_schedule_free(s);
+            return RESULT_ERROR;
+        }
+    descent_schedule_free(s);
+    if (descent_schedule_create(g->name, g->args, g->lr, 0.9, 0, &s) != DESCENT_OK) {
+        fprintf(out, "ERROR %s: %s\n", base_name(path), descent_last_error());
+        return RESULT_ERROR;
+    }
     char why[256] = "";
     double worst = 0;
     for (long t = 0; t <= g->steps && !why[0]; t++) {
         if (t > 0 && descent_schedule_step(s, g->metrics ? g->metrics[t - 1] : NAN) !=
                          DESCENT_OK) {
-            snprintf(why, sizeof why, "step %ld: %s", t, descent_last_error());
-            break;
+            /* the file asks for a step the schedule refuses: not a valid check */
+            fprintf(out, "ERROR %s: step %ld: %s\n", base_name(path), t, descent_last_error());
+            descent_schedule_free(s);
+            return RESULT_ERROR;
         }
         if (sched_value_fails("lr", t, descent_schedule_lr(s), g->lr_values[t], &worst, why,
                               sizeof why))

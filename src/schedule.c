@@ -324,8 +324,9 @@ static descent_status one_cycle_lr(descent_schedule *s)
 {
     const double step_num = s->st.last_epoch;
     if (step_num > A(s, "total_steps"))
-        return descent_fail(DESCENT_ERR_INVALID, "Tried to step %.0f times. The specified number "
-                            "of total steps is %.0f", step_num, A(s, "total_steps"));
+        return descent_fail(DESCENT_ERR_INVALID, "one_cycle_lr: Tried to step %.0f times. The "
+                            "specified number of total steps is %.0f", step_num + 1,
+                            A(s, "total_steps"));
     phase p[3];
     const int n = one_cycle_phases(s, p);
     double start_step = 0;

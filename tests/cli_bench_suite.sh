@@ -115,7 +115,8 @@ status=$?
 missing=
 for f in throughput.json convergence.json convergence_summary.txt convergence_table.txt \
     curves/linreg_adam.csv curves/rosenbrock_sgd.csv curves/batch_sgd_batch_1.csv \
-    curves/schedule_cosine.csv paths/rosenbrock_adam.csv; do
+    curves/schedule_cosine_annealing_lr.csv curves/lrsens_linreg_sgd.csv \
+    paths/rosenbrock_adam.csv; do
     [ -s "$tmp/results/$f" ] || missing="$missing $f"
 done
 leftover=$(ls -A "$tmp/results" | grep -e '^\.' -e '\.tmp')
@@ -133,7 +134,8 @@ if [ -z "$GP" ] || [ ! -x "$GP" ]; then
     fi
 else
     missing=
-    for f in throughput roofline loss_linreg loss_rosenbrock batch_sizes schedules rosenbrock_paths; do
+    for f in throughput roofline loss_linreg loss_rosenbrock batch_sizes schedules rosenbrock_paths \
+        lr_sensitivity_linreg; do
         [ -s "$tmp/plots/$f.png" ] || missing="$missing $f.png"
     done
     if [ -z "$missing" ] && [ -z "$(ls "$tmp/plots" | grep -v '\.png$')" ]; then

@@ -101,7 +101,7 @@ static void test_one_cycle_stops_at_its_end(void)
         EXPECT(descent_schedule_step(s, NAN) == DESCENT_OK, "step %d", t);
     const double lr = descent_schedule_lr(s);
     EXPECT(descent_schedule_step(s, NAN) == DESCENT_ERR_INVALID, "stepped past total_steps");
-    EXPECT(strstr(descent_last_error(), "Tried to step 5 times") != NULL, "%s",
+    EXPECT(strstr(descent_last_error(), "Tried to step 6 times") != NULL, "%s",
            descent_last_error());
     EXPECT(descent_schedule_lr(s) == lr && descent_schedule_steps(s) == 4, "refused step moved");
     descent_schedule_free(s);

@@ -531,8 +531,10 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
         print_start(o, prob, h, threads);
     g.t0 = descent_seconds(), g.last_print = -1;
     descent_train_result r;
-    status = 1; /* a failing loss or gradient: the log is discarded */
-    if (!library_ok(NULL, descent_train(cb, &c, params, &r)))
+    /* A refused setting is a usage error, a failing loss a numerical one. */
+    const descent_status trained = descent_train(cb, &c, params, &r);
+    status = trained == DESCENT_ERR_INVALID ? EXIT_USAGE : 1;
+    if (!library_ok(NULL, trained))
         goto done;
     if (r.message[0])
         cli_error("%s", r.message);

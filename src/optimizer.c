@@ -154,10 +154,24 @@ descent_status descent_optimizer_set_momentum(descent_optimizer *opt, double mom
 {
     if (!opt || !(momentum >= 0.0 && momentum < 1.0))
         return descent_fail(DESCENT_ERR_INVALID, "Invalid momentum value: %g", momentum);
-    if (opt->kind == DESCENT_SGD || opt->kind == DESCENT_RMSPROP)
+    const descent_optim_info *info = descent_optim_info_of(opt->kind);
+    if (descent_optim_has_hparam(opt->kind, DESCENT_HP_MOMENTUM)) {
+        /* The momentum buffer exists only when the optimizer was created
+         * with momentum > 0: cycling it from 0 would step without one. */
+        for (int i = 0; i < info->state_count; i++)
+            if (info->states[i].used_if == DESCENT_HP_MOMENTUM && !opt->state[i])
+                return descent_fail(DESCENT_ERR_INVALID,
+                                    "cycle_momentum: %s was created with momentum 0, so it has "
+                                    "no momentum buffer; give it --momentum > 0 or set "
+                                    "cycle_momentum=0", info->name);
         opt->h.momentum = momentum;
-    else
+    } else if (descent_optim_has_hparam(opt->kind, DESCENT_HP_BETA1)) {
         opt->h.beta1 = momentum;
+    } else {
+        return descent_fail(DESCENT_ERR_INVALID, "cycle_momentum: %s has neither momentum nor "
+                            "beta1 (optimizer must support momentum with `cycle_momentum` option "
+                            "enabled); set cycle_momentum=0", info->name);
+    }
     return DESCENT_OK;
 }
 

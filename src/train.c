@@ -118,6 +118,20 @@ static long planned_epochs(const run *r)
     return e;
 }
 
+/* The schedule's lr and momentum onto the optimizer. */
+static descent_status apply_schedule(run *r, double *lr)
+{
+    *lr = r->c->h.lr;
+    if (!r->sched)
+        return DESCENT_OK;
+    *lr = descent_schedule_lr(r->sched);
+    descent_status s = descent_optimizer_set_lr(r->opt, *lr);
+    const double m = descent_schedule_momentum(r->sched);
+    if (s == DESCENT_OK && !isnan(m))
+        s = descent_optimizer_set_momentum(r->opt, m);
+    return s;
+}
+
 static descent_status setup(run *r)
 {
     const descent_train_config *c = r->c;
@@ -153,8 +167,11 @@ static descent_status setup(run *r)
             horizon = c->max_steps;
     }
     const double momentum = uses_beta1(c->optim) ? c->h.beta1 : c->h.momentum;
-    return descent_schedule_create(c->schedule, c->schedule_args, c->h.lr, momentum, horizon,
-                                   &r->sched);
+    s = descent_schedule_create(c->schedule, c->schedule_args, c->h.lr, momentum, horizon,
+                                &r->sched);
+    /* A momentum the optimizer cannot cycle is refused here, before any step. */
+    double lr;
+    return s == DESCENT_OK ? apply_schedule(r, &lr) : s;
 }
 
 static void teardown(run *r)
@@ -163,20 +180,6 @@ static void teardown(run *r)
     free(r->order), free(r->idx);
     descent_optimizer_free(r->opt);
     descent_schedule_free(r->sched);
-}
-
-/* The schedule's lr and momentum onto the optimizer. */
-static descent_status apply_schedule(run *r, double *lr)
-{
-    *lr = r->c->h.lr;
-    if (!r->sched)
-        return DESCENT_OK;
-    *lr = descent_schedule_lr(r->sched);
-    descent_status s = descent_optimizer_set_lr(r->opt, *lr);
-    const double m = descent_schedule_momentum(r->sched);
-    if (s == DESCENT_OK && !isnan(m))
-        s = descent_optimizer_set_momentum(r->opt, m);
-    return s;
 }
 
 static descent_status evaluate(run *r, double *value)

@@ -213,4 +213,12 @@ bad "--train-limit does not apply to --problem beale" "--train-limit on beale" \
     --problem beale --train-limit 5
 bad "--log: cannot write $tmp/no/such/dir/x.csv" "--log in a missing directory" \
     --problem linreg --log "$tmp/no/such/dir/x.csv"
+bad "cycle_momentum: sgd was created with momentum 0" \
+    "one_cycle_lr cycling the momentum of a momentum-free SGD is refused before a step" \
+    --problem linreg --schedule one_cycle_lr --max_lr 0.1
+bad "cycle_momentum: adagrad has neither momentum nor beta1" \
+    "one_cycle_lr on an optimizer without momentum is refused" \
+    --problem linreg --optimizer adagrad --schedule one_cycle_lr --max_lr 0.1
+expect 0 "stopped: epoch limit" "one_cycle_lr cycles a momentum SGD was given" \
+    "$descent" train --problem linreg --momentum 0.9 --schedule one_cycle_lr --max_lr 0.1 --quiet
 expect 0 "usage: descent train" "train --help" "$descent" train --help

@@ -58,6 +58,10 @@ typedef struct descent_problem_spec {
 } descent_problem_spec;
 
 typedef struct descent_problem descent_problem;
+/* The defaults for problem `name`: seed 1, the default data folder and
+ * model, ReLU, no limits or splits, the best variant on the measured thread
+ * count.  (A zeroed spec would ask for DESCENT_ISA_SCALAR, which is 0.) */
+void descent_problem_spec_default(const char *name, descent_problem_spec *spec);
 descent_status descent_problem_create(const descent_problem_spec *spec, descent_problem **out);
 void descent_problem_free(descent_problem *p);
 /* Its callbacks; valid while p lives. */

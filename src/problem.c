@@ -277,6 +277,18 @@ static descent_status make_problem(descent_problem *p, const descent_problem_spe
     return ensure_batch(p, 0);
 }
 
+void descent_problem_spec_default(const char *name, descent_problem_spec *spec)
+{
+    if (!spec)
+        return;
+    memset(spec, 0, sizeof *spec);
+    spec->name = name;
+    spec->seed = 1;
+    spec->activation = DESCENT_RELU;
+    spec->isa = DESCENT_ISA_BEST;
+    spec->threads = 0;
+}
+
 descent_status descent_problem_create(const descent_problem_spec *spec, descent_problem **out)
 {
     if (!out || !spec || !spec->name)

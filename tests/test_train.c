@@ -601,6 +601,18 @@ static void test_mnist_splits(void)
     EXPECT(descent_train(NULL, &c, &x, &r) == DESCENT_ERR_INVALID, "NULL problem");
 }
 
+static void test_spec_default(void)
+{
+    descent_problem_spec spec;
+    descent_problem_spec_default("quadratic", &spec);
+    EXPECT(spec.isa == DESCENT_ISA_BEST && spec.threads == 0 && spec.seed == 1 &&
+               !strcmp(spec.name, "quadratic") && spec.activation == DESCENT_RELU,
+           "spec defaults");
+    descent_problem *p = NULL;
+    EXPECT(descent_problem_create(&spec, &p) == DESCENT_OK, "%s", descent_last_error());
+    descent_problem_free(p);
+}
+
 int main(void)
 {
     RUN(test_rng_is_deterministic_and_uniform);
@@ -617,6 +629,7 @@ int main(void)
     RUN(test_plateau_watches_the_loss);
     RUN(test_momentum_cycling);
     RUN(test_accuracy_and_median);
+    RUN(test_spec_default);
     RUN(test_mnist_splits);
     return CHECK_EXIT_STATUS();
 }

@@ -127,7 +127,7 @@ $(BUILDDIR)/tests/test_mlp_sgemm: LIBS += $(if $(filter 1,$(HAVE_OPENBLAS)),$(OP
 # (src/outfile.c, with src/error.c for its messages), linked on its own so
 # that the harness needs no kernels.
 BENCH_HARNESS_SRCS := bench/harness.c bench/flags.c bench/stats.c bench/report.c \
-                      bench/context.c src/outfile.c src/error.c
+                      bench/context.c src/outfile.c src/error.c src/clock.c src/median.c
 BENCH_HARNESS_OBJS := $(BENCH_HARNESS_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 BENCH_SELFTEST := $(BUILDDIR)/bench/harness_selftest
 $(BENCH_HARNESS_OBJS) $(BUILDDIR)/obj/bench/harness_selftest.o: bench/harness.h bench/harness_internal.h

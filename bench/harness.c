@@ -241,7 +241,8 @@ struct bench_state {
     const bench_instance *inst;
     long long max_iterations, remaining;
     int started, finished, timing;
-    struct timespec real_mark, cpu_mark;
+    double real_mark; /* descent_seconds() */
+    struct timespec cpu_mark;
     double real_seconds, cpu_seconds;
     int threads; /* reported by the benchmark; 0 = not reported */
     bench_counter *counters;
@@ -256,9 +257,11 @@ static double seconds_between(const struct timespec *from, const struct timespec
     return (double)(to->tv_sec - from->tv_sec) + (double)(to->tv_nsec - from->tv_nsec) * 1e-9;
 }
 
+/* Real time on the project's one clock (descent_seconds); CPU time on the
+ * process's CPU clock, which is another quantity. */
 static void start_clocks(bench_state *s)
 {
-    clock_gettime(CLOCK_MONOTONIC, &s->real_mark);
+    s->real_mark = descent_seconds();
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &s->cpu_mark);
     s->timing = 1;
 }
@@ -266,13 +269,13 @@ static void start_clocks(bench_state *s)
 /* Stops in the reverse order, so the real interval encloses the CPU one. */
 static void stop_clocks(bench_state *s)
 {
-    struct timespec real_now, cpu_now;
+    struct timespec cpu_now;
     if (!s->timing)
         return;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu_now);
-    clock_gettime(CLOCK_MONOTONIC, &real_now);
+    const double real_now = descent_seconds();
     s->cpu_seconds += seconds_between(&s->cpu_mark, &cpu_now);
-    s->real_seconds += seconds_between(&s->real_mark, &real_now);
+    s->real_seconds += real_now - s->real_mark;
     s->timing = 0;
 }
 

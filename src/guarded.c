@@ -1,5 +1,6 @@
 /* Guarded arrays and isolated calls (guarded.h). */
 #define _GNU_SOURCE /* MAP_ANONYMOUS, REG_ERR */
+#include "descent.h" /* descent_seconds */
 #include "guarded.h"
 
 #include <errno.h>
@@ -145,8 +146,7 @@ run_result guarded_run(void (*fn)(void *ctx), void *ctx, const guarded_array *co
     }
     int status = 0, done = 0;
     const struct timespec tick = {0, 200000}; /* 0.2 ms */
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    const double start = descent_seconds();
     for (;;) {
         const pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid) {
@@ -155,10 +155,7 @@ run_result guarded_run(void (*fn)(void *ctx), void *ctx, const guarded_array *co
         }
         if (w < 0 && errno != EINTR)
             break;
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if ((double)(now.tv_sec - start.tv_sec) + 1e-9 * (double)(now.tv_nsec - start.tv_nsec) >
-            seconds)
+        if (descent_seconds() - start > seconds)
             break;
         nanosleep(&tick, NULL);
     }

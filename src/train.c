@@ -45,20 +45,6 @@ double descent_accuracy(const float *logits, const int *labels, long count, int 
     return (double)correct / (double)count;
 }
 
-static int compare_doubles(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-double descent_median(double *values, size_t n)
-{
-    if (!values || n == 0)
-        return NAN;
-    qsort(values, n, sizeof *values, compare_doubles);
-    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
 /* ------------------------------------------------------------------ loop */
 
 /* What cycle_momentum cycles: SGD's and RMSprop's momentum, else beta1. */

@@ -2,13 +2,16 @@
 # bench/run_suite.sh — what `make bench` runs (the Makefile passes BUILDDIR,
 # BENCH, RESULTS, PLOTS, GNUPLOT, GNUPLOT_TERM and DATA_DIR).
 #
-#   BENCH=         the default suite (about 5 minutes on 2 cores): every
+#   BENCH=         the default suite (about 6 minutes on 2 cores): every
 #                  throughput benchmark, 3 repetitions of 0.05 s with
-#                  aggregates, and the convergence suite (scope default)
+#                  aggregates, the peers (descent's Fashion-MNIST recipe and
+#                  PyTorch, when installed) and the convergence suite
+#                  (scope default)
 #   BENCH=quick    seconds: a few throughput rows (L2 size, adam and sgd,
-#                  batch-64 MLP) once, the convergence suite's quick scope
-#   BENCH=full     every throughput benchmark, 5 repetitions of 0.2 s, and
-#                  the convergence suite's full scope (all 60000 images)
+#                  batch-64 MLP) once, the convergence suite's quick scope;
+#                  no peers
+#   BENCH=full     every throughput benchmark, 5 repetitions of 0.2 s, the
+#                  peers, and the convergence suite's full scope
 #   BENCH=<regex>  only the throughput benchmarks matching the regex (GB's
 #                  --benchmark_filter), 3 repetitions; no convergence run
 #
@@ -65,6 +68,33 @@ if [ "$(cat "$stage/bench.status" 2>/dev/null)" != 0 ]; then
     exit 1
 fi
 t_tp=$(date +%s)
+# The peers, in the same run: descent train's default Fashion-MNIST recipe
+# (its training loop's seconds, from the log) and PyTorch from Debian's
+# python3-torch (bench/torch_peer.py: optimizer steps, MLP train step, the
+# same recipe), compared in RESULTS/peers.txt.  Without torch they are
+# reported as skipped; the quick scope skips them (they take a minute).
+if [ "$conv" = quick ]; then
+    echo "PyTorch peer: skipped in the quick scope (make bench runs it)" >"$stage/peers.txt"
+elif [ -n "$conv" ]; then
+    epochs=10
+    echo "peers: descent train --problem fashion-mnist --epochs $epochs (the recipe), then PyTorch"
+    if ! "$B/descent" train --problem fashion-mnist --epochs "$epochs" --quiet \
+        --log "$stage/recipe_descent.csv" ${DATA_DIR:+--data "$DATA_DIR"} >"$stage/recipe_descent.txt" 2>&1; then
+        echo "  the descent recipe did not run: $(tail -n 1 "$stage/recipe_descent.txt")"
+        rm -f "$stage/recipe_descent.csv"
+    fi
+    python=${TORCH_PYTHON:-/usr/bin/python3}
+    if "$python" -c 'import torch' 2>/dev/null; then
+        "$python" "$here/torch_peer.py" --out "$stage/torch_peer.json" --scope "$conv" \
+            ${DATA_DIR:+--data "$DATA_DIR"} --descent-json "$stage/throughput.json" \
+            --descent-recipe "$stage/recipe_descent.csv" --table "$stage/peers.txt" ||
+            echo "PyTorch peer: skipped (bench/torch_peer.py failed)" >"$stage/peers.txt"
+    else
+        echo "PyTorch peer: skipped ($python cannot import torch: apt install python3-torch)" \
+            >"$stage/peers.txt"
+    fi
+fi
+t_peer=$(date +%s)
 if [ -n "$conv" ]; then
     "$B/descent-converge" --scope "$conv" --out "$stage" ${DATA_DIR:+--data "$DATA_DIR"} || exit 1
 fi
@@ -73,7 +103,7 @@ t_conv=$(date +%s)
 # Move into place: single files by rename; the curve and path folders are
 # swapped whole (old ones removed after), so no mix of two runs remains.
 for f in throughput.json bench_console.txt convergence.json convergence_summary.txt \
-    convergence_table.txt; do
+    convergence_table.txt torch_peer.json peers.txt recipe_descent.csv; do
     [ -f "$stage/$f" ] && mv -f "$stage/$f" "$R/$f"
 done
 for d in curves paths; do
@@ -86,7 +116,7 @@ done
 
 GNUPLOT=${GNUPLOT:-} GNUPLOT_TERM=${GNUPLOT_TERM:-} sh plots/render.sh "$R" "$P"
 end=$(date +%s)
-wall="$((end - start)) s (throughput $((t_tp - start)) s, convergence $((t_conv - t_tp)) s, plots $((end - t_conv)) s)"
+wall="$((end - start)) s (throughput $((t_tp - start)) s, peers $((t_peer - t_tp)) s, convergence $((t_conv - t_peer)) s, plots $((end - t_conv)) s)"
 echo
 echo "== summary ($R/)"
 sh "$here/summary.sh" "$R" | tee "$stage/summary.txt"

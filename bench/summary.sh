@@ -5,7 +5,8 @@
 # ceiling), the MLP train step's GFLOP/s and fraction of the FMA peak, and
 # the time-to-result table of descent-converge.  Reads
 # RESULTS/throughput.json (medians over repetitions) and
-# RESULTS/convergence_table.txt.  POSIX sh + awk.
+# RESULTS/convergence_table.txt, and the peer table RESULTS/peers.txt
+# (bench/torch_peer.py).  POSIX sh + awk.
 set -u
 R=${1:-results}
 here=$(dirname "$0")
@@ -98,4 +99,7 @@ fi
 if [ -f "$R/convergence_table.txt" ]; then
     echo "Time to result: median epochs (seconds) to target over the seeds at the chosen lr (see $R/convergence_summary.txt):"
     sed 's/^/  /' "$R/convergence_table.txt"
+fi
+if [ -f "$R/peers.txt" ]; then
+    cat "$R/peers.txt"
 fi

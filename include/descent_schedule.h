@@ -36,8 +36,10 @@
  *                                 warmup_iters), CosineAnnealingLR(T_max,
  *                                 eta_min)], milestones=[warmup_iters]))
  * A required argument that is absent takes the run's horizon where that is
- * what it means (T_max, total_iters of polynomial_lr, total_steps, and
- * sequential's T_max = horizon - warmup_iters); otherwise it is an error.
+ * what it means (cosine_annealing_lr's T_max, one_cycle_lr's total_steps,
+ * and sequential's T_max = horizon - warmup_iters); otherwise it is an
+ * error.  Arguments with a PyTorch default (polynomial_lr's total_iters=5)
+ * keep it.
  */
 #ifndef DESCENT_SCHEDULE_H
 #define DESCENT_SCHEDULE_H

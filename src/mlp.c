@@ -1,13 +1,13 @@
 /*
  * The fast MLP object: the reference's forward/backward (reference/mlp.c)
  * over preallocated workspace, with every matrix product going through one
- * gemm (kernels/mlp_kernel.h) and OpenMP over tiles of the output.
+ * gemm (kernels/mlp_kernel.h) and OpenMP over blocks of the output.
  *
- * Determinism: each matrix product is cut into tiles of TILE_M x TILE_N
- * elements of its output, fixed sizes that do not depend on the thread
- * count; a tile is computed by one thread with one gemm call, and sums over
- * the batch (dW, db, the loss) are never split between threads.  So the
- * results are the same bits for any number of threads.
+ * Determinism: each matrix product is cut into one block of its output per
+ * thread; gemm and gemm_nt give an element of C the same bits whichever
+ * block it is in (kernels/mlp_kernel.h), and sums over the batch (dW, db,
+ * the loss) are never split between threads.  So the results are the same
+ * bits for any number of threads.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -21,9 +21,6 @@
 #if DESCENT_HAVE_OPENMP
 #include <omp.h>
 #endif
-
-#define TILE_M 16
-#define TILE_N 64
 
 struct descent_mlp {
     descent_mlp_shape shape;
@@ -63,42 +60,6 @@ static void sgemm_product(descent_sgemm_fn sgemm, int b_transposed, int M, int N
           (int)(a_transposed ? csa : rsa), B, (int)ldb, accumulate ? 1.0f : 0.0f, C, (int)ldc);
 }
 
-/* C = A B (or C += A B) through gemm, or, with b_transposed, C = A B^T
- * through gemm_nt (B is then [N][K] with row stride ldb, and A's k is
- * contiguous: csa 1); cut into fixed tiles shared out over threads
- * (or one call of the sgemm set by descent_mlp_set_sgemm). */
-static void parallel_gemm(const descent_mlp *mlp, int b_transposed, int M, int N, int K,
-                          const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
-                          ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate)
-{
-    if (mlp->sgemm) { /* whole: the port tiles and threads itself */
-        sgemm_product(mlp->sgemm, b_transposed, M, N, K, A, rsa, csa, B, ldb, C, ldc,
-                      accumulate);
-        return;
-    }
-    const int tiles_m = (M + TILE_M - 1) / TILE_M, tiles_n = (N + TILE_N - 1) / TILE_N;
-    const int tiles = tiles_m * tiles_n;
-#if DESCENT_HAVE_OPENMP
-    int threads = mlp->run_threads;
-    if (threads > tiles)
-        threads = tiles;
-    /* Small products are not worth waking the threads (64 Ki multiply-adds). */
-    if ((double)M * N * K < 65536.0)
-        threads = 1;
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-#endif
-    for (int t = 0; t < tiles; t++) {
-        const int m0 = (t / tiles_n) * TILE_M, n0 = (t % tiles_n) * TILE_N;
-        const int mt = M - m0 < TILE_M ? M - m0 : TILE_M;
-        const int nt = N - n0 < TILE_N ? N - n0 : TILE_N;
-        if (b_transposed)
-            mlp->gemm_nt(mt, nt, K, A + m0 * rsa, rsa, B + n0 * ldb, ldb, C + m0 * ldc + n0, ldc);
-        else
-            mlp->gemm(mt, nt, K, A + m0 * rsa, rsa, csa, B + n0, ldb, C + m0 * ldc + n0, ldc,
-                      accumulate);
-    }
-}
-
 /* --------------------------------------------------------- elementwise */
 
 static float activate(descent_activation act, float z)
@@ -122,6 +83,112 @@ static float derivative_from_output(descent_activation act, float a)
     }
 }
 
+/* What a product does to its own block of C right after computing it, while
+ * the block is still in cache (one element at a time, so a block gives the
+ * same bits as a whole pass): nothing, z += bias then the activation
+ * (forward), or times act'(z) from a = act(z) (backward, dA). */
+typedef enum { EPILOGUE_NONE, EPILOGUE_BIAS, EPILOGUE_BIAS_ACT, EPILOGUE_ACT_GRAD } epilogue_kind;
+typedef struct epilogue {
+    epilogue_kind kind;
+    descent_activation act;
+    const float *bias; /* [N], EPILOGUE_BIAS* */
+    const float *a;    /* [M][lda] activations, EPILOGUE_ACT_GRAD */
+    ptrdiff_t lda;
+} epilogue;
+
+static void apply_epilogue(const epilogue *e, int m0, int mt, int n0, int nt, float *C,
+                           ptrdiff_t ldc)
+{
+    for (int m = m0; m < m0 + mt; m++) {
+        float *row = C + m * ldc;
+        switch (e->kind) {
+        case EPILOGUE_BIAS:
+            for (int n = n0; n < n0 + nt; n++)
+                row[n] += e->bias[n];
+            break;
+        case EPILOGUE_BIAS_ACT:
+            for (int n = n0; n < n0 + nt; n++)
+                row[n] = activate(e->act, row[n] + e->bias[n]);
+            break;
+        case EPILOGUE_ACT_GRAD: {
+            const float *a = e->a + m * e->lda;
+            for (int n = n0; n < n0 + nt; n++)
+                row[n] = row[n] * derivative_from_output(e->act, a[n]);
+            break;
+        }
+        default: return;
+        }
+    }
+}
+
+/* Products of fewer multiply-adds than this run on one thread: waking the
+ * second costs more than it saves (the 784-128-10 output layer, ~0.3 M at
+ * batch 256, is below; the hidden layer's, 6.4 M at batch 64, above). */
+#define PARALLEL_MIN_MADDS (1024.0 * 1024.0)
+/* Thread blocks start at multiples of this many rows or columns (the
+ * register tiles' rows, 8 or 6, and a vector of columns), so that edge
+ * tiles are few. */
+#define ROW_ALIGN 8
+#define COL_ALIGN 16
+
+/* [*start, *start + *count) of n items for thread t of threads, in units
+ * of align. */
+static void thread_block(int n, int align, int t, int threads, int *start, int *count)
+{
+    const int units = (n + align - 1) / align;
+    const int lo = units * t / threads, hi = units * (t + 1) / threads;
+    *start = lo * align < n ? lo * align : n;
+    const int end = hi * align < n ? hi * align : n;
+    *count = end - *start;
+}
+
+/* C = A B (or C += A B) through gemm, or, with b_transposed, C = A B^T
+ * through gemm_nt (B is then [N][K] with row stride ldb, and A's k is
+ * contiguous: csa 1), then the epilogue (NULL: none) on C.  The threads
+ * split the larger of C's dimensions into one block each; gemm and gemm_nt
+ * give every element the same bits whichever block computes it, so the
+ * result does not depend on the thread count (or one call of the sgemm set
+ * by descent_mlp_set_sgemm, which tiles and threads itself). */
+static void parallel_gemm(const descent_mlp *mlp, int b_transposed, int M, int N, int K,
+                          const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
+                          ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
+                          const epilogue *epi)
+{
+    if (mlp->sgemm) { /* whole: the port tiles and threads itself */
+        sgemm_product(mlp->sgemm, b_transposed, M, N, K, A, rsa, csa, B, ldb, C, ldc,
+                      accumulate);
+        if (epi)
+            apply_epilogue(epi, 0, M, 0, N, C, ldc);
+        return;
+    }
+    const int split_rows = M >= N;
+    const int align = split_rows ? ROW_ALIGN : COL_ALIGN;
+    const int blocks = ((split_rows ? M : N) + align - 1) / align;
+    int threads = 1;
+#if DESCENT_HAVE_OPENMP
+    threads = mlp->run_threads < blocks ? mlp->run_threads : blocks;
+    if ((double)M * N * K < PARALLEL_MIN_MADDS)
+        threads = 1;
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+#endif
+    for (int t = 0; t < threads; t++) {
+        int m0 = 0, mt = M, n0 = 0, nt = N;
+        if (split_rows)
+            thread_block(M, ROW_ALIGN, t, threads, &m0, &mt);
+        else
+            thread_block(N, COL_ALIGN, t, threads, &n0, &nt);
+        if (mt == 0 || nt == 0)
+            continue;
+        if (b_transposed)
+            mlp->gemm_nt(mt, nt, K, A + m0 * rsa, rsa, B + n0 * ldb, ldb, C + m0 * ldc + n0, ldc);
+        else
+            mlp->gemm(mt, nt, K, A + m0 * rsa, rsa, csa, B + n0, ldb, C + m0 * ldc + n0, ldc,
+                      accumulate);
+        if (epi)
+            apply_epilogue(epi, m0, mt, n0, nt, C, ldc);
+    }
+}
+
 static int threads_for_rows(const descent_mlp *mlp, int rows, int cols)
 {
 #if DESCENT_HAVE_OPENMP
@@ -133,25 +200,6 @@ static int threads_for_rows(const descent_mlp *mlp, int rows, int cols)
     (void)mlp, (void)rows, (void)cols;
     return 1;
 #endif
-}
-
-/* z += bias, then the activation (hidden layers) in place. */
-static void bias_activation(const descent_mlp *mlp, int batch, int out, const float *bias,
-                            float *z, int hidden)
-{
-    const descent_activation act = mlp->shape.activation;
-    const int threads = threads_for_rows(mlp, batch, out);
-    (void)threads;
-#if DESCENT_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-#endif
-    for (int b = 0; b < batch; b++) {
-        float *row = z + (size_t)b * out;
-        for (int o = 0; o < out; o++) {
-            const float v = row[o] + bias[o];
-            row[o] = hidden ? activate(act, v) : v;
-        }
-    }
 }
 
 /* ---------------------------------------------------------- the object */
@@ -286,9 +334,13 @@ static void run_forward(descent_mlp *mlp, const float *params, int batch, const 
         const int in = s->sizes[l - 1], out = s->sizes[l];
         /* Z = A_prev W^T, W [out][in] as stored */
         const float *W = params + descent_mlp_weight_offset(s, l);
-        parallel_gemm(mlp, 1, batch, out, in, a_prev, in, 1, W, in, mlp->out[l], out, 0);
-        bias_activation(mlp, batch, out, params + descent_mlp_bias_offset(s, l), mlp->out[l],
-                        l < s->layers);
+        const epilogue bias_act = {
+            .kind = l < s->layers ? EPILOGUE_BIAS_ACT : EPILOGUE_BIAS,
+            .act = s->activation,
+            .bias = params + descent_mlp_bias_offset(s, l),
+        };
+        parallel_gemm(mlp, 1, batch, out, in, a_prev, in, 1, W, in, mlp->out[l], out, 0,
+                      &bias_act);
         a_prev = mlp->out[l];
     }
     mlp->forward_params = params, mlp->forward_x = x, mlp->forward_batch = batch;
@@ -378,7 +430,7 @@ static void run_backward(descent_mlp *mlp, const float *params, int batch, const
         float *dW = grad + descent_mlp_weight_offset(s, l);
         float *db = grad + descent_mlp_bias_offset(s, l);
         /* dW = dZ^T A_prev: A(m = o, k = b) = dz[b*out + o] */
-        parallel_gemm(mlp, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in, 0);
+        parallel_gemm(mlp, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in, 0, NULL);
         /* db = column sums of dZ, over b in order */
         for (int o = 0; o < out; o++)
             db[o] = 0.0f;
@@ -388,19 +440,9 @@ static void run_backward(descent_mlp *mlp, const float *params, int batch, const
         if (l == 1)
             break;
         /* dA = dZ W, then times act'(z_{l-1}) */
-        parallel_gemm(mlp, 0, batch, in, out, dz, out, 1, W, in, da, in, 0);
-        const descent_activation act = s->activation;
-        const int threads = threads_for_rows(mlp, batch, in);
-        (void)threads;
-#if DESCENT_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-#endif
-        for (int b = 0; b < batch; b++) {
-            float *row = da + (size_t)b * in;
-            const float *a = a_prev + (size_t)b * in;
-            for (int i = 0; i < in; i++)
-                row[i] = row[i] * derivative_from_output(act, a[i]);
-        }
+        const epilogue act_grad = {
+            .kind = EPILOGUE_ACT_GRAD, .act = s->activation, .a = a_prev, .lda = in};
+        parallel_gemm(mlp, 0, batch, in, out, dz, out, 1, W, in, da, in, 0, &act_grad);
         float *swap = dz;
         dz = da, da = swap;
     }

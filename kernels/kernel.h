@@ -56,6 +56,8 @@ typedef struct descent_isa_kernels {
     descent_finite_fn first_nonfinite;
     descent_gemm_fn gemm;       /* the MLP's products (mlp_kernel.h) */
     descent_gemm_nt_fn gemm_nt;
+    descent_relu_bias_fn relu_bias; /* the MLP's ReLU epilogues (mlp_kernel.h) */
+    descent_relu_grad_fn relu_grad;
     descent_lbfgs_kernels lbfgs;
 } descent_isa_kernels;
 

@@ -46,6 +46,19 @@ typedef void descent_gemm_nt(int M, int N, int K, const float *A, ptrdiff_t lda,
                              const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc);
 typedef descent_gemm_nt *descent_gemm_nt_fn;
 
+/* The MLP's ReLU epilogues over rows x n elements of a row-major block:
+ *   relu_bias: z[r][j] = (z + bias[j]) > 0 ? z + bias[j] : 0   (the forward)
+ *   relu_grad: d[r][j] = d[r][j] * (a[r][j] > 0 ? 1 : 0)        (the backward)
+ * the reference's operations exactly, so every version gives the same bits
+ * (kernels/mlp/elementwise.c per ISA, kernels/scalar_gemm.c). */
+typedef void descent_relu_bias(int rows, int n, float *z, ptrdiff_t ldz, const float *bias);
+typedef descent_relu_bias *descent_relu_bias_fn;
+typedef void descent_relu_grad(int rows, int n, float *d, ptrdiff_t ldd, const float *a,
+                               ptrdiff_t lda);
+typedef descent_relu_grad *descent_relu_grad_fn;
+descent_relu_bias descent_relu_bias_scalar;
+descent_relu_grad descent_relu_grad_scalar;
+
 /* Cache-blocked, register-tiled scalar versions (kernels/scalar_gemm.c);
  * the vector ones are kernels/mlp/gemm.c.  Each ISA's pair is in its table
  * (kernel.h: descent_isa_table). */

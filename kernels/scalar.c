@@ -79,5 +79,7 @@ const descent_isa_kernels descent_scalar_isa = {
     .first_nonfinite = first_nonfinite,
     .gemm = descent_gemm_scalar,
     .gemm_nt = descent_gemm_nt_scalar,
+    .relu_bias = descent_relu_bias_scalar,
+    .relu_grad = descent_relu_grad_scalar,
     .lbfgs = {lbfgs_dot, lbfgs_abs_sum, lbfgs_abs_max, lbfgs_axpy, lbfgs_scale, lbfgs_sub},
 };

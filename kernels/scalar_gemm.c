@@ -103,3 +103,20 @@ void descent_gemm_nt_scalar(int M, int N, int K, const float *A, ptrdiff_t lda, 
         }
     }
 }
+
+void descent_relu_bias_scalar(int rows, int n, float *z, ptrdiff_t ldz, const float *bias)
+{
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < n; j++) {
+            const float v = z[r * ldz + j] + bias[j];
+            z[r * ldz + j] = v > 0.0f ? v : 0.0f;
+        }
+}
+
+void descent_relu_grad_scalar(int rows, int n, float *d, ptrdiff_t ldd, const float *a,
+                              ptrdiff_t lda)
+{
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < n; j++)
+            d[r * ldd + j] = d[r * ldd + j] * (a[r * lda + j] > 0.0f ? 1.0f : 0.0f);
+}

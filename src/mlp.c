@@ -28,6 +28,8 @@ struct descent_mlp {
     descent_isa isa;
     descent_gemm_fn gemm;
     descent_gemm_nt_fn gemm_nt;
+    descent_relu_bias_fn relu_bias;
+    descent_relu_grad_fn relu_grad;
     descent_sgemm_fn sgemm; /* NULL, or every product is one call of it */
     int threads;        /* 0: chosen by the tuner, 1 or all (thread_tuner.h) */
     thread_tuner tuner; /* times whole calls (forward, backward, loss_grad) */
@@ -96,29 +98,48 @@ typedef struct epilogue {
     ptrdiff_t lda;
 } epilogue;
 
-static void apply_epilogue(const epilogue *e, int m0, int mt, int n0, int nt, float *C,
-                           ptrdiff_t ldc)
+/* The epilogue's loops for tanh and sigmoid (and the output layer's bias);
+ * ReLU's go to the ISA's branch-free row kernels (apply_epilogue). */
+static void bias_act_rows(const epilogue *e, int m0, int mt, int n0, int nt, float *C,
+                          ptrdiff_t ldc)
+{
+    const float *bias = e->bias;
+    for (int m = m0; m < m0 + mt; m++) {
+        float *row = C + m * ldc;
+        if (e->kind == EPILOGUE_BIAS) {
+            for (int n = n0; n < n0 + nt; n++)
+                row[n] += bias[n];
+        } else {
+            for (int n = n0; n < n0 + nt; n++)
+                row[n] = activate(e->act, row[n] + bias[n]);
+        }
+    }
+}
+
+static void act_grad_rows(const epilogue *e, int m0, int mt, int n0, int nt, float *C,
+                          ptrdiff_t ldc)
 {
     for (int m = m0; m < m0 + mt; m++) {
         float *row = C + m * ldc;
-        switch (e->kind) {
-        case EPILOGUE_BIAS:
-            for (int n = n0; n < n0 + nt; n++)
-                row[n] += e->bias[n];
-            break;
-        case EPILOGUE_BIAS_ACT:
-            for (int n = n0; n < n0 + nt; n++)
-                row[n] = activate(e->act, row[n] + e->bias[n]);
-            break;
-        case EPILOGUE_ACT_GRAD: {
-            const float *a = e->a + m * e->lda;
-            for (int n = n0; n < n0 + nt; n++)
-                row[n] = row[n] * derivative_from_output(e->act, a[n]);
-            break;
-        }
-        default: return;
-        }
+        const float *a = e->a + m * e->lda;
+        for (int n = n0; n < n0 + nt; n++)
+            row[n] = row[n] * derivative_from_output(e->act, a[n]);
     }
+}
+
+static void apply_epilogue(const descent_mlp *mlp, const epilogue *e, int m0, int mt, int n0,
+                           int nt, float *C, ptrdiff_t ldc)
+{
+    /* ReLU: a data-dependent branch per element mispredicts on about half of
+     * them and cost as much as the products at batch 256. */
+    if (e->act == DESCENT_RELU && e->kind == EPILOGUE_BIAS_ACT)
+        mlp->relu_bias(mt, nt, C + m0 * ldc + n0, ldc, e->bias + n0);
+    else if (e->act == DESCENT_RELU && e->kind == EPILOGUE_ACT_GRAD)
+        mlp->relu_grad(mt, nt, C + m0 * ldc + n0, ldc, e->a + m0 * e->lda + n0, e->lda);
+    else if (e->kind == EPILOGUE_BIAS || e->kind == EPILOGUE_BIAS_ACT)
+        bias_act_rows(e, m0, mt, n0, nt, C, ldc);
+    else if (e->kind == EPILOGUE_ACT_GRAD)
+        act_grad_rows(e, m0, mt, n0, nt, C, ldc);
 }
 
 /* Products of fewer multiply-adds than this run on one thread: waking the
@@ -158,7 +179,7 @@ static void parallel_gemm(const descent_mlp *mlp, int b_transposed, int M, int N
         sgemm_product(mlp->sgemm, b_transposed, M, N, K, A, rsa, csa, B, ldb, C, ldc,
                       accumulate);
         if (epi)
-            apply_epilogue(epi, 0, M, 0, N, C, ldc);
+            apply_epilogue(mlp, epi, 0, M, 0, N, C, ldc);
         return;
     }
     const int split_rows = M >= N;
@@ -185,7 +206,7 @@ static void parallel_gemm(const descent_mlp *mlp, int b_transposed, int M, int N
             mlp->gemm(mt, nt, K, A + m0 * rsa, rsa, csa, B + n0, ldb, C + m0 * ldc + n0, ldc,
                       accumulate);
         if (epi)
-            apply_epilogue(epi, m0, mt, n0, nt, C, ldc);
+            apply_epilogue(mlp, epi, m0, mt, n0, nt, C, ldc);
     }
 }
 
@@ -275,6 +296,8 @@ descent_status descent_mlp_set_isa(descent_mlp *mlp, descent_isa isa)
     const descent_isa_kernels *table = descent_isa_table(chosen); /* every entry set */
     mlp->gemm = table->gemm;
     mlp->gemm_nt = table->gemm_nt;
+    mlp->relu_bias = table->relu_bias;
+    mlp->relu_grad = table->relu_grad;
     return DESCENT_OK;
 }
 

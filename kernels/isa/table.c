@@ -11,6 +11,8 @@ DESCENT_OPTIMIZERS(DECLARE_OPTIM)
 descent_finite_check VEC_FN(first_nonfinite);
 descent_gemm VEC_FN(gemm);
 descent_gemm_nt VEC_FN(gemm_nt);
+descent_relu_bias VEC_FN(relu_bias);
+descent_relu_grad VEC_FN(relu_grad);
 float VEC_FN(lbfgs_dot)(size_t n, const float *x, const float *y);
 float VEC_FN(lbfgs_abs_sum)(size_t n, const float *x);
 float VEC_FN(lbfgs_abs_max)(size_t n, const float *x);
@@ -27,6 +29,8 @@ const descent_isa_kernels VEC_FN(isa) = {
     .first_nonfinite = VEC_FN(first_nonfinite),
     .gemm = VEC_FN(gemm),
     .gemm_nt = VEC_FN(gemm_nt),
+    .relu_bias = VEC_FN(relu_bias),
+    .relu_grad = VEC_FN(relu_grad),
     .lbfgs = {VEC_FN(lbfgs_dot), VEC_FN(lbfgs_abs_sum), VEC_FN(lbfgs_abs_max),
               VEC_FN(lbfgs_axpy), VEC_FN(lbfgs_scale), VEC_FN(lbfgs_sub)},
 };

@@ -5,7 +5,8 @@
  * thread cannot change the result.  Shapes cross the register tiles' edges
  * (8 x 3 vectors with 32 registers, 6 x 2 with 16; 8 x 3 or 4 x 3 dot
  * products), a partial vector of k and more than one KC = 256 panel; each
- * whole product is also checked against the scalar one.
+ * whole product is also checked against the scalar one.  And the ReLU
+ * epilogue kernels give the scalar ones' bits.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -96,8 +97,46 @@ static void test_blocks_give_the_same_bits(void)
     }
 }
 
+/* The ReLU epilogues: every ISA's rows give the scalar version's bits
+ * (the reference's z + b > 0 ? z + b : 0 and d * [a > 0]), NaN, +-0 and
+ * +-inf included, on row tails of every length and a row stride. */
+static void test_relu_epilogues_match_scalar(void)
+{
+    enum { ROWS = 3, N = 37, LD = 41 };
+    const float special[] = {NAN, -NAN, 0.0f, -0.0f, INFINITY, -INFINITY, 1e-40f, -1e-40f};
+    float z0[ROWS * LD], bias[N], a[ROWS * LD];
+    fill(z0, ROWS * LD, 5), fill(bias, N, 6), fill(a, ROWS * LD, 7);
+    for (int i = 0; i < 8; i++) {
+        z0[3 * i] = special[i], a[5 * i + 1] = special[i], bias[4 * i + 2] = special[7 - i];
+        z0[3 * i + 1] = -bias[(3 * i + 1) % LD % N]; /* a sum of exactly 0 */
+    }
+    for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
+        if (!CHECK_VARIANT_RUNS((descent_isa)isa))
+            continue;
+        const descent_isa_kernels *t = descent_isa_table((descent_isa)isa);
+        for (int n = 0; n <= N; n++) {
+            float want[ROWS * LD], got[ROWS * LD];
+            memcpy(want, z0, sizeof want), memcpy(got, z0, sizeof got);
+            descent_relu_bias_scalar(ROWS, n, want, LD, bias);
+            t->relu_bias(ROWS, n, got, LD, bias);
+            EXPECT(memcmp(want, got, sizeof got) == 0, "%s relu_bias n %d: bits differ",
+                   descent_isa_name((descent_isa)isa), n);
+            memcpy(want, z0, sizeof want), memcpy(got, z0, sizeof got);
+            descent_relu_grad_scalar(ROWS, n, want, LD, a, LD);
+            t->relu_grad(ROWS, n, got, LD, a, LD);
+            EXPECT(memcmp(want, got, sizeof got) == 0, "%s relu_grad n %d: bits differ",
+                   descent_isa_name((descent_isa)isa), n);
+        }
+    }
+    /* The scalar version is the reference's operation. */
+    float z = -0.0f, b = 0.0f;
+    descent_relu_bias_scalar(1, 1, &z, 1, &b);
+    EXPECT(z == 0.0f && !signbit(z), "relu(-0 + 0) is +0");
+}
+
 int main(void)
 {
     RUN(test_blocks_give_the_same_bits);
+    RUN(test_relu_epilogues_match_scalar);
     return CHECK_EXIT_STATUS();
 }

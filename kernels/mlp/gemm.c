@@ -10,14 +10,17 @@
  * that is 11 loads per 24 FMAs, so the two FMA ports, not the loads,
  * set the pace.
  * K is cut into panels of KC so that the B panel being swept stays in L2.
- * Every C element sums its products in increasing k with FMA, so the bits
- * depend on K and KC only, never on the tiling.
+ * Every C element sums its products in increasing k with FMA (a panel's
+ * sums go through C exactly, as floats), so the bits depend on K only,
+ * never on the tiling or KC.
  *
  * gemm_nt (C = A B^T, both operands' rows contiguous along k: the forward
  * X W^T with W in PyTorch's [out][in] layout, so no transpose is needed):
  * register tile of NT_MR rows by NT_NR columns of dot products, one vector
- * accumulator each.  Per vector of k it loads NT_MR vectors of A and NT_NR
- * of B and issues NT_MR*NT_NR FMAs; at the end each accumulator is reduced
+ * accumulator each (8 x 3 with 32 registers, 4 x 3 with 16).  Per vector
+ * of k it loads NT_MR vectors of A and NT_NR of B and issues NT_MR*NT_NR
+ * FMAs (11 loads per 24 FMAs: each A vector is held in a register for its
+ * NT_NR FMAs, see IN_REGISTER); at the end each accumulator is reduced
  * across its lanes.  Lane j of an accumulator sums k = j, j + W, j + 2W, ...
  * (W = VEC_WIDTH; the last partial vector loads zeros beyond K), so the bits
  * depend on K and the ISA only, never on the tiling.

@@ -169,6 +169,26 @@ static ALWAYS_INLINE void nt_step(const int mr, const int nr, vf c[NT_MR][NT_NR]
     }
 }
 
+#if DESCENT_VEC_ISA == DESCENT_VEC_AVX512
+/* vf_reduce_add of a, b, c and d in lanes 0-3, with its pairing of lanes
+ * (i + 8, then + 4, + 2, + 1; GCC's _mm512_reduce_add_ps), so each sum has
+ * the same bits as one vf_reduce_add, in 15 shuffles and adds for the four
+ * instead of about 9 each.  test_mlp_gemm_blocks compares it with the edge
+ * tiles, which reduce one at a time. */
+static inline __m128 reduce_add4(vf a, vf b, vf c, vf d)
+{
+    const __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44),  /* lanes 0-7 */
+                                    _mm512_shuffle_f32x4(a, b, 0xEE)); /* 8-15 */
+    const __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44),
+                                    _mm512_shuffle_f32x4(c, d, 0xEE));
+    const __m512 x = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88),  /* lanes 0-3 */
+                                   _mm512_shuffle_f32x4(ab, cd, 0xDD)); /* 4-7 */
+    const __m512 y = _mm512_add_ps(x, _mm512_shuffle_ps(x, x, _MM_SHUFFLE(1, 0, 3, 2)));
+    const __m512 z = _mm512_add_ps(y, _mm512_shuffle_ps(y, y, _MM_SHUFFLE(0, 0, 0, 1)));
+    return _mm512_castps512_ps128(_mm512_maskz_compress_ps(0x1111, z));
+}
+#endif
+
 static ALWAYS_INLINE void tile_nt(const int mr, const int nr, int K, const float *A,
                                   ptrdiff_t lda, const float *B, ptrdiff_t ldb, float *C,
                                   ptrdiff_t ldc)
@@ -182,6 +202,20 @@ static ALWAYS_INLINE void tile_nt(const int mr, const int nr, int K, const float
         nt_step(mr, nr, c, k, VEC_WIDTH, A, lda, B, ldb);
     if (k < K)
         nt_step(mr, nr, c, k, (size_t)(K - k), A, lda, B, ldb);
+#if DESCENT_VEC_ISA == DESCENT_VEC_AVX512
+    if (mr * nr % 4 == 0) { /* four reductions at a time, the same sums */
+        float sums[NT_MR * NT_NR];
+#pragma GCC unroll 8
+        for (int q = 0; q < mr * nr; q += 4)
+            _mm_storeu_ps(sums + q, reduce_add4(c[q / nr][q % nr], c[(q + 1) / nr][(q + 1) % nr],
+                                                c[(q + 2) / nr][(q + 2) % nr],
+                                                c[(q + 3) / nr][(q + 3) % nr]));
+        for (int i = 0; i < mr; i++)
+            for (int j = 0; j < nr; j++)
+                C[i * ldc + j] = sums[i * nr + j];
+        return;
+    }
+#endif
     for (int i = 0; i < mr; i++)
         for (int j = 0; j < nr; j++)
             C[i * ldc + j] = vf_reduce_add(c[i][j]);

@@ -149,7 +149,7 @@ A64_LIB_OBJS := $(LIB_SRCS:%.c=$(A64)/obj/%.o) $(VEC_SRCS:%.c=$(A64)/obj/neon/%.
 # The tests that exercise kernels; the CLI and data tests need no second run.
 A64_TESTS := $(patsubst tests/%.c,$(A64)/tests/%,$(filter \
                $(addprefix tests/,$(addsuffix .c,test_reference test_hparams test_agreement test_mlp \
-                                                  test_registry test_lbfgs test_vec_math)),$(TEST_SRCS)))
+                                                  test_registry test_lbfgs test_vec_math test_mlp_gemm_blocks)),$(TEST_SRCS)))
 # Lion, LAMB, segments and clipping kernels on NEON too.
 A64_TESTS += $(patsubst tests/%.c,$(A64)/tests/%,$(filter tests/test_segments.c tests/test_clip.c,\
                $(TEST_SRCS)))

@@ -1,16 +1,18 @@
 /*
  * The fast MLP object: the reference's forward/backward (reference/mlp.c)
  * over preallocated workspace, with every matrix product going through one
- * gemm (kernels/mlp_kernel.h) and OpenMP over tiles of the output, and the
- * elementwise parts (bias + activation, act', softmax cross-entropy) through
- * the same ISA's row kernels, OpenMP over rows.
+ * gemm (kernels/mlp_kernel.h) and OpenMP over blocks of the output, with
+ * the elementwise parts fused into each block's epilogue through the ISA's
+ * row kernels (ReLU branch-free, tanh and sigmoid on vf_tanh/vf_exp), and
+ * the softmax cross-entropy through its row kernel.
  *
- * Determinism: each matrix product is cut into tiles of TILE_M x TILE_N
- * elements of its output, fixed sizes that do not depend on the thread
- * count; a tile is computed by one thread with one gemm call, and sums over
- * the batch (dW, db, the loss) are never split between threads; a row
- * kernel computes a whole row, its bits independent of the thread.  So the
- * results are the same bits for any number of threads.
+ * Determinism: each matrix product is cut into one block of its output per
+ * thread; gemm and gemm_nt give an element of C the same bits whichever
+ * block it is in (kernels/mlp_kernel.h), the elementwise kernels are
+ * elementwise (column blocks start at multiples of 16, so vector tails fall
+ * where a whole row's do), and sums over the batch (dW, db, the loss) are
+ * never split between threads.  So the results are the same bits for any
+ * number of threads.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,6 @@
 #if DESCENT_HAVE_OPENMP
 #include <omp.h>
 #endif
-
-#define TILE_M 16
-#define TILE_N 64
 
 struct descent_mlp {
     descent_mlp_shape shape;
@@ -66,43 +65,116 @@ static void sgemm_product(descent_sgemm_fn sgemm, int b_transposed, int M, int N
           (int)(a_transposed ? csa : rsa), B, (int)ldb, accumulate ? 1.0f : 0.0f, C, (int)ldc);
 }
 
+/* --------------------------------------------------------- elementwise */
+
+/* What a product does to its own block of C right after computing it, while
+ * the block is still in cache (one element at a time, so a block gives the
+ * same bits as a whole pass): nothing, z += bias then the activation
+ * (forward), or times act'(z) from a = act(z) (backward, dA). */
+typedef enum { EPILOGUE_NONE, EPILOGUE_BIAS, EPILOGUE_BIAS_ACT, EPILOGUE_ACT_GRAD } epilogue_kind;
+typedef struct epilogue {
+    epilogue_kind kind;
+    descent_activation act;
+    const float *bias; /* [N], EPILOGUE_BIAS* */
+    const float *a;    /* [M][lda] activations, EPILOGUE_ACT_GRAD */
+    ptrdiff_t lda;
+} epilogue;
+
+/* The epilogue through the ISA's row kernels: branch-free ReLU (a
+ * data-dependent branch per element mispredicts on about half of them),
+ * tanh and sigmoid on vf_tanh/vf_exp, the output layer's bias alone. */
+static void bias_act_rows(const descent_mlp *mlp, const epilogue *e, int m0, int mt, int n0,
+                          int nt, float *C, ptrdiff_t ldc)
+{
+    const descent_activation act = e->kind == EPILOGUE_BIAS ? DESCENT_MLP_LINEAR : e->act;
+    for (int m = m0; m < m0 + mt; m++)
+        mlp->kernels->mlp_bias_act(act, (size_t)nt, e->bias + n0, C + m * ldc + n0);
+}
+
+static void act_grad_rows(const descent_mlp *mlp, const epilogue *e, int m0, int mt, int n0,
+                          int nt, float *C, ptrdiff_t ldc)
+{
+    for (int m = m0; m < m0 + mt; m++)
+        mlp->kernels->mlp_act_grad(e->act, (size_t)nt, e->a + m * e->lda + n0,
+                                   C + m * ldc + n0);
+}
+
+static void apply_epilogue(const descent_mlp *mlp, const epilogue *e, int m0, int mt, int n0,
+                           int nt, float *C, ptrdiff_t ldc)
+{
+    if (e->kind == EPILOGUE_BIAS || e->kind == EPILOGUE_BIAS_ACT)
+        bias_act_rows(mlp, e, m0, mt, n0, nt, C, ldc);
+    else if (e->kind == EPILOGUE_ACT_GRAD)
+        act_grad_rows(mlp, e, m0, mt, n0, nt, C, ldc);
+}
+
+/* Products of fewer multiply-adds than this run on one thread: waking the
+ * second costs more than it saves (the 784-128-10 output layer, ~0.3 M at
+ * batch 256, is below; the hidden layer's, 6.4 M at batch 64, above). */
+#define PARALLEL_MIN_MADDS (1024.0 * 1024.0)
+/* Thread blocks start at multiples of this many rows or columns (the
+ * register tiles' rows, 8 or 6, and a vector of columns), so that edge
+ * tiles are few. */
+#define ROW_ALIGN 8
+#define COL_ALIGN 16
+
+/* [*start, *start + *count) of n items for thread t of threads, in units
+ * of align. */
+static void thread_block(int n, int align, int t, int threads, int *start, int *count)
+{
+    const int units = (n + align - 1) / align;
+    const int lo = units * t / threads, hi = units * (t + 1) / threads;
+    *start = lo * align < n ? lo * align : n;
+    const int end = hi * align < n ? hi * align : n;
+    *count = end - *start;
+}
+
 /* C = A B (or C += A B) through gemm, or, with b_transposed, C = A B^T
  * through gemm_nt (B is then [N][K] with row stride ldb, and A's k is
- * contiguous: csa 1); cut into fixed tiles shared out over threads
- * (or one call of the sgemm set by descent_mlp_set_sgemm). */
+ * contiguous: csa 1), then the epilogue (NULL: none) on C.  The threads
+ * split the larger of C's dimensions into one block each; gemm and gemm_nt
+ * give every element the same bits whichever block computes it, so the
+ * result does not depend on the thread count (or one call of the sgemm set
+ * by descent_mlp_set_sgemm, which tiles and threads itself). */
 static void parallel_gemm(const descent_mlp *mlp, int b_transposed, int M, int N, int K,
                           const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
-                          ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate)
+                          ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
+                          const epilogue *epi)
 {
     if (mlp->sgemm) { /* whole: the port tiles and threads itself */
         sgemm_product(mlp->sgemm, b_transposed, M, N, K, A, rsa, csa, B, ldb, C, ldc,
                       accumulate);
+        if (epi)
+            apply_epilogue(mlp, epi, 0, M, 0, N, C, ldc);
         return;
     }
-    const int tiles_m = (M + TILE_M - 1) / TILE_M, tiles_n = (N + TILE_N - 1) / TILE_N;
-    const int tiles = tiles_m * tiles_n;
+    const int split_rows = M >= N;
+    const int align = split_rows ? ROW_ALIGN : COL_ALIGN;
+    const int blocks = ((split_rows ? M : N) + align - 1) / align;
+    int threads = 1;
 #if DESCENT_HAVE_OPENMP
-    int threads = mlp->run_threads;
-    if (threads > tiles)
-        threads = tiles;
-    /* Small products are not worth waking the threads (64 Ki multiply-adds). */
-    if ((double)M * N * K < 65536.0)
+    threads = mlp->run_threads < blocks ? mlp->run_threads : blocks;
+    if ((double)M * N * K < PARALLEL_MIN_MADDS)
         threads = 1;
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
 #endif
-    for (int t = 0; t < tiles; t++) {
-        const int m0 = (t / tiles_n) * TILE_M, n0 = (t % tiles_n) * TILE_N;
-        const int mt = M - m0 < TILE_M ? M - m0 : TILE_M;
-        const int nt = N - n0 < TILE_N ? N - n0 : TILE_N;
+    for (int t = 0; t < threads; t++) {
+        int m0 = 0, mt = M, n0 = 0, nt = N;
+        if (split_rows)
+            thread_block(M, ROW_ALIGN, t, threads, &m0, &mt);
+        else
+            thread_block(N, COL_ALIGN, t, threads, &n0, &nt);
+        if (mt == 0 || nt == 0)
+            continue;
         if (b_transposed)
             mlp->gemm_nt(mt, nt, K, A + m0 * rsa, rsa, B + n0 * ldb, ldb, C + m0 * ldc + n0, ldc);
         else
             mlp->gemm(mt, nt, K, A + m0 * rsa, rsa, csa, B + n0, ldb, C + m0 * ldc + n0, ldc,
                       accumulate);
+        if (epi)
+            apply_epilogue(mlp, epi, m0, mt, n0, nt, C, ldc);
     }
 }
-
-/* --------------------------------------------------------- elementwise */
 
 static int threads_for_rows(const descent_mlp *mlp, int rows, int cols)
 {
@@ -115,21 +187,6 @@ static int threads_for_rows(const descent_mlp *mlp, int rows, int cols)
     (void)mlp, (void)rows, (void)cols;
     return 1;
 #endif
-}
-
-/* z += bias, then the activation (hidden layers) in place. */
-static void bias_activation(const descent_mlp *mlp, int batch, int out, const float *bias,
-                            float *z, int hidden)
-{
-    const descent_activation act = mlp->shape.activation;
-    const int threads = threads_for_rows(mlp, batch, out);
-    (void)threads;
-#if DESCENT_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-#endif
-    for (int b = 0; b < batch; b++)
-        mlp->kernels->mlp_bias_act(hidden ? act : DESCENT_MLP_LINEAR, (size_t)out, bias,
-                                   z + (size_t)b * out);
 }
 
 /* ---------------------------------------------------------- the object */
@@ -265,9 +322,13 @@ static void run_forward(descent_mlp *mlp, const float *params, int batch, const 
         const int in = s->sizes[l - 1], out = s->sizes[l];
         /* Z = A_prev W^T, W [out][in] as stored */
         const float *W = params + descent_mlp_weight_offset(s, l);
-        parallel_gemm(mlp, 1, batch, out, in, a_prev, in, 1, W, in, mlp->out[l], out, 0);
-        bias_activation(mlp, batch, out, params + descent_mlp_bias_offset(s, l), mlp->out[l],
-                        l < s->layers);
+        const epilogue bias_act = {
+            .kind = l < s->layers ? EPILOGUE_BIAS_ACT : EPILOGUE_BIAS,
+            .act = s->activation,
+            .bias = params + descent_mlp_bias_offset(s, l),
+        };
+        parallel_gemm(mlp, 1, batch, out, in, a_prev, in, 1, W, in, mlp->out[l], out, 0,
+                      &bias_act);
         a_prev = mlp->out[l];
     }
     mlp->forward_params = params, mlp->forward_x = x, mlp->forward_batch = batch;
@@ -362,7 +423,7 @@ static void run_backward(descent_mlp *mlp, const float *params, int batch, const
         float *dW = grad + descent_mlp_weight_offset(s, l);
         float *db = grad + descent_mlp_bias_offset(s, l);
         /* dW = dZ^T A_prev: A(m = o, k = b) = dz[b*out + o] */
-        parallel_gemm(mlp, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in, 0);
+        parallel_gemm(mlp, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in, 0, NULL);
         /* db = column sums of dZ, over b in order */
         for (int o = 0; o < out; o++)
             db[o] = 0.0f;
@@ -372,16 +433,9 @@ static void run_backward(descent_mlp *mlp, const float *params, int batch, const
         if (l == 1)
             break;
         /* dA = dZ W, then times act'(z_{l-1}) */
-        parallel_gemm(mlp, 0, batch, in, out, dz, out, 1, W, in, da, in, 0);
-        const descent_activation act = s->activation;
-        const int threads = threads_for_rows(mlp, batch, in);
-        (void)threads;
-#if DESCENT_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-#endif
-        for (int b = 0; b < batch; b++)
-            mlp->kernels->mlp_act_grad(act, (size_t)in, a_prev + (size_t)b * in,
-                                       da + (size_t)b * in);
+        const epilogue act_grad = {
+            .kind = EPILOGUE_ACT_GRAD, .act = s->activation, .a = a_prev, .lda = in};
+        parallel_gemm(mlp, 0, batch, in, out, dz, out, 1, W, in, da, in, 0, &act_grad);
         float *swap = dz;
         dz = da, da = swap;
     }

@@ -4,17 +4,23 @@
  * ISA as descent_<isa>_gemm and descent_<isa>_gemm_nt.
  *
  * gemm (C = A B, B's rows contiguous): register tile of up to MR rows of C
- * by two vectors of columns, 2*MR accumulators.  Per k it loads two
- * vectors of row k of B, broadcasts MR values of A and issues 2*MR FMAs.
+ * by NV vectors of columns, MR*NV accumulators (8 x 3 with 32 vector
+ * registers, 6 x 2 with 16).  Per k it loads NV vectors of row k of B,
+ * broadcasts MR values of A and issues MR*NV FMAs: with 24 accumulators
+ * that is 11 loads per 24 FMAs, so the two FMA ports, not the loads,
+ * set the pace.
  * K is cut into panels of KC so that the B panel being swept stays in L2.
- * Every C element sums its products in increasing k with FMA, so the bits
- * depend on K and KC only, never on the tiling.
+ * Every C element sums its products in increasing k with FMA (a panel's
+ * sums go through C exactly, as floats), so the bits depend on K only,
+ * never on the tiling or KC.
  *
  * gemm_nt (C = A B^T, both operands' rows contiguous along k: the forward
  * X W^T with W in PyTorch's [out][in] layout, so no transpose is needed):
  * register tile of NT_MR rows by NT_NR columns of dot products, one vector
- * accumulator each.  Per vector of k it loads NT_MR vectors of A and NT_NR
- * of B and issues NT_MR*NT_NR FMAs; at the end each accumulator is reduced
+ * accumulator each (8 x 3 with 32 registers, 4 x 3 with 16).  Per vector
+ * of k it loads NT_MR vectors of A and NT_NR of B and issues NT_MR*NT_NR
+ * FMAs (11 loads per 24 FMAs: each A vector is held in a register for its
+ * NT_NR FMAs, see IN_REGISTER); at the end each accumulator is reduced
  * across its lanes.  Lane j of an accumulator sums k = j, j + W, j + 2W, ...
  * (W = VEC_WIDTH; the last partial vector loads zeros beyond K), so the bits
  * depend on K and the ISA only, never on the tiling.
@@ -28,50 +34,72 @@
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
+/* Keeps v in a register: without it GCC folds a vector that feeds several
+ * FMAs into each of them as a memory operand, one load per FMA, and the
+ * dot-product tile then runs out of load slots (27 loads per 24 FMAs). */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define IN_REGISTER(v) __asm__("" : "+v"(v))
+#elif defined(__GNUC__) && defined(__aarch64__)
+#define IN_REGISTER(v) __asm__("" : "+w"(v))
+#else
+#define IN_REGISTER(v) ((void)0)
+#endif
+
 /* ---------------------------------------------------------------- gemm */
 
-#define MR 6
-#define NR (2 * VEC_WIDTH) /* two vectors per tile row */
+#if VEC_REGISTERS >= 32
+#define MR 8 /* 24 accumulators + 3 B vectors + 1 broadcast of 32 registers */
+#define NV 3
+#else
+#define MR 6 /* 12 + 2 + 1 of AVX2's 16 */
+#define NV 2
+#endif
+#define NR (NV * VEC_WIDTH)
 #define KC 256
 
-/* Lanes of vector v (0 or 1) in a tile row of nr columns. */
+/* Lanes of vector v in a tile row of nr columns. */
 static inline size_t tile_lanes(int nr, int v)
 {
     const int rest = nr - v * VEC_WIDTH;
     return rest <= 0 ? 0 : (rest >= VEC_WIDTH ? VEC_WIDTH : (size_t)rest);
 }
 
-/* mr x (two vectors) of C over kc values of k.  `full` (a constant after
- * inlining) says both vectors are whole, so the k loop has no lane checks. */
+/* mr x (NV vectors) of C over kc values of k.  `full` (a constant after
+ * inlining) says every vector is whole, so the k loop has no lane checks. */
 static ALWAYS_INLINE void tile(const int mr, const int full, int nr, int kc, const float *A,
                                ptrdiff_t rsa, ptrdiff_t csa, const float *B, ptrdiff_t ldb,
                                float *C, ptrdiff_t ldc, int accumulate)
 {
-    const size_t l0 = full ? VEC_WIDTH : tile_lanes(nr, 0);
-    const size_t l1 = full ? VEC_WIDTH : tile_lanes(nr, 1);
-    vf c[MR][2];
+    size_t lanes[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++)
+        lanes[v] = full ? VEC_WIDTH : tile_lanes(nr, v);
+    vf c[MR][NV];
 #pragma GCC unroll 8
-    for (int i = 0; i < mr; i++) {
-        c[i][0] = accumulate ? vf_load_n(C + i * ldc, l0) : vf_zero();
-        c[i][1] = accumulate ? vf_load_n(C + i * ldc + VEC_WIDTH, l1) : vf_zero();
-    }
+    for (int i = 0; i < mr; i++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++)
+            c[i][v] = accumulate ? vf_load_n(C + i * ldc + v * VEC_WIDTH, lanes[v]) : vf_zero();
     for (int k = 0; k < kc; k++) {
         const float *b = B + k * ldb;
-        const vf b0 = full ? vf_load(b) : vf_load_n(b, l0);
-        const vf b1 = full ? vf_load(b + VEC_WIDTH) : vf_load_n(b + VEC_WIDTH, l1);
+        vf bv[NV];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++)
+            bv[v] = full ? vf_load(b + v * VEC_WIDTH) : vf_load_n(b + v * VEC_WIDTH, lanes[v]);
         const float *a = A + k * csa;
 #pragma GCC unroll 8
         for (int i = 0; i < mr; i++) {
             const vf ai = vf_set1(a[i * rsa]);
-            c[i][0] = vf_fma(ai, b0, c[i][0]);
-            c[i][1] = vf_fma(ai, b1, c[i][1]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++)
+                c[i][v] = vf_fma(ai, bv[v], c[i][v]);
         }
     }
 #pragma GCC unroll 8
-    for (int i = 0; i < mr; i++) {
-        vf_store_n(C + i * ldc, c[i][0], l0);
-        vf_store_n(C + i * ldc + VEC_WIDTH, c[i][1], l1);
-    }
+    for (int i = 0; i < mr; i++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++)
+            vf_store_n(C + i * ldc + v * VEC_WIDTH, c[i][v], lanes[v]);
 }
 
 #define TILE_CASE(mr)                                                                    \
@@ -85,6 +113,9 @@ static void tile_rows(int mr, int nr, int kc, const float *A, ptrdiff_t rsa, ptr
                       const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int acc)
 {
     switch (mr) {
+#if MR == 8
+        TILE_CASE(8); TILE_CASE(7);
+#endif
         TILE_CASE(6); TILE_CASE(5); TILE_CASE(4); TILE_CASE(3); TILE_CASE(2);
     default: TILE_CASE(1);
     }
@@ -111,11 +142,12 @@ void VEC_FN(gemm)(int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t 
 
 /* ------------------------------------------------------------- gemm_nt */
 
-#define NT_MR 4
 #if VEC_REGISTERS >= 32
-#define NT_NR 4 /* 16 accumulators + 4 B vectors + 1 A */
+#define NT_MR 8 /* 24 accumulators + 3 B vectors + 1 A of 32 registers */
+#define NT_NR 3
 #else
-#define NT_NR 3 /* 12 + 3 + 1: AVX2's 16 registers */
+#define NT_MR 4 /* 12 + 3 + 1: AVX2's 16 registers */
+#define NT_NR 3
 #endif
 
 /* One vector of k (`lanes` of them real) into the mr x nr accumulators. */
@@ -124,14 +156,38 @@ static ALWAYS_INLINE void nt_step(const int mr, const int nr, vf c[NT_MR][NT_NR]
                                   ptrdiff_t ldb)
 {
     vf b[NT_NR];
+#pragma GCC unroll 4
     for (int j = 0; j < nr; j++)
         b[j] = vf_load_n(B + j * ldb + k, lanes);
+#pragma GCC unroll 8
     for (int i = 0; i < mr; i++) {
-        const vf a = vf_load_n(A + i * lda + k, lanes);
+        vf a = vf_load_n(A + i * lda + k, lanes);
+        IN_REGISTER(a);
+#pragma GCC unroll 4
         for (int j = 0; j < nr; j++)
             c[i][j] = vf_fma(a, b[j], c[i][j]);
     }
 }
+
+#if DESCENT_VEC_ISA == DESCENT_VEC_AVX512
+/* vf_reduce_add of a, b, c and d in lanes 0-3, with its pairing of lanes
+ * (i + 8, then + 4, + 2, + 1; GCC's _mm512_reduce_add_ps), so each sum has
+ * the same bits as one vf_reduce_add, in 15 shuffles and adds for the four
+ * instead of about 9 each.  test_mlp_gemm_blocks compares it with the edge
+ * tiles, which reduce one at a time. */
+static inline __m128 reduce_add4(vf a, vf b, vf c, vf d)
+{
+    const __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44),  /* lanes 0-7 */
+                                    _mm512_shuffle_f32x4(a, b, 0xEE)); /* 8-15 */
+    const __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44),
+                                    _mm512_shuffle_f32x4(c, d, 0xEE));
+    const __m512 x = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88),  /* lanes 0-3 */
+                                   _mm512_shuffle_f32x4(ab, cd, 0xDD)); /* 4-7 */
+    const __m512 y = _mm512_add_ps(x, _mm512_shuffle_ps(x, x, _MM_SHUFFLE(1, 0, 3, 2)));
+    const __m512 z = _mm512_add_ps(y, _mm512_shuffle_ps(y, y, _MM_SHUFFLE(0, 0, 0, 1)));
+    return _mm512_castps512_ps128(_mm512_maskz_compress_ps(0x1111, z));
+}
+#endif
 
 static ALWAYS_INLINE void tile_nt(const int mr, const int nr, int K, const float *A,
                                   ptrdiff_t lda, const float *B, ptrdiff_t ldb, float *C,
@@ -146,19 +202,36 @@ static ALWAYS_INLINE void tile_nt(const int mr, const int nr, int K, const float
         nt_step(mr, nr, c, k, VEC_WIDTH, A, lda, B, ldb);
     if (k < K)
         nt_step(mr, nr, c, k, (size_t)(K - k), A, lda, B, ldb);
+#if DESCENT_VEC_ISA == DESCENT_VEC_AVX512
+    if (mr * nr % 4 == 0) { /* four reductions at a time, the same sums */
+        float sums[NT_MR * NT_NR];
+#pragma GCC unroll 8
+        for (int q = 0; q < mr * nr; q += 4)
+            _mm_storeu_ps(sums + q, reduce_add4(c[q / nr][q % nr], c[(q + 1) / nr][(q + 1) % nr],
+                                                c[(q + 2) / nr][(q + 2) % nr],
+                                                c[(q + 3) / nr][(q + 3) % nr]));
+        for (int i = 0; i < mr; i++)
+            for (int j = 0; j < nr; j++)
+                C[i * ldc + j] = sums[i * nr + j];
+        return;
+    }
+#endif
     for (int i = 0; i < mr; i++)
         for (int j = 0; j < nr; j++)
             C[i * ldc + j] = vf_reduce_add(c[i][j]);
 }
 
 #define NT_CASE(mr, nr)                                                                  \
-    case (mr) * 8 + (nr): tile_nt(mr, nr, K, A, lda, B, ldb, C, ldc); break
+    case (mr) * 16 + (nr): tile_nt(mr, nr, K, A, lda, B, ldb, C, ldc); break
 static void tile_nt_any(int mr, int nr, int K, const float *A, ptrdiff_t lda, const float *B,
                         ptrdiff_t ldb, float *C, ptrdiff_t ldc)
 {
-    switch (mr * 8 + nr) {
-#if NT_NR == 4
-        NT_CASE(4, 4); NT_CASE(3, 4); NT_CASE(2, 4); NT_CASE(1, 4);
+    switch (mr * 16 + nr) {
+#if NT_MR == 8
+        NT_CASE(8, 3); NT_CASE(8, 2); NT_CASE(8, 1);
+        NT_CASE(7, 3); NT_CASE(7, 2); NT_CASE(7, 1);
+        NT_CASE(6, 3); NT_CASE(6, 2); NT_CASE(6, 1);
+        NT_CASE(5, 3); NT_CASE(5, 2); NT_CASE(5, 1);
 #endif
         NT_CASE(4, 3); NT_CASE(4, 2); NT_CASE(4, 1);
         NT_CASE(3, 3); NT_CASE(3, 2); NT_CASE(3, 1);

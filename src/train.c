@@ -27,6 +27,8 @@ void descent_train_config_default(descent_optim_kind optim, descent_train_config
     c->epochs = 1;
     c->target_loss = NAN;
     c->target_metric = NAN;
+    c->grad_noise_gamma = 0.55;
+    c->clip_norm_type = 2;
 }
 
 double descent_accuracy(const float *logits, const int *labels, long count, int classes)
@@ -105,7 +107,26 @@ static descent_status check_args(const descent_train_problem *p, const descent_t
                             "full)", c->batch, p->n_examples);
     if (p->n_examples > 0x7fffffffL)
         return descent_fail(DESCENT_ERR_INVALID, "descent_train: too many examples");
+    if (!(c->grad_noise_eta >= 0) || !(c->grad_noise_gamma >= 0) || !(c->clip_grad_value >= 0) ||
+        !(c->clip_grad_norm >= 0) || !(c->clip_norm_type > 0))
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "descent_train: grad_noise_eta, grad_noise_gamma, clip_grad_value "
+                            "and clip_grad_norm must be >= 0, clip_norm_type > 0");
     return DESCENT_OK;
+}
+
+/* The problem's tensors as the optimizer's segments; biases without
+ * weight decay under no_bias_decay (torch's usual two param groups). */
+static descent_status set_tensors(const run *r)
+{
+    const descent_train_problem *p = r->p;
+    if (!p->n_tensors)
+        return DESCENT_OK;
+    descent_status s = descent_optimizer_set_segments(r->opt, p->n_tensors, p->tensor_sizes);
+    for (size_t k = 0; k < p->n_tensors && s == DESCENT_OK; k++)
+        if (r->c->no_bias_decay && p->tensor_is_bias && p->tensor_is_bias[k])
+            s = descent_optimizer_set_segment_hparams(r->opt, k, NAN, 0);
+    return s;
 }
 
 /* Epochs the run plans: the epoch limit, or fewer where max_steps ends it. */
@@ -143,6 +164,8 @@ static descent_status setup(run *r)
         s = descent_optimizer_set_threads(r->opt, c->threads);
     if (s == DESCENT_OK && c->nonfinite_set)
         s = descent_optimizer_set_nonfinite(r->opt, c->nonfinite);
+    if (s == DESCENT_OK)
+        s = set_tensors(r);
     if (s != DESCENT_OK || !c->schedule || !strcmp(c->schedule, "constant"))
         return s;
     const long epochs = planned_epochs(r);
@@ -222,6 +245,31 @@ static void take_step(run *r, int finite, int *took, int *diverged)
     }
 }
 
+/* Noise, value clipping, norm clipping (descent_train_config's order); a
+ * non-finite total norm under clip_error_if_nonfinite sets *refused: the
+ * run ends there as diverged, unstepped, whatever the nonfinite policy. */
+static descent_status transform_grad(run *r, int *refused)
+{
+    const descent_train_config *c = r->c;
+    const size_t n = r->p->n_params;
+    const descent_exec exec = {.isa = c->isa, .threads = c->threads};
+    descent_status s = DESCENT_OK;
+    if (c->grad_noise_eta > 0)
+        s = descent_grad_noise(r->grad, n, c->grad_noise_eta, c->grad_noise_gamma,
+                               descent_optimizer_step_count(r->opt) + 1,
+                               c->seed ^ 0x9015e9015e9015e9ULL, c->threads);
+    if (s == DESCENT_OK && c->clip_grad_value > 0)
+        s = descent_clip_grad_value(r->grad, n, c->clip_grad_value, &exec);
+    if (s == DESCENT_OK && c->clip_grad_norm > 0)
+        s = descent_clip_grad_norm(r->grad, n, c->clip_grad_norm, c->clip_norm_type,
+                                   c->clip_error_if_nonfinite, &exec, NULL);
+    if (s != DESCENT_ERR_NONFINITE)
+        return s;
+    snprintf(r->out->message, sizeof r->out->message, "%s", descent_last_error());
+    *refused = 1;
+    return DESCENT_OK;
+}
+
 /* One step on examples order[start .. start+count); sets *stop. */
 static descent_status one_step(run *r, long epoch, long start, long count,
                                descent_train_stop *stop)
@@ -247,8 +295,12 @@ static descent_status one_step(run *r, long epoch, long start, long count,
     for (size_t i = 0; i < r->p->n_params; i++)
         sum_sq += (double)r->grad[i] * r->grad[i];
     const double gnorm = sqrt(sum_sq);
-    int took, diverged;
-    take_step(r, isfinite(loss) && isfinite(gnorm), &took, &diverged);
+    const int finite = isfinite(loss) && isfinite(gnorm);
+    int took = 0, diverged = 1, refused = 0;
+    if ((finite || c->nonfinite_set) && (s = transform_grad(r, &refused)) != DESCENT_OK)
+        return s;
+    if (!refused)
+        take_step(r, finite, &took, &diverged);
     out->seconds += descent_seconds() - t0;
     out->last_loss = loss, out->last_grad_norm = gnorm;
     const int epoch_end = r->n_ex == 0 || start + count >= r->n_ex;

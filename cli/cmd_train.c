@@ -76,6 +76,7 @@ typedef struct options { /* ----------------------------------------- options */
     int standardize, quiet;
     descent_nonfinite_policy nonfinite;
     long max_skips;
+    cli_train_extras extras; /* gradient and model flags (cli/grad_flags.c) */
     unsigned char given[64]; /* by the index in flags[] */
 } options;
 
@@ -227,29 +228,10 @@ static void usage(FILE *out)
                  "                        exponential (exponential_lr, gamma 0.9), cosine\n"
                  "                        (cosine_annealing_lr, T_max the epochs planned), or:\n");
     cli_print_schedules(out);
-    fprintf(out,
-            "  --step-size N, --t-max N: --step_size, --T_max.  --schedule-unit epoch|step:\n"
-            "                        the schedule moves every epoch (default) or step\n\n"
-            "stopping (whichever comes first):\n"
-            "  --epochs N            epoch limit (default: the problem's)\n"
-            "  --max-steps N         optimizer step limit\n"
-            "  --grad-tol X          stop when a step's batch gradient norm is below X\n"
-            "  --target-loss X       stop when a step's batch loss is at most X\n"
-            "  --target-accuracy X   stop at test accuracy (after each epoch) >= X (0..1]\n\n"
-            "run:\n"
-            "  --seed N              initialization, synthetic data, shuffling (default 1)\n"
-            "  --isa NAME            scalar, avx2, avx512, neon or best (default best)\n"
-            "  --threads N           OpenMP threads (default: auto, 1 or all; same results)\n"
-            "  --data DIR            Fashion-MNIST directory (default: %s)\n"
-            "  --train-limit N, --test-limit N  the first N training / test examples\n"
-            "  --log FILE.csv        step,epoch,time_s,loss,grad_norm,lr,test_accuracy: a row\n"
-            "                        per step (time_s: training work; the batch's loss and\n"
-            "                        gradient norm before the step; accuracy at epoch ends)\n"
-            "  --quiet               no progress lines\n"
-            "  --on-nonfinite POLICY propagate, skip (--max-skips N in a row, default 100,\n"
-            "                        0 = none, end the run: exit 1) or stop; default: stop as\n"
-            "                        diverged at a non-finite loss or gradient, unstepped\n",
-            *DESCENT_DATA_DIR ? DESCENT_DATA_DIR : "none found by configure");
+    fprintf(out, "  --step-size N, --t-max N: --step_size, --T_max.  --schedule-unit epoch|step:\n"
+                 "                        the schedule moves every epoch (default) or step\n\n");
+    cli_print_train_extras(out);
+    cli_print_train_run_help(out);
 }
 
 /* Parses argv into *o; returns 0 after printing the error. */
@@ -258,12 +240,13 @@ static int parse_options(int argc, char **argv, options *o, int *help)
     memset(o, 0, sizeof *o);
     o->isa = DESCENT_ISA_BEST, o->seed = 1, o->standardize = -1, o->max_skips = 100;
     o->data_dir = DESCENT_DATA_DIR, o->target_loss = NAN;
+    cli_train_extras_default(&o->extras);
     *help = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *key;
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
             return *help = 1;
-        const int hp = cli_hparam_of(arg);
+        const int hp = cli_hparam_of(arg), extra = cli_train_extra_of(arg);
         size_t f = 0;
         while (f < N_FLAGS && !cli_is_flag(arg, flags[f].name))
             f++;
@@ -271,6 +254,9 @@ static int parse_options(int argc, char **argv, options *o, int *help)
             if (!cli_parse_hparam(argc, argv, &i, hp, &o->hp_value[hp]))
                 return 0;
             o->hp_set[hp] = 1;
+        } else if (extra >= 0) {
+            if (!cli_parse_train_extra(argc, argv, &i, extra, &o->extras))
+                return 0;
         } else if (f < N_FLAGS) {
             const int bare = flags[f].type == T_BOOL || flags[f].type == T_SWITCH;
             const char *eq = strchr(arg, '=');
@@ -310,6 +296,8 @@ static int resolve_options(options *o, descent_hparams *h)
             return 0;
         }
     }
+    if (!cli_train_extras_check(&o->extras, p->kind != KIND_FUNC, p->name))
+        return 0;
     if (!given(o, "--optimizer"))
         o->optim = p->optim;
     descent_hparams_default(o->optim, h);
@@ -453,7 +441,7 @@ static int make_problem(options *o, descent_problem **prob)
         .name = o->problem->name, .seed = o->seed, .data_dir = o->data_dir, .model = o->model,
         .activation = o->activation, .standardize = o->standardize,
         .train_limit = o->train_limit, .test_limit = o->test_limit, .isa = o->isa,
-        .threads = (int)o->threads};
+        .threads = (int)o->threads, .init = o->extras.init};
     if (!library_ok(NULL, descent_problem_create(&spec, prob)))
         return 0;
     const long n = descent_problem_callbacks(*prob)->n_examples;
@@ -524,6 +512,7 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
     c.target_metric = o->target_accuracy > 0 ? o->target_accuracy : NAN, c.metric_every = 1;
     c.nonfinite_set = given(o, "--on-nonfinite"), c.nonfinite = o->nonfinite;
     c.max_skips = o->max_skips, c.on_step = on_step, c.ctx = &g;
+    cli_train_extras_apply(&o->extras, &c);
     g.planned = planned_epochs(o, cb->n_examples);
     if (g.log)
         fprintf(g.log, "step,epoch,time_s,loss,grad_norm,lr,test_accuracy\n");

@@ -38,7 +38,7 @@ struct descent_problem {
     /* the MLP's tensors W1 b1 W2 b2 ... (torch's model.parameters()) */
     size_t tensor_sizes[2 * DESCENT_MLP_MAX_LAYERS];
     unsigned char tensor_is_bias[2 * DESCENT_MLP_MAX_LAYERS];
-    char describe[192];
+    char describe[640]; /* a 64-layer model spelled out fits */
 };
 
 /* The MLP and the batch buffers for batches of up to count examples;

@@ -213,4 +213,67 @@ bad "--train-limit does not apply to --problem beale" "--train-limit on beale" \
     --problem beale --train-limit 5
 bad "--log: cannot write $tmp/no/such/dir/x.csv" "--log in a missing directory" \
     --problem linreg --log "$tmp/no/such/dir/x.csv"
+# ------------------------------------------------- gradient clipping, noise, tensors, init
+for threads in 1 2 3; do
+    "$descent" train --problem linreg-multi --batch 10 --epochs 3 --optimizer adam --lr 0.05 \
+        --grad-noise 0.3 --threads $threads --log "$tmp/noise$threads.csv" --quiet >/dev/null 2>&1
+done
+"$descent" train --problem linreg-multi --batch 10 --epochs 3 --optimizer adam --lr 0.05 \
+    --threads 1 --log "$tmp/quiet.csv" --quiet >/dev/null 2>&1
+if same_log "$tmp/noise1.csv" "$tmp/noise2.csv" && same_log "$tmp/noise1.csv" "$tmp/noise3.csv" &&
+    ! same_log "$tmp/noise1.csv" "$tmp/quiet.csv" && [ "$(wc -l <"$tmp/noise1.csv")" -eq 151 ]; then
+    pass "--grad-noise: the same log on 1, 2 and 3 threads, not the log without noise"
+else
+    fail "--grad-noise: thread-independent" "$(diff "$tmp/noise1.csv" "$tmp/noise2.csv" | head -n 4)"
+fi
+# one gradient-descent step of lr 0.1 on linreg-2x1: clipping shortens it
+first_step() {
+    "$descent" train --problem linreg-2x1 --epochs 1 --quiet "$@" 2>&1 |
+        sed -n 's/.*max|theta - theta\*| \([^;]*\);.*/\1/p'
+}
+plain=$(first_step) valued=$(first_step --clip-grad-value 1) clipped=$(first_step --clip-grad-norm 0.01)
+if [ -n "$plain" ] && awk -v a="$plain" -v b="$clipped" -v c="$valued" \
+    'BEGIN { exit !(c + 0 > a + 0 && b + 0 > c + 0) }'; then
+    pass "--clip-grad-value and --clip-grad-norm shorten the first step ($plain < $valued < $clipped)"
+else
+    fail "clipping shortens the step" "plain $plain, norm-clipped $clipped, value-clipped $valued"
+fi
+expect 1 "total norm of order 2 for gradients is non-finite" \
+    "--clip-error-if-nonfinite: a non-finite norm ends the run as diverged, exit 1" \
+    "$descent" train --problem quadratic --lr 2 --on-nonfinite skip --clip-grad-norm 1e30 \
+    --clip-error-if-nonfinite --quiet
+for nb in "" --no-bias-decay; do
+    "$descent" train --problem linreg-multi --optimizer sgd --weight-decay 1 --epochs 2 $nb \
+        --log "$tmp/decay$nb.csv" --quiet >/dev/null 2>&1
+done
+if [ "$(sed -n 2p "$tmp/decay.csv" | cut -d, -f4)" = "$(sed -n 2p "$tmp/decay--no-bias-decay.csv" | cut -d, -f4)" ] &&
+    [ -n "$(sed -n 3p "$tmp/decay.csv")" ] && ! same_log "$tmp/decay.csv" "$tmp/decay--no-bias-decay.csv"; then
+    pass "--no-bias-decay: the same first step, then another run (the bias out of weight decay)"
+else
+    fail "--no-bias-decay changes the run" "$(cat "$tmp/decay--no-bias-decay.csv")"
+fi
+"$descent" train --problem linreg-multi --epochs 1 --init kaiming_normal --log "$tmp/kn.csv" \
+    --quiet >/dev/null 2>&1
+"$descent" train --problem linreg-multi --epochs 1 --log "$tmp/default.csv" --quiet >/dev/null 2>&1
+if [ -s "$tmp/kn.csv" ] && ! same_log "$tmp/kn.csv" "$tmp/default.csv"; then
+    pass "--init kaiming_normal starts elsewhere than the default"
+else
+    fail "--init kaiming_normal" "$(cat "$tmp/kn.csv")"
+fi
+bad "--clip-norm-type needs --clip-grad-norm" "--clip-norm-type alone" \
+    --problem linreg --clip-norm-type inf
+bad "--clip-error-if-nonfinite needs --clip-grad-norm" "--clip-error-if-nonfinite alone" \
+    --problem linreg --clip-error-if-nonfinite
+bad "--grad-noise-gamma needs --grad-noise" "--grad-noise-gamma alone" \
+    --problem linreg --grad-noise-gamma 0.5
+bad "--clip-grad-norm: -1 must be greater than 0" "--clip-grad-norm negative" \
+    --problem linreg --clip-grad-norm -1
+bad "--clip-norm-type: 'max' is not a finite number" "--clip-norm-type max" \
+    --problem linreg --clip-grad-norm 1 --clip-norm-type max
+bad "--grad-noise: 'x' is not a finite number" "--grad-noise x" --problem linreg --grad-noise x
+bad "--init: unknown" "--init unknown" --problem linreg --init he
+bad "--init does not apply to --problem rosenbrock" "--init on a 2-D function" \
+    --problem rosenbrock --init kaiming_normal
+bad "--no-bias-decay does not apply to --problem beale" "--no-bias-decay on a 2-D function" \
+    --problem beale --no-bias-decay
 expect 0 "usage: descent train" "train --help" "$descent" train --help

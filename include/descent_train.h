@@ -141,6 +141,12 @@ typedef struct descent_train_config {
     double clip_norm_type;        /* its norm_type (default 2; INFINITY for max) */
     int clip_error_if_nonfinite;  /* a non-finite total norm stops the run as diverged */
     int no_bias_decay;            /* the problem's bias tensors get weight_decay 0 */
+    /* Non-NULL: torch.optim.LBFGS instead of `optim` (its own API, not the
+     * registry's): one loop step is one descent_lbfgs_step, its closure the
+     * loss and gradient over all examples; batch must be 0 (full), without
+     * noise, clipping or nonfinite policy.  The schedule moves its lr; the
+     * row's loss and norm are the closure's at the step's start. */
+    const descent_lbfgs_options *lbfgs;
     /* Called after every step; a non-zero return stops the run
      * (DESCENT_STOP_CALLBACK).  NULL for none. */
     int (*on_step)(void *ctx, const descent_train_row *row);
@@ -158,6 +164,7 @@ typedef struct descent_train_result {
     double eval_seconds; /* metric evaluations */
     double last_loss, last_grad_norm, metric; /* metric: last evaluated (NAN if none) */
     double final_loss;   /* loss over all training examples at the end */
+    long func_evals;     /* L-BFGS: closure calls (torch's state['func_evals']) */
     char message[256];   /* why a nonfinite check stopped the run ("" otherwise) */
 } descent_train_result;
 

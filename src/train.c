@@ -74,7 +74,8 @@ typedef struct run {
     const descent_train_config *c;
     descent_train_result *out;
     float *params, *grad;
-    descent_optimizer *opt;
+    descent_optimizer *opt; /* the registry's, or ... */
+    descent_lbfgs *lbfgs;   /* ... L-BFGS (c->lbfgs) */
     descent_schedule *sched;
     long n_ex, batch, steps_per_epoch;
     int *order;
@@ -112,7 +113,12 @@ static descent_status check_args(const descent_train_problem *p, const descent_t
         return descent_fail(DESCENT_ERR_INVALID,
                             "descent_train: grad_noise_eta, grad_noise_gamma, clip_grad_value "
                             "and clip_grad_norm must be >= 0, clip_norm_type > 0");
-    return DESCENT_OK;
+    if (c->lbfgs && (c->batch != 0 || c->grad_noise_eta > 0 || c->clip_grad_value > 0 ||
+                     c->clip_grad_norm > 0 || c->nonfinite_set))
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "L-BFGS needs the full batch (every closure call the same "
+                            "function), and takes no noise, clipping or nonfinite policy");
+    return c->lbfgs ? descent_lbfgs_options_validate(c->lbfgs) : DESCENT_OK;
 }
 
 /* The problem's tensors as the optimizer's segments; biases without
@@ -139,6 +145,18 @@ static long planned_epochs(const run *r)
     return e;
 }
 
+static descent_status make_schedule(run *r);
+
+static descent_status make_lbfgs(run *r)
+{
+    descent_status s = descent_lbfgs_create(r->c->lbfgs, r->p->n_params, &r->lbfgs);
+    if (s == DESCENT_OK)
+        s = descent_lbfgs_set_isa(r->lbfgs, r->c->isa);
+    if (s == DESCENT_OK)
+        s = descent_lbfgs_set_threads(r->lbfgs, r->c->threads);
+    return s;
+}
+
 static descent_status setup(run *r)
 {
     const descent_train_config *c = r->c;
@@ -157,7 +175,10 @@ static descent_status setup(run *r)
             r->order[i] = (int)i;
     }
     descent_rng_seed(&r->rng, c->seed ^ 0x5eed5eed5eed5eedULL);
-    descent_status s = descent_optimizer_create(c->optim, &c->h, r->p->n_params, &r->opt);
+    descent_status s = c->lbfgs ? make_lbfgs(r) : DESCENT_OK;
+    if (s != DESCENT_OK || c->lbfgs)
+        return s == DESCENT_OK ? make_schedule(r) : s;
+    s = descent_optimizer_create(c->optim, &c->h, r->p->n_params, &r->opt);
     if (s == DESCENT_OK)
         s = descent_optimizer_set_isa(r->opt, c->isa);
     if (s == DESCENT_OK)
@@ -166,8 +187,14 @@ static descent_status setup(run *r)
         s = descent_optimizer_set_nonfinite(r->opt, c->nonfinite);
     if (s == DESCENT_OK)
         s = set_tensors(r);
-    if (s != DESCENT_OK || !c->schedule || !strcmp(c->schedule, "constant"))
-        return s;
+    return s == DESCENT_OK ? make_schedule(r) : s;
+}
+
+static descent_status make_schedule(run *r)
+{
+    const descent_train_config *c = r->c;
+    if (!c->schedule || !strcmp(c->schedule, "constant"))
+        return DESCENT_OK;
     const long epochs = planned_epochs(r);
     long horizon = epochs;
     if (c->schedule_unit == DESCENT_PER_STEP) {
@@ -185,6 +212,7 @@ static void teardown(run *r)
     descent_free_floats(r->grad);
     free(r->order), free(r->idx);
     descent_optimizer_free(r->opt);
+    descent_lbfgs_free(r->lbfgs);
     descent_schedule_free(r->sched);
 }
 
@@ -195,6 +223,8 @@ static descent_status apply_schedule(run *r, double *lr)
     if (!r->sched)
         return DESCENT_OK;
     *lr = descent_schedule_lr(r->sched);
+    if (r->lbfgs)
+        return descent_lbfgs_set_lr(r->lbfgs, *lr);
     descent_status s = descent_optimizer_set_lr(r->opt, *lr);
     const double m = descent_schedule_momentum(r->sched);
     if (s == DESCENT_OK && !isnan(m))
@@ -220,6 +250,14 @@ static int wants_metric(const run *r, long epoch)
     if (c->metric_every > 0)
         return epoch % c->metric_every == 0;
     return !isnan(c->target_metric);
+}
+
+static double norm2(const float *v, size_t n)
+{
+    double sum_sq = 0;
+    for (size_t i = 0; i < n; i++)
+        sum_sq += (double)v[i] * v[i];
+    return sqrt(sum_sq);
 }
 
 /* The optimizer step under the nonfinite policy: sets took and diverged. */
@@ -270,6 +308,66 @@ static descent_status transform_grad(run *r, int *refused)
     return DESCENT_OK;
 }
 
+/* The registry optimizer's step: the batch's gradient, noise and clipping,
+ * the step under the nonfinite policy. */
+static descent_status gradient_step(run *r, const long *idx, long count, double *loss,
+                                    double *gnorm, int *took, int *diverged)
+{
+    descent_status s = r->p->loss_grad(r->p->ctx, r->params, idx, r->n_ex ? count : 0,
+                                       r->grad, loss);
+    if (s != DESCENT_OK)
+        return s;
+    *gnorm = norm2(r->grad, r->p->n_params);
+    const int finite = isfinite(*loss) && isfinite(*gnorm);
+    int refused = 0;
+    if ((finite || r->c->nonfinite_set) && (s = transform_grad(r, &refused)) != DESCENT_OK)
+        return s;
+    if (!refused)
+        take_step(r, finite, took, diverged);
+    return DESCENT_OK;
+}
+
+/* torch's closure over all examples: the loss and gradient at params; the
+ * first call of a step (at the step's start) is the row's loss and norm. */
+typedef struct closure_ctx {
+    run *r;
+    long calls;
+    double first_loss, first_norm;
+    descent_status status;
+} closure_ctx;
+
+static float full_batch_closure(void *ctx, const float *params, float *grad)
+{
+    closure_ctx *k = ctx;
+    const descent_train_problem *p = k->r->p;
+    double loss = NAN;
+    const descent_status s = p->loss_grad(p->ctx, params, NULL, p->n_examples, grad, &loss);
+    if (s != DESCENT_OK && k->status == DESCENT_OK)
+        k->status = s;
+    if (k->calls++ == 0)
+        k->first_loss = loss, k->first_norm = norm2(grad, p->n_params);
+    return s == DESCENT_OK ? (float)loss : NAN;
+}
+
+/* One descent_lbfgs_step (its own iterations and line search); a
+ * non-finite loss or gradient ends the run as diverged, params at the
+ * last finite point. */
+static descent_status lbfgs_step(run *r, double *loss, double *gnorm, int *took,
+                                 int *diverged)
+{
+    closure_ctx k = {.r = r, .first_loss = NAN, .first_norm = NAN};
+    const descent_status s = descent_lbfgs_step(r->lbfgs, r->params, full_batch_closure, &k,
+                                                NULL);
+    r->out->func_evals = descent_lbfgs_func_evals(r->lbfgs);
+    *loss = k.first_loss, *gnorm = k.first_norm;
+    if (k.status != DESCENT_OK)
+        return k.status;
+    *took = s == DESCENT_OK, *diverged = s != DESCENT_OK;
+    if (s == DESCENT_ERR_NONFINITE)
+        snprintf(r->out->message, sizeof r->out->message, "%s", descent_last_error());
+    return s == DESCENT_ERR_NONFINITE ? DESCENT_OK : s;
+}
+
 /* One step on examples order[start .. start+count); sets *stop. */
 static descent_status one_step(run *r, long epoch, long start, long count,
                                descent_train_stop *stop)
@@ -287,20 +385,12 @@ static descent_status one_step(run *r, long epoch, long start, long count,
         idx = r->idx;
     }
     const double t0 = descent_seconds();
-    double loss = NAN;
-    s = r->p->loss_grad(r->p->ctx, r->params, idx, r->n_ex ? count : 0, r->grad, &loss);
+    double loss = NAN, gnorm = NAN;
+    int took = 0, diverged = 1;
+    s = r->lbfgs ? lbfgs_step(r, &loss, &gnorm, &took, &diverged)
+                 : gradient_step(r, idx, count, &loss, &gnorm, &took, &diverged);
     if (s != DESCENT_OK)
         return s;
-    double sum_sq = 0;
-    for (size_t i = 0; i < r->p->n_params; i++)
-        sum_sq += (double)r->grad[i] * r->grad[i];
-    const double gnorm = sqrt(sum_sq);
-    const int finite = isfinite(loss) && isfinite(gnorm);
-    int took = 0, diverged = 1, refused = 0;
-    if ((finite || c->nonfinite_set) && (s = transform_grad(r, &refused)) != DESCENT_OK)
-        return s;
-    if (!refused)
-        take_step(r, finite, &took, &diverged);
     out->seconds += descent_seconds() - t0;
     out->last_loss = loss, out->last_grad_norm = gnorm;
     const int epoch_end = r->n_ex == 0 || start + count >= r->n_ex;

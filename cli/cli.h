@@ -100,7 +100,22 @@ int cli_parse_train_extra(int argc, char **argv, int *i, int k, cli_train_extras
 int cli_train_extras_check(const cli_train_extras *x, int has_model, const char *problem);
 void cli_train_extras_apply(const cli_train_extras *x, descent_train_config *c);
 void cli_print_train_extras(FILE *out);
-/* The help's stopping and run sections (cli/train_help.c). */
+/* --optimizer lbfgs and its flags (cli/lbfgs_flags.c): flag_of/parse as
+ * above; check: the L-BFGS flags only with lbfgs, and lbfgs only with the
+ * full batch and none of the gradient flags but --init. */
+typedef struct cli_lbfgs {
+    int on;
+    descent_lbfgs_options options;
+    unsigned given; /* a bit per flag */
+} cli_lbfgs;
+void cli_lbfgs_default(cli_lbfgs *l);
+int cli_lbfgs_flag_of(const char *arg);
+int cli_parse_lbfgs_flag(int argc, char **argv, int *i, int k, cli_lbfgs *l);
+int cli_lbfgs_check(cli_lbfgs *l, long batch, const cli_train_extras *x, int nonfinite_given);
+void cli_print_lbfgs_flags(FILE *out);
+/* The help's stopping and run sections, and "N threads" or "auto threads
+ * (1 or N)" for --threads (0: auto) (cli/train_help.c). */
 void cli_print_train_run_help(FILE *out);
+void cli_describe_threads(long threads, char *text, size_t size);
 
 #endif

@@ -17,10 +17,6 @@
 #include "cli.h"
 #include "config.h"
 
-#if DESCENT_HAVE_OPENMP
-#include <omp.h>
-#endif
-
 /* ------------------------------------------------------------ problems */
 
 typedef enum { KIND_LINREG, KIND_MNIST, KIND_FUNC } problem_kind;
@@ -77,6 +73,7 @@ typedef struct options { /* ----------------------------------------- options */
     descent_nonfinite_policy nonfinite;
     long max_skips;
     cli_train_extras extras; /* gradient and model flags (cli/grad_flags.c) */
+    cli_lbfgs lbfgs;         /* --optimizer lbfgs and its flags (cli/lbfgs_flags.c) */
     unsigned char given[64]; /* by the index in flags[] */
 } options;
 
@@ -137,6 +134,11 @@ static int given(const options *o, const char *name)
     return 0;
 }
 
+static const char *optim_name(const options *o)
+{
+    return o->lbfgs.on ? "lbfgs" : descent_optim_name(o->optim);
+}
+
 /* Library parsers: name -> value, DESCENT_ERR_INVALID with a message. */
 static int library_ok(const char *flag, descent_status s)
 {
@@ -171,7 +173,10 @@ static int parse_value(const flag_def *f, const char *v, options *o)
         return library_ok(f->name, descent_mlp_shape_parse(v, &s));
     }
     case T_ACTIVATION: return library_ok(f->name, descent_activation_from_name(v, field));
-    case T_OPTIMIZER: return library_ok(f->name, descent_optim_from_name(v, field));
+    case T_OPTIMIZER: /* lbfgs has its own API: the registry's SGD stands in for it */
+        if ((o->lbfgs.on = !strcmp(v, "lbfgs")))
+            return *(descent_optim_kind *)field = DESCENT_SGD, 1;
+        return library_ok(f->name, descent_optim_from_name(v, field));
     case T_NONFINITE: return library_ok(f->name, descent_nonfinite_from_name(v, field));
     case T_ISA: {
         descent_isa requested;
@@ -218,8 +223,9 @@ static void usage(FILE *out)
                  "optimizer (torch.optim's names and defaults):\n  --optimizer NAME     ");
     for (int o = 0; o < DESCENT_OPTIM_COUNT; o++)
         fprintf(out, " %s", descent_optim_name((descent_optim_kind)o));
-    fprintf(out, "\n                        (default: the problem's, with its lr)\n");
+    fprintf(out, " lbfgs\n                        (default: the problem's, with its lr)\n");
     cli_print_hparam_flags(out);
+    cli_print_lbfgs_flags(out);
     fprintf(out, "  A flag the chosen optimizer does not have is an error.\n\n"
                  "batches and learning-rate schedule (torch.optim.lr_scheduler):\n"
                  "  --batch full|B        full batch, 1 = SGD, or B reshuffled every epoch\n"
@@ -241,12 +247,14 @@ static int parse_options(int argc, char **argv, options *o, int *help)
     o->isa = DESCENT_ISA_BEST, o->seed = 1, o->standardize = -1, o->max_skips = 100;
     o->data_dir = DESCENT_DATA_DIR, o->target_loss = NAN;
     cli_train_extras_default(&o->extras);
+    cli_lbfgs_default(&o->lbfgs);
     *help = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *key;
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
             return *help = 1;
         const int hp = cli_hparam_of(arg), extra = cli_train_extra_of(arg);
+        const int lb = cli_lbfgs_flag_of(arg);
         size_t f = 0;
         while (f < N_FLAGS && !cli_is_flag(arg, flags[f].name))
             f++;
@@ -254,8 +262,9 @@ static int parse_options(int argc, char **argv, options *o, int *help)
             if (!cli_parse_hparam(argc, argv, &i, hp, &o->hp_value[hp]))
                 return 0;
             o->hp_set[hp] = 1;
-        } else if (extra >= 0) {
-            if (!cli_parse_train_extra(argc, argv, &i, extra, &o->extras))
+        } else if (extra >= 0 || lb >= 0) {
+            if (!(extra >= 0 ? cli_parse_train_extra(argc, argv, &i, extra, &o->extras)
+                             : cli_parse_lbfgs_flag(argc, argv, &i, lb, &o->lbfgs)))
                 return 0;
         } else if (f < N_FLAGS) {
             const int bare = flags[f].type == T_BOOL || flags[f].type == T_SWITCH;
@@ -301,12 +310,13 @@ static int resolve_options(options *o, descent_hparams *h)
     if (!given(o, "--optimizer"))
         o->optim = p->optim;
     descent_hparams_default(o->optim, h);
-    if (o->optim == p->optim)
-        h->lr = p->lr;
+    if (o->lbfgs.on || o->optim == p->optim)
+        h->lr = o->lbfgs.on ? o->lbfgs.options.lr : p->lr;
     for (int k = 0; k < DESCENT_HP_COUNT; k++) {
-        if (o->hp_set[k] && !descent_optim_has_hparam(o->optim, (descent_hparam_key)k)) {
+        if (o->hp_set[k] && (o->lbfgs.on ? k != DESCENT_HP_LR
+                                         : !descent_optim_has_hparam(o->optim, k))) {
             cli_error("%s does not apply to --optimizer %s", cli_hparam_flag((descent_hparam_key)k),
-                      descent_optim_name(o->optim));
+                      optim_name(o));
             return 0;
         }
         if (o->hp_set[k])
@@ -316,6 +326,9 @@ static int resolve_options(options *o, descent_hparams *h)
         return 0;
     if (!given(o, "--batch"))
         o->batch = p->batch;
+    o->lbfgs.options.lr = h->lr;
+    if (!cli_lbfgs_check(&o->lbfgs, o->batch, &o->extras, given(o, "--on-nonfinite")))
+        return 0;
     if (!o->epochs)
         o->epochs = p->epochs;
     if (!o->schedule.name)
@@ -396,7 +409,9 @@ static void print_summary(const options *o, const descent_problem *prob, const f
 {
     const int func = o->problem->kind == KIND_FUNC;
     const size_t n = descent_problem_callbacks(prob)->n_params;
-    printf("train: %s %s, %ld steps", o->problem->name, descent_optim_name(o->optim), r->steps);
+    printf("train: %s %s, %ld steps", o->problem->name, optim_name(o), r->steps);
+    if (o->lbfgs.on)
+        printf(" (%ld function evaluations)", r->func_evals);
     if (!func)
         printf(", %ld epochs", r->epochs);
     if (r->skipped)
@@ -457,20 +472,6 @@ static int make_problem(options *o, descent_problem **prob)
     return descent_schedule_free(s), ok;
 }
 
-/* "2 threads", or "auto threads (1 or 2)": the default measures per call
- * which one pays (descent_optimizer_set_threads). */
-static void describe_threads(const options *o, char *text, size_t size)
-{
-    int most = 1;
-#if DESCENT_HAVE_OPENMP
-    most = omp_get_max_threads();
-#endif
-    if (o->threads > 0 || most == 1)
-        snprintf(text, size, "%ld threads", o->threads > 0 ? o->threads : 1);
-    else
-        snprintf(text, size, "auto threads (1 or %d)", most);
-}
-
 static void print_start(const options *o, const descent_problem *prob, const descent_hparams *h,
                         const char *threads)
 {
@@ -478,7 +479,7 @@ static void print_start(const options *o, const descent_problem *prob, const des
     fprintf(stderr, o->problem->kind == KIND_MNIST ? "train: %s, %s" :
                     o->problem->kind == KIND_LINREG ? "train: %s (%s)" : "train: %s",
             o->problem->name, descent_problem_describe(prob));
-    fprintf(stderr, ", %s lr %g (%s schedule)", descent_optim_name(o->optim), h->lr,
+    fprintf(stderr, ", %s lr %g (%s schedule)", optim_name(o), h->lr,
             o->schedule.name);
     if (cb->n_examples) {
         const long b = o->batch ? o->batch : cb->n_examples;
@@ -493,7 +494,7 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
     float *params = NULL;
     int status = EXIT_USAGE;
     char threads[48];
-    describe_threads(o, threads, sizeof threads);
+    cli_describe_threads(o->threads, threads, sizeof threads);
     descent_train_config c;
     descent_train_config_default(o->optim, &c);
     progress g = {.o = o, .log = descent_outfile_stream(log_file), .metric = NAN};
@@ -513,6 +514,7 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
     c.nonfinite_set = given(o, "--on-nonfinite"), c.nonfinite = o->nonfinite;
     c.max_skips = o->max_skips, c.on_step = on_step, c.ctx = &g;
     cli_train_extras_apply(&o->extras, &c);
+    c.lbfgs = o->lbfgs.on ? &o->lbfgs.options : NULL;
     g.planned = planned_epochs(o, cb->n_examples);
     if (g.log)
         fprintf(g.log, "step,epoch,time_s,loss,grad_norm,lr,test_accuracy\n");

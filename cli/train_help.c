@@ -1,9 +1,27 @@
-/* `descent train --help`: the stopping and run sections (the flag tables
- * and the problems' lines are cmd_train.c's). */
+/* `descent train`'s help: the stopping and run sections (the flag tables
+ * and the problems' lines are cmd_train.c's), and the threads' wording. */
 #include <stdio.h>
 
 #include "cli.h"
 #include "config.h"
+
+#if DESCENT_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+/* "2 threads", or "auto threads (1 or 2)": the default measures per call
+ * which one pays (descent_optimizer_set_threads). */
+void cli_describe_threads(long threads, char *text, size_t size)
+{
+    int most = 1;
+#if DESCENT_HAVE_OPENMP
+    most = omp_get_max_threads();
+#endif
+    if (threads > 0 || most == 1)
+        snprintf(text, size, "%ld threads", threads > 0 ? threads : 1);
+    else
+        snprintf(text, size, "auto threads (1 or %d)", most);
+}
 
 void cli_print_train_run_help(FILE *out)
 {

@@ -276,4 +276,22 @@ bad "--init does not apply to --problem rosenbrock" "--init on a 2-D function" \
     --problem rosenbrock --init kaiming_normal
 bad "--no-bias-decay does not apply to --problem beale" "--no-bias-decay on a 2-D function" \
     --problem beale --no-bias-decay
+expect 0 "rosenbrock lbfgs, 50 steps \\([0-9]+ function evaluations\\).*distance to the minimum \\(1, 1\\) [0-9.]+e-0[5-9]" \
+    "--optimizer lbfgs: rosenbrock's minimum in 50 steps, function evaluations reported" \
+    "$descent" train --problem rosenbrock --optimizer lbfgs --epochs 50 --quiet
+expect 0 "linreg-multi lbfgs.*max\\|theta - theta\\*\\| [0-9.]+e-0[6-9]" \
+    "--optimizer lbfgs --line-search-fn strong_wolfe: linreg-multi's least squares in 20 steps" \
+    "$descent" train --problem linreg-multi --optimizer lbfgs --line-search-fn strong_wolfe \
+    --history-size 10 --max-iter 20 --tolerance-grad 1e-9 --epochs 20 --quiet
+bad "--optimizer lbfgs needs --batch full" "lbfgs on mini-batches" \
+    --problem linreg --optimizer lbfgs --batch 10
+bad "--max-iter applies to --optimizer lbfgs" "--max-iter without lbfgs" --problem linreg --max-iter 5
+bad "--momentum does not apply to --optimizer lbfgs" "--momentum with lbfgs" \
+    --problem linreg --optimizer lbfgs --momentum 0.9
+bad "--optimizer lbfgs takes no gradient noise, clipping" "lbfgs with clipping" \
+    --problem linreg --optimizer lbfgs --clip-grad-norm 1
+bad "--line-search-fn: unknown line search 'backtracking'" "--line-search-fn unknown" \
+    --problem linreg --optimizer lbfgs --line-search-fn backtracking
+bad "--tolerance-grad: -1 must be >= 0" "--tolerance-grad negative" \
+    --problem linreg --optimizer lbfgs --tolerance-grad -1
 expect 0 "usage: descent train" "train --help" "$descent" train --help

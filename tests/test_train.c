@@ -778,6 +778,38 @@ static void test_init_and_depth(void)
     descent_problem_free(p);
 }
 
+/* L-BFGS in the loop: one step per epoch over the full batch reaches the
+ * least-squares solution of linreg-multi in 10 steps with strong Wolfe,
+ * counting its closure calls; a mini-batch is refused. */
+static void test_lbfgs_in_the_loop(void)
+{
+    descent_lbfgs_options o;
+    descent_lbfgs_options_default(&o);
+    o.line_search_fn = DESCENT_LBFGS_STRONG_WOLFE;
+    descent_train_config c;
+    descent_train_config_default(DESCENT_SGD, &c);
+    c.lbfgs = &o, c.epochs = 10;
+    descent_problem_spec spec = {.name = "linreg-multi", .seed = 1};
+    descent_problem *prob = NULL;
+    EXPECT(descent_problem_create(&spec, &prob) == DESCENT_OK, "%s", descent_last_error());
+    const descent_train_problem *cb = descent_problem_callbacks(prob);
+    float params[6];
+    descent_problem_init_params(prob, params);
+    descent_train_result r;
+    EXPECT(descent_train(cb, &c, params, &r) == DESCENT_OK, "%s", descent_last_error());
+    double best_loss, dist = 0;
+    const double *best = descent_problem_optimum(prob, &best_loss);
+    for (int i = 0; i < 6; i++)
+        dist = fmax(dist, fabs(params[i] - best[i]));
+    EXPECT(dist < 1e-5 && r.steps == 10 && r.func_evals > r.steps &&
+               fabs(r.final_loss - best_loss) < 1e-6,
+           "lbfgs: max|theta - theta*| %g, %ld steps, %ld evaluations", dist, r.steps,
+           r.func_evals);
+    c.batch = 10;
+    EXPECT(descent_train(cb, &c, params, &r) == DESCENT_ERR_INVALID, "lbfgs on batches of 10");
+    descent_problem_free(prob);
+}
+
 int main(void)
 {
     RUN(test_rng_is_deterministic_and_uniform);
@@ -799,5 +831,6 @@ int main(void)
     RUN(test_grad_noise_in_the_loop);
     RUN(test_tensors_and_bias_decay);
     RUN(test_init_and_depth);
+    RUN(test_lbfgs_in_the_loop);
     return CHECK_EXIT_STATUS();
 }

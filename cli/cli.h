@@ -102,7 +102,8 @@ void cli_train_extras_apply(const cli_train_extras *x, descent_train_config *c);
 void cli_print_train_extras(FILE *out);
 /* --optimizer lbfgs and its flags (cli/lbfgs_flags.c): flag_of/parse as
  * above; check: the L-BFGS flags only with lbfgs, and lbfgs only with the
- * full batch and none of the gradient flags but --init. */
+ * full batch, none of the gradient flags but --init and none of the others
+ * (others_given: --on-nonfinite, --save-state, --resume). */
 typedef struct cli_lbfgs {
     int on;
     descent_lbfgs_options options;
@@ -111,7 +112,7 @@ typedef struct cli_lbfgs {
 void cli_lbfgs_default(cli_lbfgs *l);
 int cli_lbfgs_flag_of(const char *arg);
 int cli_parse_lbfgs_flag(int argc, char **argv, int *i, int k, cli_lbfgs *l);
-int cli_lbfgs_check(cli_lbfgs *l, long batch, const cli_train_extras *x, int nonfinite_given);
+int cli_lbfgs_check(cli_lbfgs *l, long batch, const cli_train_extras *x, int others_given);
 void cli_print_lbfgs_flags(FILE *out);
 /* The help's stopping and run sections, and "N threads" or "auto threads
  * (1 or N)" for --threads (0: auto) (cli/train_help.c). */

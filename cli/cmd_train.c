@@ -17,8 +17,6 @@
 #include "cli.h"
 #include "config.h"
 
-/* ------------------------------------------------------------ problems */
-
 typedef enum { KIND_LINREG, KIND_MNIST, KIND_FUNC } problem_kind;
 
 /* The recipe `descent train` uses for each problem. */
@@ -67,7 +65,8 @@ typedef struct options { /* ----------------------------------------- options */
     unsigned long long seed;
     descent_isa isa;
     long threads; /* 0 = auto */
-    const char *data_dir, *log_path;
+    const char *data_dir, *log_path, *save_state, *resume;
+    long save_every;
     long train_limit, test_limit; /* 0 = all */
     int standardize, quiet;
     descent_nonfinite_policy nonfinite;
@@ -120,6 +119,9 @@ static const flag_def flags[] = {
     {"--train-limit", T_LONG, AT(train_limit), 1, 1L << 30, SCOPE_MNIST, NULL},
     {"--test-limit", T_LONG, AT(test_limit), 1, 1L << 30, SCOPE_MNIST, NULL},
     {"--log", T_TEXT, AT(log_path), 0, 0, SCOPE_ANY, NULL},
+    {"--save-state", T_TEXT, AT(save_state), 0, 0, SCOPE_ANY, NULL},
+    {"--save-every", T_LONG, AT(save_every), 1, BIG, SCOPE_ANY, NULL},
+    {"--resume", T_TEXT, AT(resume), 0, 0, SCOPE_ANY, NULL},
     {"--quiet", T_SWITCH, AT(quiet), 0, 0, SCOPE_ANY, NULL},
     {"--on-nonfinite", T_NONFINITE, AT(nonfinite), 0, 0, SCOPE_ANY, NULL},
     {"--max-skips", T_LONG, AT(max_skips), 0, BIG, SCOPE_ANY, NULL},
@@ -253,8 +255,8 @@ static int parse_options(int argc, char **argv, options *o, int *help)
         const char *arg = argv[i], *key;
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
             return *help = 1;
-        const int hp = cli_hparam_of(arg), extra = cli_train_extra_of(arg);
-        const int lb = cli_lbfgs_flag_of(arg);
+        const int hp = cli_hparam_of(arg), extra = cli_train_extra_of(arg),
+                  lb = cli_lbfgs_flag_of(arg);
         size_t f = 0;
         while (f < N_FLAGS && !cli_is_flag(arg, flags[f].name))
             f++;
@@ -327,7 +329,10 @@ static int resolve_options(options *o, descent_hparams *h)
     if (!given(o, "--batch"))
         o->batch = p->batch;
     o->lbfgs.options.lr = h->lr;
-    if (!cli_lbfgs_check(&o->lbfgs, o->batch, &o->extras, given(o, "--on-nonfinite")))
+    if (given(o, "--save-every") && !o->save_state)
+        return cli_error("--save-every needs --save-state"), 0;
+    if (!cli_lbfgs_check(&o->lbfgs, o->batch, &o->extras,
+                         given(o, "--on-nonfinite") || o->save_state || o->resume))
         return 0;
     if (!o->epochs)
         o->epochs = p->epochs;
@@ -515,6 +520,7 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
     c.max_skips = o->max_skips, c.on_step = on_step, c.ctx = &g;
     cli_train_extras_apply(&o->extras, &c);
     c.lbfgs = o->lbfgs.on ? &o->lbfgs.options : NULL;
+    c.save_state = o->save_state, c.save_every = o->save_every, c.resume = o->resume;
     g.planned = planned_epochs(o, cb->n_examples);
     if (g.log)
         fprintf(g.log, "step,epoch,time_s,loss,grad_norm,lr,test_accuracy\n");
@@ -522,8 +528,11 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
         print_start(o, prob, h, threads);
     g.t0 = descent_seconds(), g.last_print = -1;
     descent_train_result r;
-    status = 1; /* a failing loss or gradient: the log is discarded */
-    if (!library_ok(NULL, descent_train(cb, &c, params, &r)))
+    /* a failing loss or gradient: 1; a state file that cannot be read or
+     * written, or is another run's: 2.  The log is discarded. */
+    const descent_status ts = descent_train(cb, &c, params, &r);
+    status = ts == DESCENT_ERR_IO || ts == DESCENT_ERR_FORMAT ? EXIT_USAGE : 1;
+    if (!library_ok(NULL, ts))
         goto done;
     if (r.message[0])
         cli_error("%s", r.message);

@@ -65,7 +65,7 @@ int cli_parse_lbfgs_flag(int argc, char **argv, int *i, int k, cli_lbfgs *l)
     return ok;
 }
 
-int cli_lbfgs_check(cli_lbfgs *l, long batch, const cli_train_extras *x, int nonfinite_given)
+int cli_lbfgs_check(cli_lbfgs *l, long batch, const cli_train_extras *x, int others_given)
 {
     if (!l->on) {
         for (size_t k = 0; k < N_LBFGS; k++)
@@ -80,9 +80,9 @@ int cli_lbfgs_check(cli_lbfgs *l, long batch, const cli_train_extras *x, int non
                   "same function)");
         return 0;
     }
-    if (x->given & ~(1u << cli_train_extra_of("--init")) || nonfinite_given) {
-        cli_error("--optimizer lbfgs takes no gradient noise, clipping, --no-bias-decay or "
-                  "--on-nonfinite");
+    if (x->given & ~(1u << cli_train_extra_of("--init")) || others_given) {
+        cli_error("--optimizer lbfgs takes no gradient noise, clipping, --no-bias-decay, "
+                  "--on-nonfinite, --save-state or --resume");
         return 0;
     }
     if (descent_lbfgs_options_validate(&l->options) != DESCENT_OK) {

@@ -147,6 +147,20 @@ typedef struct descent_train_config {
      * noise, clipping or nonfinite policy.  The schedule moves its lr; the
      * row's loss and norm are the closure's at the step's start. */
     const descent_lbfgs_options *lbfgs;
+    /* Checkpoints (descent_ckpt files): save_state is written at the end
+     * (and after every save_every-th epoch, 0 = the end only) with the
+     * parameters, the optimizer's state, the schedule's, the shuffling
+     * generator and order, the counters and the position in the epoch;
+     * resume (NULL: none) loads such a file after setup, so that the run
+     * goes on where that one stopped with the same bits as a run that never
+     * stopped (the same problem, seed, optimizer, batch and schedule,
+     * T_max included; epochs counts the whole run).  A missing, corrupt or
+     * truncated file, or one of another run, is DESCENT_ERR_IO or
+     * DESCENT_ERR_FORMAT before any step (resuming a run whose epochs are
+     * done too).  Not for L-BFGS. */
+    const char *save_state;
+    long save_every;
+    const char *resume;
     /* Called after every step; a non-zero return stops the run
      * (DESCENT_STOP_CALLBACK).  NULL for none. */
     int (*on_step)(void *ctx, const descent_train_row *row);

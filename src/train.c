@@ -7,6 +7,7 @@
 
 #include "internal.h"
 #include "rng.h"
+#include "train_internal.h"
 
 const char *descent_train_stop_name(descent_train_stop stop)
 {
@@ -69,23 +70,6 @@ static int uses_beta1(descent_optim_kind k)
     return k != DESCENT_SGD && k != DESCENT_RMSPROP;
 }
 
-typedef struct run {
-    const descent_train_problem *p;
-    const descent_train_config *c;
-    descent_train_result *out;
-    float *params, *grad;
-    descent_optimizer *opt; /* the registry's, or ... */
-    descent_lbfgs *lbfgs;   /* ... L-BFGS (c->lbfgs) */
-    descent_schedule *sched;
-    long n_ex, batch, steps_per_epoch;
-    int *order;
-    long *idx;
-    descent_rng rng;
-    long skipped_in_a_row;
-    double epoch_loss; /* sum over the epoch's steps taken, and their count */
-    long epoch_steps;
-    int metric_current;
-} run;
 
 static descent_status check_args(const descent_train_problem *p, const descent_train_config *c,
                                  const float *params, const descent_train_result *out)
@@ -113,6 +97,10 @@ static descent_status check_args(const descent_train_problem *p, const descent_t
         return descent_fail(DESCENT_ERR_INVALID,
                             "descent_train: grad_noise_eta, grad_noise_gamma, clip_grad_value "
                             "and clip_grad_norm must be >= 0, clip_norm_type > 0");
+    if (c->lbfgs && (c->save_state || c->resume))
+        return descent_fail(DESCENT_ERR_INVALID, "descent_train: L-BFGS runs save no state");
+    if (c->save_every < 0)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_train: save_every must be >= 0");
     if (c->lbfgs && (c->batch != 0 || c->grad_noise_eta > 0 || c->clip_grad_value > 0 ||
                      c->clip_grad_norm > 0 || c->nonfinite_set))
         return descent_fail(DESCENT_ERR_INVALID,
@@ -205,6 +193,13 @@ static descent_status make_schedule(run *r)
     const double momentum = uses_beta1(c->optim) ? c->h.beta1 : c->h.momentum;
     return descent_schedule_create(c->schedule, c->schedule_args, c->h.lr, momentum, horizon,
                                    &r->sched);
+}
+
+/* The loop's state from c->resume, once everything is set up. */
+static descent_status setup_and_resume(run *r)
+{
+    descent_status s = setup(r);
+    return s == DESCENT_OK && r->c->resume ? descent_train_load_state(r) : s;
 }
 
 static void teardown(run *r)
@@ -426,25 +421,35 @@ static descent_status one_step(run *r, long epoch, long start, long count,
     return s;
 }
 
+/* An epoch, or the rest of one a resumed run stopped in (r->pos > 0). */
 static descent_status one_epoch(run *r, long epoch, descent_train_stop *stop)
 {
-    if (r->order)
+    if (r->pos == 0 && r->order)
         descent_rng_shuffle(&r->rng, r->order, (size_t)r->n_ex);
-    r->epoch_loss = 0, r->epoch_steps = 0;
+    if (r->pos == 0)
+        r->epoch_loss = 0, r->epoch_steps = 0;
     const long n = r->n_ex ? r->n_ex : 1;
     descent_status s = DESCENT_OK;
-    for (long start = 0; start < n && *stop == DESCENT_STOP_NONE && s == DESCENT_OK;
-         start += r->batch)
-        s = one_step(r, epoch, start, n - start < r->batch ? n - start : r->batch, stop);
+    for (long start = r->pos; start < n && *stop == DESCENT_STOP_NONE && s == DESCENT_OK;
+         start += r->batch) {
+        const long count = n - start < r->batch ? n - start : r->batch;
+        s = one_step(r, epoch, start, count, stop);
+        r->pos = start + count < n ? start + count : 0;
+    }
     if (s != DESCENT_OK)
         return s;
-    if (r->sched && r->c->schedule_unit == DESCENT_PER_EPOCH) {
+    if (r->sched && r->c->schedule_unit == DESCENT_PER_EPOCH && r->pos == 0) {
+        /* only a whole epoch moves it: a run stopped within one and
+         * resumed steps it once, at that epoch's end */
         /* reduce_lr_on_plateau watches the epoch's mean batch loss */
         const double watched = r->epoch_steps ? r->epoch_loss / r->epoch_steps : HUGE_VAL;
         s = descent_schedule_step(r->sched, isfinite(watched) ? watched : HUGE_VAL);
     }
     if (*stop == DESCENT_STOP_NONE && epoch >= r->c->epochs)
         *stop = DESCENT_STOP_EPOCHS;
+    if (s == DESCENT_OK && r->c->save_state && r->c->save_every > 0 && r->pos == 0 &&
+        *stop == DESCENT_STOP_NONE && epoch % r->c->save_every == 0)
+        s = descent_train_save_state(r);
     return s;
 }
 
@@ -457,6 +462,8 @@ static descent_status finish(run *r)
         s = evaluate(r, &value);
     if (s == DESCENT_OK)
         s = r->p->loss_grad(r->p->ctx, r->params, NULL, r->n_ex, NULL, &out->final_loss);
+    if (s == DESCENT_OK && r->c->save_state)
+        s = descent_train_save_state(r);
     return s;
 }
 
@@ -469,7 +476,7 @@ descent_status descent_train(const descent_train_problem *p, const descent_train
     memset(out, 0, sizeof *out);
     out->last_loss = out->last_grad_norm = out->metric = out->final_loss = NAN;
     run r = {.p = p, .c = c, .out = out, .params = params};
-    s = setup(&r);
+    s = setup_and_resume(&r);
     descent_train_stop stop = DESCENT_STOP_NONE;
     while (s == DESCENT_OK && stop == DESCENT_STOP_NONE)
         s = one_epoch(&r, ++out->epochs, &stop);

@@ -17,6 +17,13 @@ expect_le() {
     fi
 }
 
+# bad PATTERN NAME ARGS...: descent train ARGS exits 2 with a line matching PATTERN.
+bad() {
+    pattern=$1 name=$2
+    shift 2
+    expect 2 "$pattern" "$name" "$descent" train "$@"
+}
+
 # theta_error ARGS...: runs a linear regression and prints max|theta - theta*|.
 theta_error() {
     "$descent" train --quiet "$@" 2>&1 | sed -n 's/.*max|theta - theta\*| \([^;]*\);.*/\1/p'
@@ -93,6 +100,63 @@ else
     fail "--schedule-unit epoch" "lr column: $lrs"
 fi
 
+# ------------------------------------------------- --save-state and --resume
+# resumed RUN_ARGS...: 6 epochs straight, and 3 epochs --save-state then
+# --resume --epochs 6 (and a stop after STEPS steps, within an epoch, then
+# --resume): the resumed logs are the straight log's rows after the stop.
+resumed() {
+    name=$1 steps=$2
+    shift 2
+    "$descent" train "$@" --epochs 6 --log "$tmp/straight.csv" --quiet >/dev/null 2>&1
+    "$descent" train "$@" --epochs 3 --save-state "$tmp/s3.ckpt" --quiet >/dev/null 2>&1
+    "$descent" train "$@" --epochs 6 --resume "$tmp/s3.ckpt" --log "$tmp/rest3.csv" --quiet >/dev/null 2>&1
+    "$descent" train "$@" --epochs 6 --max-steps "$steps" --save-state "$tmp/sm.ckpt" --quiet >/dev/null 2>&1
+    "$descent" train "$@" --epochs 6 --resume "$tmp/sm.ckpt" --log "$tmp/restm.csv" --quiet >/dev/null 2>&1
+    awk -F, 'NR == 1 || $2 > 3' "$tmp/straight.csv" >"$tmp/after3.csv"
+    awk -F, -v s="$steps" 'NR == 1 || $1 > s' "$tmp/straight.csv" >"$tmp/afterm.csv"
+    if [ "$(wc -l <"$tmp/rest3.csv")" -gt 1 ] && same_log "$tmp/after3.csv" "$tmp/rest3.csv" &&
+        same_log "$tmp/afterm.csv" "$tmp/restm.csv"; then
+        pass "$name: 3 epochs, --save-state, --resume --epochs 6 (and from step $steps) = 6 epochs"
+    else
+        fail "$name: resume gives the straight run's log" \
+            "$(diff "$tmp/after3.csv" "$tmp/rest3.csv" | head -n 4)" \
+            "$(diff "$tmp/afterm.csv" "$tmp/restm.csv" | head -n 4)"
+    fi
+}
+resumed "linreg-multi --batch 10 adam cosine" 125 --problem linreg-multi --batch 10 \
+    --optimizer adam --lr 0.05 --schedule cosine --t-max 6
+state=$tmp/s3.ckpt
+bad "s3.ckpt: 3 epochs are done already" "--resume with no epochs left" \
+    --problem linreg-multi --batch 10 --optimizer adam --lr 0.05 --schedule cosine --t-max 6 \
+    --epochs 3 --resume "$state"
+bad "a state of another run: its optimizer is adam, this run's sgd" "--resume, another optimizer" \
+    --problem linreg-multi --batch 10 --schedule cosine --t-max 6 --epochs 9 --resume "$state"
+bad "a state of another run: its parameter count \\(another model\\) is 6, this run's 2" \
+    "--resume, another model" --problem linreg-2x1 --batch 10 --optimizer adam --lr 0.05 \
+    --schedule cosine --t-max 6 --epochs 9 --resume "$state"
+bad "a state of another run: its batch is 10, this run's 20" "--resume, another batch" \
+    --problem linreg-multi --batch 20 --optimizer adam --lr 0.05 --schedule cosine --t-max 6 \
+    --epochs 9 --resume "$state"
+head -c 300 "$state" >"$tmp/truncated.ckpt"
+bad "truncated.ckpt: not a valid descent checkpoint" "--resume, a truncated file" \
+    --problem linreg-multi --batch 10 --optimizer adam --lr 0.05 --schedule cosine --t-max 6 \
+    --epochs 9 --resume "$tmp/truncated.ckpt"
+cp "$state" "$tmp/corrupt.ckpt"
+printf 'X' | dd of="$tmp/corrupt.ckpt" bs=1 seek=500 conv=notrunc 2>/dev/null
+bad "corrupt.ckpt: not a valid descent checkpoint: file checksum mismatch" "--resume, a corrupt file" \
+    --problem linreg-multi --batch 10 --optimizer adam --lr 0.05 --schedule cosine --t-max 6 \
+    --epochs 9 --resume "$tmp/corrupt.ckpt" --log "$tmp/not_written.csv"
+if [ -e "$tmp/not_written.csv" ]; then
+    fail "a refused --resume trains nothing" "the log was written"
+else
+    pass "a refused --resume trains nothing (no log)"
+fi
+bad "missing.ckpt: cannot open" "--resume, a missing file" --problem linreg --epochs 9 \
+    --resume "$tmp/missing.ckpt"
+bad "--save-every needs --save-state" "--save-every alone" --problem linreg --save-every 2
+bad "lbfgs takes no .*--save-state" "--save-state with lbfgs" --problem linreg --optimizer lbfgs \
+    --save-state "$tmp/l.ckpt"
+
 # ------------------------------------------------- Fashion-MNIST
 data=$(sed -n 's/^#define DESCENT_DATA_DIR "\(.*\)"$/\1/p' "$BUILDDIR/config.h" 2>/dev/null)
 if [ -n "$data" ] && [ -r "$data/train-images-idx3-ubyte.gz" ]; then
@@ -127,6 +191,8 @@ if [ -n "$data" ] && [ -r "$data/train-images-idx3-ubyte.gz" ]; then
     else
         fail "fashion-mnist: reproducible logs" "$(diff "$tmp/fm1.csv" "$tmp/fm2.csv" | head -n 4)"
     fi
+    resumed "fashion-mnist adam cosine, 600 images" 40 --problem fashion-mnist \
+        --train-limit 600 --test-limit 100 --batch 50 --optimizer adam --schedule cosine --t-max 6
     expect 0 "stopped: target accuracy reached" "--target-accuracy stops" \
         "$descent" train --problem fashion-mnist --train-limit 2000 --test-limit 500 \
         --target-accuracy 0.5 --quiet
@@ -141,12 +207,6 @@ else
 fi
 
 # ------------------------------------------------- bad flags: exit 2
-t() { expect 2 "$1" "$2" "$descent" train "$@"; }
-bad() {
-    pattern=$1 name=$2
-    shift 2
-    expect 2 "$pattern" "$name" "$descent" train "$@"
-}
 bad "--problem is required" "no --problem"
 bad "unknown problem 'linreg-5'" "unknown problem" --problem linreg-5
 bad "--problem needs a value" "--problem without value" --problem

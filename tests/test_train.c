@@ -8,6 +8,7 @@
  * is exercised by tests/cli_train.sh.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "config.h"
@@ -810,6 +811,56 @@ static void test_lbfgs_in_the_loop(void)
     descent_problem_free(prob);
 }
 
+/* save_state and resume: a user's problem on batches of 3 (4 steps per
+ * epoch, the last of 1) with adam and a per-step cosine schedule, stopped
+ * at step 6 (within epoch 2) and resumed to 5 epochs, gives the straight
+ * run's rows and parameter bits; a file of another run changes nothing. */
+static void test_save_and_resume(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/descent-train-state.%ld", (long)getpid());
+    rows straight = {0}, resumed = {0};
+    float x_straight = 0, x_resumed = 0;
+    descent_train_result r;
+    for (int part = 0; part < 3; part++) {
+        user_problem u;
+        const descent_train_problem p = user_setup(&u);
+        descent_train_config c = user_config(3, 5);
+        c.optim = DESCENT_ADAM;
+        descent_hparams_default(DESCENT_ADAM, &c.h);
+        c.h.lr = 0.3, c.schedule = "cosine_annealing_lr", c.schedule_args = "T_max=20";
+        c.schedule_unit = DESCENT_PER_STEP;
+        c.on_step = keep_row, c.ctx = part == 0 ? &straight : &resumed;
+        if (part == 1)
+            c.max_steps = 6, c.save_state = path;
+        if (part == 2)
+            c.resume = path;
+        float *x = part == 0 ? &x_straight : &x_resumed;
+        EXPECT(descent_train(&p, &c, x, &r) == DESCENT_OK, "part %d: %s", part,
+               descent_last_error());
+    }
+    int same = resumed.n == straight.n && x_resumed == x_straight;
+    for (long i = 6; same && i < straight.n; i++) {
+        const descent_train_row *a = &straight.row[i], *b = &resumed.row[i];
+        same = a->step == b->step && a->epoch == b->epoch && a->loss == b->loss &&
+               a->lr == b->lr && a->grad_norm == b->grad_norm;
+    }
+    EXPECT(same && straight.n == 20, "resumed: %ld rows (straight %ld), p %.9g vs %.9g",
+           resumed.n - 6, straight.n - 6, x_resumed, x_straight);
+    /* another optimizer: refused before any step, the params untouched */
+    user_problem u;
+    const descent_train_problem p = user_setup(&u);
+    descent_train_config c = user_config(3, 5);
+    c.h.lr = 0.3, c.schedule = "cosine_annealing_lr", c.schedule_args = "T_max=20";
+    c.resume = path;
+    float x = 42;
+    EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_ERR_FORMAT && x == 42 && u.calls == 0,
+           "sgd resuming adam's state: %s", descent_last_error());
+    c.resume = "no_such_state.ckpt";
+    EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_ERR_IO, "a missing state file");
+    remove(path);
+}
+
 int main(void)
 {
     RUN(test_rng_is_deterministic_and_uniform);
@@ -832,5 +883,6 @@ int main(void)
     RUN(test_tensors_and_bias_decay);
     RUN(test_init_and_depth);
     RUN(test_lbfgs_in_the_loop);
+    RUN(test_save_and_resume);
     return CHECK_EXIT_STATUS();
 }

@@ -195,10 +195,15 @@ static descent_status make_schedule(run *r)
                                    &r->sched);
 }
 
-/* The loop's state from c->resume, once everything is set up. */
+/* The loop's state from c->resume, once everything is set up; a
+ * save_state path that cannot be written fails here, before any work. */
 static descent_status setup_and_resume(run *r)
 {
     descent_status s = setup(r);
+    descent_ckpt_writer *w = NULL;
+    if (s == DESCENT_OK && r->c->save_state &&
+        (s = descent_ckpt_create(r->c->save_state, &w)) == DESCENT_OK)
+        descent_ckpt_discard(w);
     return s == DESCENT_OK && r->c->resume ? descent_train_load_state(r) : s;
 }
 

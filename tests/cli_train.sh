@@ -154,6 +154,8 @@ fi
 bad "missing.ckpt: cannot open" "--resume, a missing file" --problem linreg --epochs 9 \
     --resume "$tmp/missing.ckpt"
 bad "--save-every needs --save-state" "--save-every alone" --problem linreg --save-every 2
+bad "cannot write $tmp/no/such/dir/s.ckpt" "--save-state in a missing directory" \
+    --problem linreg --save-state "$tmp/no/such/dir/s.ckpt"
 bad "lbfgs takes no .*--save-state" "--save-state with lbfgs" --problem linreg --optimizer lbfgs \
     --save-state "$tmp/l.ckpt"
 

@@ -345,6 +345,12 @@ expect 0 "linreg-multi lbfgs.*max\\|theta - theta\\*\\| [0-9.]+e-0[6-9]" \
     "--optimizer lbfgs --line-search-fn strong_wolfe: linreg-multi's least squares in 20 steps" \
     "$descent" train --problem linreg-multi --optimizer lbfgs --line-search-fn strong_wolfe \
     --history-size 10 --max-iter 20 --tolerance-grad 1e-9 --epochs 20 --quiet
+expect 0 "rosenbrock lbfgs, 5 steps \\(5 function evaluations\\)" \
+    "--max-iter 1: one closure call per step" \
+    "$descent" train --problem rosenbrock --optimizer lbfgs --max-iter 1 --epochs 5 --quiet
+expect 0 "rosenbrock lbfgs, 5 steps \\(10 function evaluations\\)" \
+    "--max-eval 2: two closure calls per step" \
+    "$descent" train --problem rosenbrock --optimizer lbfgs --max-iter 3 --max-eval 2 --epochs 5 --quiet
 bad "--optimizer lbfgs needs --batch full" "lbfgs on mini-batches" \
     --problem linreg --optimizer lbfgs --batch 10
 bad "--max-iter applies to --optimizer lbfgs" "--max-iter without lbfgs" --problem linreg --max-iter 5

@@ -861,6 +861,46 @@ static void test_save_and_resume(void)
     remove(path);
 }
 
+/* The user's problem failing from its 11th call on (a crash in epoch 3). */
+static descent_status failing_loss_grad(void *ctx, const float *params, const long *idx,
+                                        long count, float *grad, double *loss)
+{
+    const user_problem *u = ctx;
+    if (grad && u->calls >= 10)
+        return DESCENT_ERR_IO; /* the machine went away */
+    return user_loss_grad(ctx, params, idx, count, grad, loss);
+}
+
+/* save_every 1: a run that fails in epoch 3 leaves the state after epoch
+ * 2, and resuming from it gives the straight run's rows from step 9. */
+static void test_save_every_epoch(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/descent-train-every.%ld", (long)getpid());
+    rows straight = {0}, failed = {0}, resumed = {0};
+    float x[3] = {0, 0, 0};
+    descent_train_result r;
+    for (int part = 0; part < 3; part++) {
+        user_problem u;
+        descent_train_problem p = user_setup(&u);
+        descent_train_config c = user_config(3, 5);
+        c.on_step = keep_row, c.ctx = part == 0 ? &straight : part == 1 ? &failed : &resumed;
+        if (part == 1)
+            p.loss_grad = failing_loss_grad, c.save_state = path, c.save_every = 1;
+        if (part == 2)
+            c.resume = path;
+        const descent_status s = descent_train(&p, &c, &x[part], &r);
+        EXPECT(s == (part == 1 ? DESCENT_ERR_IO : DESCENT_OK), "part %d: %s", part,
+               descent_last_error());
+    }
+    int same = failed.n == 10 && resumed.n == 12 && x[2] == x[0];
+    for (long i = 0; same && i < 12; i++)
+        same = resumed.row[i].step == 9 + i && resumed.row[i].loss == straight.row[8 + i].loss;
+    EXPECT(same, "resumed after a failure: %ld rows after %ld, step %ld first, p %.9g vs %.9g",
+           resumed.n, failed.n, resumed.row[0].step, x[2], x[0]);
+    remove(path);
+}
+
 int main(void)
 {
     RUN(test_rng_is_deterministic_and_uniform);
@@ -884,5 +924,6 @@ int main(void)
     RUN(test_init_and_depth);
     RUN(test_lbfgs_in_the_loop);
     RUN(test_save_and_resume);
+    RUN(test_save_every_epoch);
     return CHECK_EXIT_STATUS();
 }

@@ -893,7 +893,8 @@ static void test_save_every_epoch(void)
         EXPECT(s == (part == 1 ? DESCENT_ERR_IO : DESCENT_OK), "part %d: %s", part,
                descent_last_error());
     }
-    int same = failed.n == 10 && resumed.n == 12 && x[2] == x[0];
+    int same = failed.n == 10 && resumed.n == 12 && x[2] == x[0] &&
+               failed.row[9].loss == straight.row[9].loss && failed.row[9].step == 10;
     for (long i = 0; same && i < 12; i++)
         same = resumed.row[i].step == 9 + i && resumed.row[i].loss == straight.row[8 + i].loss;
     EXPECT(same, "resumed after a failure: %ld rows after %ld, step %ld first, p %.9g vs %.9g",

@@ -83,4 +83,40 @@ int cli_hparam_of(const char *arg);
 int cli_parse_hparam(int argc, char **argv, int *i, int hp, double *value);
 void cli_print_hparam_flags(FILE *out);
 
+/* `descent train`'s gradient and model flags (cli/grad_flags.c): clipping,
+ * noise, --no-bias-decay, --init.  extra_of: the flag's index for
+ * argv's argument, or -1; parse: its value (*i moves past a separate one);
+ * check: refining flags have their base, model flags a model; apply:
+ * onto the loop's config (init goes to the problem's spec). */
+typedef struct cli_train_extras {
+    double clip_grad_norm, clip_norm_type, clip_grad_value, grad_noise, grad_noise_gamma;
+    int clip_error_if_nonfinite, no_bias_decay;
+    descent_init init;
+    unsigned given; /* a bit per flag */
+} cli_train_extras;
+void cli_train_extras_default(cli_train_extras *x);
+int cli_train_extra_of(const char *arg);
+int cli_parse_train_extra(int argc, char **argv, int *i, int k, cli_train_extras *x);
+int cli_train_extras_check(const cli_train_extras *x, int has_model, const char *problem);
+void cli_train_extras_apply(const cli_train_extras *x, descent_train_config *c);
+void cli_print_train_extras(FILE *out);
+/* --optimizer lbfgs and its flags (cli/lbfgs_flags.c): flag_of/parse as
+ * above; check: the L-BFGS flags only with lbfgs, and lbfgs only with the
+ * full batch, none of the gradient flags but --init and none of the others
+ * (others_given: --on-nonfinite, --save-state, --resume). */
+typedef struct cli_lbfgs {
+    int on;
+    descent_lbfgs_options options;
+    unsigned given; /* a bit per flag */
+} cli_lbfgs;
+void cli_lbfgs_default(cli_lbfgs *l);
+int cli_lbfgs_flag_of(const char *arg);
+int cli_parse_lbfgs_flag(int argc, char **argv, int *i, int k, cli_lbfgs *l);
+int cli_lbfgs_check(cli_lbfgs *l, long batch, const cli_train_extras *x, int others_given);
+void cli_print_lbfgs_flags(FILE *out);
+/* The help's stopping and run sections, and "N threads" or "auto threads
+ * (1 or N)" for --threads (0: auto) (cli/train_help.c). */
+void cli_print_train_run_help(FILE *out);
+void cli_describe_threads(long threads, char *text, size_t size);
+
 #endif

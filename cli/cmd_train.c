@@ -17,12 +17,6 @@
 #include "cli.h"
 #include "config.h"
 
-#if DESCENT_HAVE_OPENMP
-#include <omp.h>
-#endif
-
-/* ------------------------------------------------------------ problems */
-
 typedef enum { KIND_LINREG, KIND_MNIST, KIND_FUNC } problem_kind;
 
 /* The recipe `descent train` uses for each problem. */
@@ -71,11 +65,14 @@ typedef struct options { /* ----------------------------------------- options */
     unsigned long long seed;
     descent_isa isa;
     long threads; /* 0 = auto */
-    const char *data_dir, *log_path;
+    const char *data_dir, *log_path, *save_state, *resume;
+    long save_every;
     long train_limit, test_limit; /* 0 = all */
     int standardize, quiet;
     descent_nonfinite_policy nonfinite;
     long max_skips;
+    cli_train_extras extras; /* gradient and model flags (cli/grad_flags.c) */
+    cli_lbfgs lbfgs;         /* --optimizer lbfgs and its flags (cli/lbfgs_flags.c) */
     unsigned char given[64]; /* by the index in flags[] */
 } options;
 
@@ -122,6 +119,9 @@ static const flag_def flags[] = {
     {"--train-limit", T_LONG, AT(train_limit), 1, 1L << 30, SCOPE_MNIST, NULL},
     {"--test-limit", T_LONG, AT(test_limit), 1, 1L << 30, SCOPE_MNIST, NULL},
     {"--log", T_TEXT, AT(log_path), 0, 0, SCOPE_ANY, NULL},
+    {"--save-state", T_TEXT, AT(save_state), 0, 0, SCOPE_ANY, NULL},
+    {"--save-every", T_LONG, AT(save_every), 1, BIG, SCOPE_ANY, NULL},
+    {"--resume", T_TEXT, AT(resume), 0, 0, SCOPE_ANY, NULL},
     {"--quiet", T_SWITCH, AT(quiet), 0, 0, SCOPE_ANY, NULL},
     {"--on-nonfinite", T_NONFINITE, AT(nonfinite), 0, 0, SCOPE_ANY, NULL},
     {"--max-skips", T_LONG, AT(max_skips), 0, BIG, SCOPE_ANY, NULL},
@@ -134,6 +134,11 @@ static int given(const options *o, const char *name)
         if (!strcmp(flags[k].name, name))
             return o->given[k];
     return 0;
+}
+
+static const char *optim_name(const options *o)
+{
+    return o->lbfgs.on ? "lbfgs" : descent_optim_name(o->optim);
 }
 
 /* Library parsers: name -> value, DESCENT_ERR_INVALID with a message. */
@@ -170,7 +175,10 @@ static int parse_value(const flag_def *f, const char *v, options *o)
         return library_ok(f->name, descent_mlp_shape_parse(v, &s));
     }
     case T_ACTIVATION: return library_ok(f->name, descent_activation_from_name(v, field));
-    case T_OPTIMIZER: return library_ok(f->name, descent_optim_from_name(v, field));
+    case T_OPTIMIZER: /* lbfgs has its own API: the registry's SGD stands in for it */
+        if ((o->lbfgs.on = !strcmp(v, "lbfgs")))
+            return *(descent_optim_kind *)field = DESCENT_SGD, 1;
+        return library_ok(f->name, descent_optim_from_name(v, field));
     case T_NONFINITE: return library_ok(f->name, descent_nonfinite_from_name(v, field));
     case T_ISA: {
         descent_isa requested;
@@ -217,8 +225,9 @@ static void usage(FILE *out)
                  "optimizer (torch.optim's names and defaults):\n  --optimizer NAME     ");
     for (int o = 0; o < DESCENT_OPTIM_COUNT; o++)
         fprintf(out, " %s", descent_optim_name((descent_optim_kind)o));
-    fprintf(out, "\n                        (default: the problem's, with its lr)\n");
+    fprintf(out, " lbfgs\n                        (default: the problem's, with its lr)\n");
     cli_print_hparam_flags(out);
+    cli_print_lbfgs_flags(out);
     fprintf(out, "  A flag the chosen optimizer does not have is an error.\n\n"
                  "batches and learning-rate schedule (torch.optim.lr_scheduler):\n"
                  "  --batch full|B        full batch, 1 = SGD, or B reshuffled every epoch\n"
@@ -227,29 +236,10 @@ static void usage(FILE *out)
                  "                        exponential (exponential_lr, gamma 0.9), cosine\n"
                  "                        (cosine_annealing_lr, T_max the epochs planned), or:\n");
     cli_print_schedules(out);
-    fprintf(out,
-            "  --step-size N, --t-max N: --step_size, --T_max.  --schedule-unit epoch|step:\n"
-            "                        the schedule moves every epoch (default) or step\n\n"
-            "stopping (whichever comes first):\n"
-            "  --epochs N            epoch limit (default: the problem's)\n"
-            "  --max-steps N         optimizer step limit\n"
-            "  --grad-tol X          stop when a step's batch gradient norm is below X\n"
-            "  --target-loss X       stop when a step's batch loss is at most X\n"
-            "  --target-accuracy X   stop at test accuracy (after each epoch) >= X (0..1]\n\n"
-            "run:\n"
-            "  --seed N              initialization, synthetic data, shuffling (default 1)\n"
-            "  --isa NAME            scalar, avx2, avx512, neon or best (default best)\n"
-            "  --threads N           OpenMP threads (default: auto, 1 or all; same results)\n"
-            "  --data DIR            Fashion-MNIST directory (default: %s)\n"
-            "  --train-limit N, --test-limit N  the first N training / test examples\n"
-            "  --log FILE.csv        step,epoch,time_s,loss,grad_norm,lr,test_accuracy: a row\n"
-            "                        per step (time_s: training work; the batch's loss and\n"
-            "                        gradient norm before the step; accuracy at epoch ends)\n"
-            "  --quiet               no progress lines\n"
-            "  --on-nonfinite POLICY propagate, skip (--max-skips N in a row, default 100,\n"
-            "                        0 = none, end the run: exit 1) or stop; default: stop as\n"
-            "                        diverged at a non-finite loss or gradient, unstepped\n",
-            *DESCENT_DATA_DIR ? DESCENT_DATA_DIR : "none found by configure");
+    fprintf(out, "  --step-size N, --t-max N: --step_size, --T_max.  --schedule-unit epoch|step:\n"
+                 "                        the schedule moves every epoch (default) or step\n\n");
+    cli_print_train_extras(out);
+    cli_print_train_run_help(out);
 }
 
 /* Parses argv into *o; returns 0 after printing the error. */
@@ -258,12 +248,15 @@ static int parse_options(int argc, char **argv, options *o, int *help)
     memset(o, 0, sizeof *o);
     o->isa = DESCENT_ISA_BEST, o->seed = 1, o->standardize = -1, o->max_skips = 100;
     o->data_dir = DESCENT_DATA_DIR, o->target_loss = NAN;
+    cli_train_extras_default(&o->extras);
+    cli_lbfgs_default(&o->lbfgs);
     *help = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *key;
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
             return *help = 1;
-        const int hp = cli_hparam_of(arg);
+        const int hp = cli_hparam_of(arg), extra = cli_train_extra_of(arg),
+                  lb = cli_lbfgs_flag_of(arg);
         size_t f = 0;
         while (f < N_FLAGS && !cli_is_flag(arg, flags[f].name))
             f++;
@@ -271,6 +264,10 @@ static int parse_options(int argc, char **argv, options *o, int *help)
             if (!cli_parse_hparam(argc, argv, &i, hp, &o->hp_value[hp]))
                 return 0;
             o->hp_set[hp] = 1;
+        } else if (extra >= 0 || lb >= 0) {
+            if (!(extra >= 0 ? cli_parse_train_extra(argc, argv, &i, extra, &o->extras)
+                             : cli_parse_lbfgs_flag(argc, argv, &i, lb, &o->lbfgs)))
+                return 0;
         } else if (f < N_FLAGS) {
             const int bare = flags[f].type == T_BOOL || flags[f].type == T_SWITCH;
             const char *eq = strchr(arg, '=');
@@ -310,15 +307,18 @@ static int resolve_options(options *o, descent_hparams *h)
             return 0;
         }
     }
+    if (!cli_train_extras_check(&o->extras, p->kind != KIND_FUNC, p->name))
+        return 0;
     if (!given(o, "--optimizer"))
         o->optim = p->optim;
     descent_hparams_default(o->optim, h);
-    if (o->optim == p->optim)
-        h->lr = p->lr;
+    if (o->lbfgs.on || o->optim == p->optim)
+        h->lr = o->lbfgs.on ? o->lbfgs.options.lr : p->lr;
     for (int k = 0; k < DESCENT_HP_COUNT; k++) {
-        if (o->hp_set[k] && !descent_optim_has_hparam(o->optim, (descent_hparam_key)k)) {
+        if (o->hp_set[k] && (o->lbfgs.on ? k != DESCENT_HP_LR
+                                         : !descent_optim_has_hparam(o->optim, k))) {
             cli_error("%s does not apply to --optimizer %s", cli_hparam_flag((descent_hparam_key)k),
-                      descent_optim_name(o->optim));
+                      optim_name(o));
             return 0;
         }
         if (o->hp_set[k])
@@ -328,6 +328,12 @@ static int resolve_options(options *o, descent_hparams *h)
         return 0;
     if (!given(o, "--batch"))
         o->batch = p->batch;
+    o->lbfgs.options.lr = h->lr;
+    if (given(o, "--save-every") && !o->save_state)
+        return cli_error("--save-every needs --save-state"), 0;
+    if (!cli_lbfgs_check(&o->lbfgs, o->batch, &o->extras,
+                         given(o, "--on-nonfinite") || o->save_state || o->resume))
+        return 0;
     if (!o->epochs)
         o->epochs = p->epochs;
     if (!o->schedule.name)
@@ -408,7 +414,9 @@ static void print_summary(const options *o, const descent_problem *prob, const f
 {
     const int func = o->problem->kind == KIND_FUNC;
     const size_t n = descent_problem_callbacks(prob)->n_params;
-    printf("train: %s %s, %ld steps", o->problem->name, descent_optim_name(o->optim), r->steps);
+    printf("train: %s %s, %ld steps", o->problem->name, optim_name(o), r->steps);
+    if (o->lbfgs.on)
+        printf(" (%ld function evaluations)", r->func_evals);
     if (!func)
         printf(", %ld epochs", r->epochs);
     if (r->skipped)
@@ -453,7 +461,7 @@ static int make_problem(options *o, descent_problem **prob)
         .name = o->problem->name, .seed = o->seed, .data_dir = o->data_dir, .model = o->model,
         .activation = o->activation, .standardize = o->standardize,
         .train_limit = o->train_limit, .test_limit = o->test_limit, .isa = o->isa,
-        .threads = (int)o->threads};
+        .threads = (int)o->threads, .init = o->extras.init};
     if (!library_ok(NULL, descent_problem_create(&spec, prob)))
         return 0;
     const long n = descent_problem_callbacks(*prob)->n_examples;
@@ -469,20 +477,6 @@ static int make_problem(options *o, descent_problem **prob)
     return descent_schedule_free(s), ok;
 }
 
-/* "2 threads", or "auto threads (1 or 2)": the default measures per call
- * which one pays (descent_optimizer_set_threads). */
-static void describe_threads(const options *o, char *text, size_t size)
-{
-    int most = 1;
-#if DESCENT_HAVE_OPENMP
-    most = omp_get_max_threads();
-#endif
-    if (o->threads > 0 || most == 1)
-        snprintf(text, size, "%ld threads", o->threads > 0 ? o->threads : 1);
-    else
-        snprintf(text, size, "auto threads (1 or %d)", most);
-}
-
 static void print_start(const options *o, const descent_problem *prob, const descent_hparams *h,
                         const char *threads)
 {
@@ -490,7 +484,7 @@ static void print_start(const options *o, const descent_problem *prob, const des
     fprintf(stderr, o->problem->kind == KIND_MNIST ? "train: %s, %s" :
                     o->problem->kind == KIND_LINREG ? "train: %s (%s)" : "train: %s",
             o->problem->name, descent_problem_describe(prob));
-    fprintf(stderr, ", %s lr %g (%s schedule)", descent_optim_name(o->optim), h->lr,
+    fprintf(stderr, ", %s lr %g (%s schedule)", optim_name(o), h->lr,
             o->schedule.name);
     if (cb->n_examples) {
         const long b = o->batch ? o->batch : cb->n_examples;
@@ -505,7 +499,7 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
     float *params = NULL;
     int status = EXIT_USAGE;
     char threads[48];
-    describe_threads(o, threads, sizeof threads);
+    cli_describe_threads(o->threads, threads, sizeof threads);
     descent_train_config c;
     descent_train_config_default(o->optim, &c);
     progress g = {.o = o, .log = descent_outfile_stream(log_file), .metric = NAN};
@@ -524,6 +518,9 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
     c.target_metric = o->target_accuracy > 0 ? o->target_accuracy : NAN, c.metric_every = 1;
     c.nonfinite_set = given(o, "--on-nonfinite"), c.nonfinite = o->nonfinite;
     c.max_skips = o->max_skips, c.on_step = on_step, c.ctx = &g;
+    cli_train_extras_apply(&o->extras, &c);
+    c.lbfgs = o->lbfgs.on ? &o->lbfgs.options : NULL;
+    c.save_state = o->save_state, c.save_every = o->save_every, c.resume = o->resume;
     g.planned = planned_epochs(o, cb->n_examples);
     if (g.log)
         fprintf(g.log, "step,epoch,time_s,loss,grad_norm,lr,test_accuracy\n");
@@ -531,10 +528,12 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
         print_start(o, prob, h, threads);
     g.t0 = descent_seconds(), g.last_print = -1;
     descent_train_result r;
-    /* A refused setting is a usage error, a failing loss a numerical one. */
-    const descent_status trained = descent_train(cb, &c, params, &r);
-    status = trained == DESCENT_ERR_INVALID ? EXIT_USAGE : 1;
-    if (!library_ok(NULL, trained))
+    /* a failing loss or gradient: 1; a refused setting, or a state file that
+     * cannot be read or written or is another run's: 2.  The log is discarded. */
+    const descent_status ts = descent_train(cb, &c, params, &r);
+    status = ts == DESCENT_ERR_INVALID || ts == DESCENT_ERR_IO || ts == DESCENT_ERR_FORMAT
+                 ? EXIT_USAGE : 1;
+    if (!library_ok(NULL, ts))
         goto done;
     if (r.message[0])
         cli_error("%s", r.message);

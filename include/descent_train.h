@@ -37,6 +37,14 @@ typedef struct descent_train_problem {
     descent_status (*metric)(void *ctx, const float *params, double *value);
     const char *metric_name; /* e.g. "test_accuracy"; NULL without metric */
     void *ctx;
+    /* Optional: the parameters as tensors (torch's model.parameters()), in
+     * order: n_tensors sizes adding up to n_params, and which are biases
+     * (tensor_is_bias may be NULL).  The loop makes them the optimizer's
+     * segments (LAMB's trust ratio is per tensor; elementwise optimizers
+     * give the same bits); 0 tensors: one flat tensor. */
+    size_t n_tensors;
+    const size_t *tensor_sizes;
+    const unsigned char *tensor_is_bias;
 } descent_train_problem;
 
 /* A built-in problem: "linreg-2x1", "linreg-4-3x", "linreg-multi",
@@ -55,6 +63,7 @@ typedef struct descent_problem_spec {
     int metric_on_validation; /* the metric reads the validation split, not the test one */
     descent_isa isa;
     int threads;              /* 0 = the library's measured default */
+    descent_init init;        /* the MLP's weights (linreg's too); 0 = nn.Linear's default */
 } descent_problem_spec;
 
 typedef struct descent_problem descent_problem;
@@ -124,6 +133,38 @@ typedef struct descent_train_config {
     int nonfinite_set;            /* apply nonfinite (else a non-finite step diverges) */
     descent_nonfinite_policy nonfinite;
     long max_skips;               /* stop after N skipped steps in a row (0 = never) */
+    /* The gradient between loss_grad and the step, in this order: noise,
+     * then value clipping, then norm clipping (the row's grad_norm is the
+     * norm before all three, as clip_grad_norm_ returns it). */
+    double grad_noise_eta;        /* descent_grad_noise's eta (0 = none); its t is the
+                                   * optimizer step about to be taken, its seed a stream
+                                   * of its own from seed */
+    double grad_noise_gamma;      /* default 0.55 */
+    double clip_grad_value;       /* clip_grad_value_'s clip_value (0 = none) */
+    double clip_grad_norm;        /* clip_grad_norm_'s max_norm (0 = none) */
+    double clip_norm_type;        /* its norm_type (default 2; INFINITY for max) */
+    int clip_error_if_nonfinite;  /* a non-finite total norm stops the run as diverged */
+    int no_bias_decay;            /* the problem's bias tensors get weight_decay 0 */
+    /* Non-NULL: torch.optim.LBFGS instead of `optim` (its own API, not the
+     * registry's): one loop step is one descent_lbfgs_step, its closure the
+     * loss and gradient over all examples; batch must be 0 (full), without
+     * noise, clipping or nonfinite policy.  The schedule moves its lr; the
+     * row's loss and norm are the closure's at the step's start. */
+    const descent_lbfgs_options *lbfgs;
+    /* Checkpoints (descent_ckpt files): save_state is written at the end
+     * (and after every save_every-th epoch, 0 = the end only) with the
+     * parameters, the optimizer's state, the schedule's, the shuffling
+     * generator and order, the counters and the position in the epoch;
+     * resume (NULL: none) loads such a file after setup, so that the run
+     * goes on where that one stopped with the same bits as a run that never
+     * stopped (the same problem, seed, optimizer, batch and schedule,
+     * T_max included; epochs counts the whole run).  A missing, corrupt or
+     * truncated file, or one of another run, is DESCENT_ERR_IO or
+     * DESCENT_ERR_FORMAT before any step (resuming a run whose epochs are
+     * done too).  Not for L-BFGS. */
+    const char *save_state;
+    long save_every;
+    const char *resume;
     /* Called after every step; a non-zero return stops the run
      * (DESCENT_STOP_CALLBACK).  NULL for none. */
     int (*on_step)(void *ctx, const descent_train_row *row);
@@ -141,6 +182,7 @@ typedef struct descent_train_result {
     double eval_seconds; /* metric evaluations */
     double last_loss, last_grad_norm, metric; /* metric: last evaluated (NAN if none) */
     double final_loss;   /* loss over all training examples at the end */
+    long func_evals;     /* L-BFGS: closure calls (torch's state['func_evals']) */
     char message[256];   /* why a nonfinite check stopped the run ("" otherwise) */
 } descent_train_result;
 

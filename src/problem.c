@@ -34,7 +34,11 @@ struct descent_problem {
     double optimum[DESCENT_LINREG_MAX_FEATURES + 1], optimum_value;
     int metric_on_validation;
     unsigned long long seed;
-    char describe[192];
+    descent_init init;
+    /* the MLP's tensors W1 b1 W2 b2 ... (torch's model.parameters()) */
+    size_t tensor_sizes[2 * DESCENT_MLP_MAX_LAYERS];
+    unsigned char tensor_is_bias[2 * DESCENT_MLP_MAX_LAYERS];
+    char describe[640]; /* a 64-layer model spelled out fits */
 };
 
 /* The MLP and the batch buffers for batches of up to count examples;
@@ -243,9 +247,28 @@ static descent_status make_mnist(descent_problem *p, const descent_problem_spec 
     return DESCENT_OK;
 }
 
+/* The MLP's layers as tensors, each weight then its bias, so that LAMB's
+ * trust ratio is per tensor and biases can be told apart. */
+static void set_tensors(descent_problem *p)
+{
+    const descent_mlp_shape *s = &p->shape;
+    for (int l = 1; l <= s->layers; l++) {
+        const size_t w = descent_mlp_weight_offset(s, l), b = descent_mlp_bias_offset(s, l);
+        p->tensor_sizes[2 * l - 2] = b - w;
+        p->tensor_sizes[2 * l - 1] = descent_mlp_weight_offset(s, l + 1) - b;
+        p->tensor_is_bias[2 * l - 1] = 1;
+    }
+    p->cb.n_tensors = 2 * (size_t)s->layers;
+    p->cb.tensor_sizes = p->tensor_sizes;
+    p->cb.tensor_is_bias = p->tensor_is_bias;
+}
+
 static descent_status make_problem(descent_problem *p, const descent_problem_spec *spec)
 {
-    p->isa = spec->isa, p->threads = spec->threads, p->seed = spec->seed;
+    if ((unsigned)spec->init >= DESCENT_INIT_COUNT)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_problem_create: init %d unknown",
+                            (int)spec->init);
+    p->isa = spec->isa, p->threads = spec->threads, p->seed = spec->seed, p->init = spec->init;
     p->cb.ctx = p;
     if ((p->func = descent_func2d_find(spec->name))) {
         p->kind = KIND_FUNC;
@@ -274,6 +297,7 @@ static descent_status make_problem(descent_problem *p, const descent_problem_spe
     p->cb.n_params = descent_mlp_param_count(&p->shape);
     p->cb.n_examples = p->n_train;
     p->cb.loss_grad = data_loss_grad;
+    set_tensors(p);
     return ensure_batch(p, 0);
 }
 
@@ -331,8 +355,7 @@ descent_status descent_problem_init_params(const descent_problem *p, float *para
         params[0] = (float)p->func->start[0], params[1] = (float)p->func->start[1];
         return DESCENT_OK;
     }
-    return descent_mlp_init_params(&p->shape, params, p->seed) == DESCENT_OK ? DESCENT_OK
-                                                                       : DESCENT_ERR_INVALID;
+    return descent_mlp_init_params_as(&p->shape, p->init, params, p->seed);
 }
 
 const char *descent_problem_describe(const descent_problem *p)

@@ -7,6 +7,7 @@
 
 #include "internal.h"
 #include "rng.h"
+#include "train_internal.h"
 
 const char *descent_train_stop_name(descent_train_stop stop)
 {
@@ -27,6 +28,8 @@ void descent_train_config_default(descent_optim_kind optim, descent_train_config
     c->epochs = 1;
     c->target_loss = NAN;
     c->target_metric = NAN;
+    c->grad_noise_gamma = 0.55;
+    c->clip_norm_type = 2;
 }
 
 double descent_accuracy(const float *logits, const int *labels, long count, int classes)
@@ -53,22 +56,6 @@ static int uses_beta1(descent_optim_kind k)
     return k != DESCENT_SGD && k != DESCENT_RMSPROP;
 }
 
-typedef struct run {
-    const descent_train_problem *p;
-    const descent_train_config *c;
-    descent_train_result *out;
-    float *params, *grad;
-    descent_optimizer *opt;
-    descent_schedule *sched;
-    long n_ex, batch, steps_per_epoch;
-    int *order;
-    long *idx;
-    descent_rng rng;
-    long skipped_in_a_row;
-    double epoch_loss; /* sum over the epoch's steps taken, and their count */
-    long epoch_steps;
-    int metric_current;
-} run;
 
 static descent_status check_args(const descent_train_problem *p, const descent_train_config *c,
                                  const float *params, const descent_train_result *out)
@@ -91,7 +78,35 @@ static descent_status check_args(const descent_train_problem *p, const descent_t
                             "full)", c->batch, p->n_examples);
     if (p->n_examples > 0x7fffffffL)
         return descent_fail(DESCENT_ERR_INVALID, "descent_train: too many examples");
-    return DESCENT_OK;
+    if (!(c->grad_noise_eta >= 0) || !(c->grad_noise_gamma >= 0) || !(c->clip_grad_value >= 0) ||
+        !(c->clip_grad_norm >= 0) || !(c->clip_norm_type > 0))
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "descent_train: grad_noise_eta, grad_noise_gamma, clip_grad_value "
+                            "and clip_grad_norm must be >= 0, clip_norm_type > 0");
+    if (c->lbfgs && (c->save_state || c->resume))
+        return descent_fail(DESCENT_ERR_INVALID, "descent_train: L-BFGS runs save no state");
+    if (c->save_every < 0)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_train: save_every must be >= 0");
+    if (c->lbfgs && (c->batch != 0 || c->grad_noise_eta > 0 || c->clip_grad_value > 0 ||
+                     c->clip_grad_norm > 0 || c->nonfinite_set))
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "L-BFGS needs the full batch (every closure call the same "
+                            "function), and takes no noise, clipping or nonfinite policy");
+    return c->lbfgs ? descent_lbfgs_options_validate(c->lbfgs) : DESCENT_OK;
+}
+
+/* The problem's tensors as the optimizer's segments; biases without
+ * weight decay under no_bias_decay (torch's usual two param groups). */
+static descent_status set_tensors(const run *r)
+{
+    const descent_train_problem *p = r->p;
+    if (!p->n_tensors)
+        return DESCENT_OK;
+    descent_status s = descent_optimizer_set_segments(r->opt, p->n_tensors, p->tensor_sizes);
+    for (size_t k = 0; k < p->n_tensors && s == DESCENT_OK; k++)
+        if (r->c->no_bias_decay && p->tensor_is_bias && p->tensor_is_bias[k])
+            s = descent_optimizer_set_segment_hparams(r->opt, k, NAN, 0);
+    return s;
 }
 
 /* Epochs the run plans: the epoch limit, or fewer where max_steps ends it. */
@@ -104,17 +119,16 @@ static long planned_epochs(const run *r)
     return e;
 }
 
-/* The schedule's lr and momentum onto the optimizer. */
-static descent_status apply_schedule(run *r, double *lr)
+static descent_status make_schedule(run *r);
+static descent_status apply_schedule(run *r, double *lr);
+
+static descent_status make_lbfgs(run *r)
 {
-    *lr = r->c->h.lr;
-    if (!r->sched)
-        return DESCENT_OK;
-    *lr = descent_schedule_lr(r->sched);
-    descent_status s = descent_optimizer_set_lr(r->opt, *lr);
-    const double m = descent_schedule_momentum(r->sched);
-    if (s == DESCENT_OK && !isnan(m))
-        s = descent_optimizer_set_momentum(r->opt, m);
+    descent_status s = descent_lbfgs_create(r->c->lbfgs, r->p->n_params, &r->lbfgs);
+    if (s == DESCENT_OK)
+        s = descent_lbfgs_set_isa(r->lbfgs, r->c->isa);
+    if (s == DESCENT_OK)
+        s = descent_lbfgs_set_threads(r->lbfgs, r->c->threads);
     return s;
 }
 
@@ -136,15 +150,26 @@ static descent_status setup(run *r)
             r->order[i] = (int)i;
     }
     descent_rng_seed(&r->rng, c->seed ^ 0x5eed5eed5eed5eedULL);
-    descent_status s = descent_optimizer_create(c->optim, &c->h, r->p->n_params, &r->opt);
+    descent_status s = c->lbfgs ? make_lbfgs(r) : DESCENT_OK;
+    if (s != DESCENT_OK || c->lbfgs)
+        return s == DESCENT_OK ? make_schedule(r) : s;
+    s = descent_optimizer_create(c->optim, &c->h, r->p->n_params, &r->opt);
     if (s == DESCENT_OK)
         s = descent_optimizer_set_isa(r->opt, c->isa);
     if (s == DESCENT_OK)
         s = descent_optimizer_set_threads(r->opt, c->threads);
     if (s == DESCENT_OK && c->nonfinite_set)
         s = descent_optimizer_set_nonfinite(r->opt, c->nonfinite);
-    if (s != DESCENT_OK || !c->schedule || !strcmp(c->schedule, "constant"))
-        return s;
+    if (s == DESCENT_OK)
+        s = set_tensors(r);
+    return s == DESCENT_OK ? make_schedule(r) : s;
+}
+
+static descent_status make_schedule(run *r)
+{
+    const descent_train_config *c = r->c;
+    if (!c->schedule || !strcmp(c->schedule, "constant"))
+        return DESCENT_OK;
     const long epochs = planned_epochs(r);
     long horizon = epochs;
     if (c->schedule_unit == DESCENT_PER_STEP) {
@@ -153,11 +178,23 @@ static descent_status setup(run *r)
             horizon = c->max_steps;
     }
     const double momentum = uses_beta1(c->optim) ? c->h.beta1 : c->h.momentum;
-    s = descent_schedule_create(c->schedule, c->schedule_args, c->h.lr, momentum, horizon,
-                                &r->sched);
+    descent_status s = descent_schedule_create(c->schedule, c->schedule_args, c->h.lr, momentum,
+                                               horizon, &r->sched);
     /* A momentum the optimizer cannot cycle is refused here, before any step. */
     double lr;
     return s == DESCENT_OK ? apply_schedule(r, &lr) : s;
+}
+
+/* The loop's state from c->resume, once everything is set up; a
+ * save_state path that cannot be written fails here, before any work. */
+static descent_status setup_and_resume(run *r)
+{
+    descent_status s = setup(r);
+    descent_ckpt_writer *w = NULL;
+    if (s == DESCENT_OK && r->c->save_state &&
+        (s = descent_ckpt_create(r->c->save_state, &w)) == DESCENT_OK)
+        descent_ckpt_discard(w);
+    return s == DESCENT_OK && r->c->resume ? descent_train_load_state(r) : s;
 }
 
 static void teardown(run *r)
@@ -165,7 +202,24 @@ static void teardown(run *r)
     descent_free_floats(r->grad);
     free(r->order), free(r->idx);
     descent_optimizer_free(r->opt);
+    descent_lbfgs_free(r->lbfgs);
     descent_schedule_free(r->sched);
+}
+
+/* The schedule's lr and momentum onto the optimizer. */
+static descent_status apply_schedule(run *r, double *lr)
+{
+    *lr = r->c->h.lr;
+    if (!r->sched)
+        return DESCENT_OK;
+    *lr = descent_schedule_lr(r->sched);
+    if (r->lbfgs)
+        return descent_lbfgs_set_lr(r->lbfgs, *lr);
+    descent_status s = descent_optimizer_set_lr(r->opt, *lr);
+    const double m = descent_schedule_momentum(r->sched);
+    if (s == DESCENT_OK && !isnan(m))
+        s = descent_optimizer_set_momentum(r->opt, m);
+    return s;
 }
 
 static descent_status evaluate(run *r, double *value)
@@ -186,6 +240,14 @@ static int wants_metric(const run *r, long epoch)
     if (c->metric_every > 0)
         return epoch % c->metric_every == 0;
     return !isnan(c->target_metric);
+}
+
+static double norm2(const float *v, size_t n)
+{
+    double sum_sq = 0;
+    for (size_t i = 0; i < n; i++)
+        sum_sq += (double)v[i] * v[i];
+    return sqrt(sum_sq);
 }
 
 /* The optimizer step under the nonfinite policy: sets took and diverged. */
@@ -211,6 +273,91 @@ static void take_step(run *r, int finite, int *took, int *diverged)
     }
 }
 
+/* Noise, value clipping, norm clipping (descent_train_config's order); a
+ * non-finite total norm under clip_error_if_nonfinite sets *refused: the
+ * run ends there as diverged, unstepped, whatever the nonfinite policy. */
+static descent_status transform_grad(run *r, int *refused)
+{
+    const descent_train_config *c = r->c;
+    const size_t n = r->p->n_params;
+    const descent_exec exec = {.isa = c->isa, .threads = c->threads};
+    descent_status s = DESCENT_OK;
+    if (c->grad_noise_eta > 0)
+        s = descent_grad_noise(r->grad, n, c->grad_noise_eta, c->grad_noise_gamma,
+                               descent_optimizer_step_count(r->opt) + 1,
+                               c->seed ^ 0x9015e9015e9015e9ULL, c->threads);
+    if (s == DESCENT_OK && c->clip_grad_value > 0)
+        s = descent_clip_grad_value(r->grad, n, c->clip_grad_value, &exec);
+    if (s == DESCENT_OK && c->clip_grad_norm > 0)
+        s = descent_clip_grad_norm(r->grad, n, c->clip_grad_norm, c->clip_norm_type,
+                                   c->clip_error_if_nonfinite, &exec, NULL);
+    if (s != DESCENT_ERR_NONFINITE)
+        return s;
+    snprintf(r->out->message, sizeof r->out->message, "%s", descent_last_error());
+    *refused = 1;
+    return DESCENT_OK;
+}
+
+/* The registry optimizer's step: the batch's gradient, noise and clipping,
+ * the step under the nonfinite policy. */
+static descent_status gradient_step(run *r, const long *idx, long count, double *loss,
+                                    double *gnorm, int *took, int *diverged)
+{
+    descent_status s = r->p->loss_grad(r->p->ctx, r->params, idx, r->n_ex ? count : 0,
+                                       r->grad, loss);
+    if (s != DESCENT_OK)
+        return s;
+    *gnorm = norm2(r->grad, r->p->n_params);
+    const int finite = isfinite(*loss) && isfinite(*gnorm);
+    int refused = 0;
+    if ((finite || r->c->nonfinite_set) && (s = transform_grad(r, &refused)) != DESCENT_OK)
+        return s;
+    if (!refused)
+        take_step(r, finite, took, diverged);
+    return DESCENT_OK;
+}
+
+/* torch's closure over all examples: the loss and gradient at params; the
+ * first call of a step (at the step's start) is the row's loss and norm. */
+typedef struct closure_ctx {
+    run *r;
+    long calls;
+    double first_loss, first_norm;
+    descent_status status;
+} closure_ctx;
+
+static float full_batch_closure(void *ctx, const float *params, float *grad)
+{
+    closure_ctx *k = ctx;
+    const descent_train_problem *p = k->r->p;
+    double loss = NAN;
+    const descent_status s = p->loss_grad(p->ctx, params, NULL, p->n_examples, grad, &loss);
+    if (s != DESCENT_OK && k->status == DESCENT_OK)
+        k->status = s;
+    if (k->calls++ == 0)
+        k->first_loss = loss, k->first_norm = norm2(grad, p->n_params);
+    return s == DESCENT_OK ? (float)loss : NAN;
+}
+
+/* One descent_lbfgs_step (its own iterations and line search); a
+ * non-finite loss or gradient ends the run as diverged, params at the
+ * last finite point. */
+static descent_status lbfgs_step(run *r, double *loss, double *gnorm, int *took,
+                                 int *diverged)
+{
+    closure_ctx k = {.r = r, .first_loss = NAN, .first_norm = NAN};
+    const descent_status s = descent_lbfgs_step(r->lbfgs, r->params, full_batch_closure, &k,
+                                                NULL);
+    r->out->func_evals = descent_lbfgs_func_evals(r->lbfgs);
+    *loss = k.first_loss, *gnorm = k.first_norm;
+    if (k.status != DESCENT_OK)
+        return k.status;
+    *took = s == DESCENT_OK, *diverged = s != DESCENT_OK;
+    if (s == DESCENT_ERR_NONFINITE)
+        snprintf(r->out->message, sizeof r->out->message, "%s", descent_last_error());
+    return s == DESCENT_ERR_NONFINITE ? DESCENT_OK : s;
+}
+
 /* One step on examples order[start .. start+count); sets *stop. */
 static descent_status one_step(run *r, long epoch, long start, long count,
                                descent_train_stop *stop)
@@ -228,16 +375,12 @@ static descent_status one_step(run *r, long epoch, long start, long count,
         idx = r->idx;
     }
     const double t0 = descent_seconds();
-    double loss = NAN;
-    s = r->p->loss_grad(r->p->ctx, r->params, idx, r->n_ex ? count : 0, r->grad, &loss);
+    double loss = NAN, gnorm = NAN;
+    int took = 0, diverged = 1;
+    s = r->lbfgs ? lbfgs_step(r, &loss, &gnorm, &took, &diverged)
+                 : gradient_step(r, idx, count, &loss, &gnorm, &took, &diverged);
     if (s != DESCENT_OK)
         return s;
-    double sum_sq = 0;
-    for (size_t i = 0; i < r->p->n_params; i++)
-        sum_sq += (double)r->grad[i] * r->grad[i];
-    const double gnorm = sqrt(sum_sq);
-    int took, diverged;
-    take_step(r, isfinite(loss) && isfinite(gnorm), &took, &diverged);
     out->seconds += descent_seconds() - t0;
     out->last_loss = loss, out->last_grad_norm = gnorm;
     const int epoch_end = r->n_ex == 0 || start + count >= r->n_ex;
@@ -273,25 +416,35 @@ static descent_status one_step(run *r, long epoch, long start, long count,
     return s;
 }
 
+/* An epoch, or the rest of one a resumed run stopped in (r->pos > 0). */
 static descent_status one_epoch(run *r, long epoch, descent_train_stop *stop)
 {
-    if (r->order)
+    if (r->pos == 0 && r->order)
         descent_rng_shuffle(&r->rng, r->order, (size_t)r->n_ex);
-    r->epoch_loss = 0, r->epoch_steps = 0;
+    if (r->pos == 0)
+        r->epoch_loss = 0, r->epoch_steps = 0;
     const long n = r->n_ex ? r->n_ex : 1;
     descent_status s = DESCENT_OK;
-    for (long start = 0; start < n && *stop == DESCENT_STOP_NONE && s == DESCENT_OK;
-         start += r->batch)
-        s = one_step(r, epoch, start, n - start < r->batch ? n - start : r->batch, stop);
+    for (long start = r->pos; start < n && *stop == DESCENT_STOP_NONE && s == DESCENT_OK;
+         start += r->batch) {
+        const long count = n - start < r->batch ? n - start : r->batch;
+        s = one_step(r, epoch, start, count, stop);
+        r->pos = start + count < n ? start + count : 0;
+    }
     if (s != DESCENT_OK)
         return s;
-    if (r->sched && r->c->schedule_unit == DESCENT_PER_EPOCH) {
+    if (r->sched && r->c->schedule_unit == DESCENT_PER_EPOCH && r->pos == 0) {
+        /* only a whole epoch moves it: a run stopped within one and
+         * resumed steps it once, at that epoch's end */
         /* reduce_lr_on_plateau watches the epoch's mean batch loss */
         const double watched = r->epoch_steps ? r->epoch_loss / r->epoch_steps : HUGE_VAL;
         s = descent_schedule_step(r->sched, isfinite(watched) ? watched : HUGE_VAL);
     }
     if (*stop == DESCENT_STOP_NONE && epoch >= r->c->epochs)
         *stop = DESCENT_STOP_EPOCHS;
+    if (s == DESCENT_OK && r->c->save_state && r->c->save_every > 0 && r->pos == 0 &&
+        *stop == DESCENT_STOP_NONE && epoch % r->c->save_every == 0)
+        s = descent_train_save_state(r);
     return s;
 }
 
@@ -304,6 +457,8 @@ static descent_status finish(run *r)
         s = evaluate(r, &value);
     if (s == DESCENT_OK)
         s = r->p->loss_grad(r->p->ctx, r->params, NULL, r->n_ex, NULL, &out->final_loss);
+    if (s == DESCENT_OK && r->c->save_state)
+        s = descent_train_save_state(r);
     return s;
 }
 
@@ -316,7 +471,7 @@ descent_status descent_train(const descent_train_problem *p, const descent_train
     memset(out, 0, sizeof *out);
     out->last_loss = out->last_grad_norm = out->metric = out->final_loss = NAN;
     run r = {.p = p, .c = c, .out = out, .params = params};
-    s = setup(&r);
+    s = setup_and_resume(&r);
     descent_train_stop stop = DESCENT_STOP_NONE;
     while (s == DESCENT_OK && stop == DESCENT_STOP_NONE)
         s = one_epoch(&r, ++out->epochs, &stop);

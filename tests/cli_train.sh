@@ -17,6 +17,13 @@ expect_le() {
     fi
 }
 
+# bad PATTERN NAME ARGS...: descent train ARGS exits 2 with a line matching PATTERN.
+bad() {
+    pattern=$1 name=$2
+    shift 2
+    expect 2 "$pattern" "$name" "$descent" train "$@"
+}
+
 # theta_error ARGS...: runs a linear regression and prints max|theta - theta*|.
 theta_error() {
     "$descent" train --quiet "$@" 2>&1 | sed -n 's/.*max|theta - theta\*| \([^;]*\);.*/\1/p'
@@ -93,6 +100,65 @@ else
     fail "--schedule-unit epoch" "lr column: $lrs"
 fi
 
+# ------------------------------------------------- --save-state and --resume
+# resumed RUN_ARGS...: 6 epochs straight, and 3 epochs --save-state then
+# --resume --epochs 6 (and a stop after STEPS steps, within an epoch, then
+# --resume): the resumed logs are the straight log's rows after the stop.
+resumed() {
+    name=$1 steps=$2
+    shift 2
+    "$descent" train "$@" --epochs 6 --log "$tmp/straight.csv" --quiet >/dev/null 2>&1
+    "$descent" train "$@" --epochs 3 --save-state "$tmp/s3.ckpt" --quiet >/dev/null 2>&1
+    "$descent" train "$@" --epochs 6 --resume "$tmp/s3.ckpt" --log "$tmp/rest3.csv" --quiet >/dev/null 2>&1
+    "$descent" train "$@" --epochs 6 --max-steps "$steps" --save-state "$tmp/sm.ckpt" --quiet >/dev/null 2>&1
+    "$descent" train "$@" --epochs 6 --resume "$tmp/sm.ckpt" --log "$tmp/restm.csv" --quiet >/dev/null 2>&1
+    awk -F, 'NR == 1 || $2 > 3' "$tmp/straight.csv" >"$tmp/after3.csv"
+    awk -F, -v s="$steps" 'NR == 1 || $1 > s' "$tmp/straight.csv" >"$tmp/afterm.csv"
+    if [ "$(wc -l <"$tmp/rest3.csv")" -gt 1 ] && same_log "$tmp/after3.csv" "$tmp/rest3.csv" &&
+        same_log "$tmp/afterm.csv" "$tmp/restm.csv"; then
+        pass "$name: 3 epochs, --save-state, --resume --epochs 6 (and from step $steps) = 6 epochs"
+    else
+        fail "$name: resume gives the straight run's log" \
+            "$(diff "$tmp/after3.csv" "$tmp/rest3.csv" | head -n 4)" \
+            "$(diff "$tmp/afterm.csv" "$tmp/restm.csv" | head -n 4)"
+    fi
+}
+resumed "linreg-multi --batch 10 adam cosine" 125 --problem linreg-multi --batch 10 \
+    --optimizer adam --lr 0.05 --schedule cosine --t-max 6
+state=$tmp/s3.ckpt
+bad "s3.ckpt: 3 epochs are done already" "--resume with no epochs left" \
+    --problem linreg-multi --batch 10 --optimizer adam --lr 0.05 --schedule cosine --t-max 6 \
+    --epochs 3 --resume "$state"
+bad "a state of another run: its optimizer is adam, this run's sgd" "--resume, another optimizer" \
+    --problem linreg-multi --batch 10 --schedule cosine --t-max 6 --epochs 9 --resume "$state"
+bad "a state of another run: its parameter count \\(another model\\) is 6, this run's 2" \
+    "--resume, another model" --problem linreg-2x1 --batch 10 --optimizer adam --lr 0.05 \
+    --schedule cosine --t-max 6 --epochs 9 --resume "$state"
+bad "a state of another run: its batch is 10, this run's 20" "--resume, another batch" \
+    --problem linreg-multi --batch 20 --optimizer adam --lr 0.05 --schedule cosine --t-max 6 \
+    --epochs 9 --resume "$state"
+head -c 300 "$state" >"$tmp/truncated.ckpt"
+bad "truncated.ckpt: not a valid descent checkpoint" "--resume, a truncated file" \
+    --problem linreg-multi --batch 10 --optimizer adam --lr 0.05 --schedule cosine --t-max 6 \
+    --epochs 9 --resume "$tmp/truncated.ckpt"
+cp "$state" "$tmp/corrupt.ckpt"
+printf 'X' | dd of="$tmp/corrupt.ckpt" bs=1 seek=500 conv=notrunc 2>/dev/null
+bad "corrupt.ckpt: not a valid descent checkpoint: file checksum mismatch" "--resume, a corrupt file" \
+    --problem linreg-multi --batch 10 --optimizer adam --lr 0.05 --schedule cosine --t-max 6 \
+    --epochs 9 --resume "$tmp/corrupt.ckpt" --log "$tmp/not_written.csv"
+if [ -e "$tmp/not_written.csv" ]; then
+    fail "a refused --resume trains nothing" "the log was written"
+else
+    pass "a refused --resume trains nothing (no log)"
+fi
+bad "missing.ckpt: cannot open" "--resume, a missing file" --problem linreg --epochs 9 \
+    --resume "$tmp/missing.ckpt"
+bad "--save-every needs --save-state" "--save-every alone" --problem linreg --save-every 2
+bad "cannot write $tmp/no/such/dir/s.ckpt" "--save-state in a missing directory" \
+    --problem linreg --save-state "$tmp/no/such/dir/s.ckpt"
+bad "lbfgs takes no .*--save-state" "--save-state with lbfgs" --problem linreg --optimizer lbfgs \
+    --save-state "$tmp/l.ckpt"
+
 # ------------------------------------------------- Fashion-MNIST
 data=$(sed -n 's/^#define DESCENT_DATA_DIR "\(.*\)"$/\1/p' "$BUILDDIR/config.h" 2>/dev/null)
 if [ -n "$data" ] && [ -r "$data/train-images-idx3-ubyte.gz" ]; then
@@ -127,6 +193,8 @@ if [ -n "$data" ] && [ -r "$data/train-images-idx3-ubyte.gz" ]; then
     else
         fail "fashion-mnist: reproducible logs" "$(diff "$tmp/fm1.csv" "$tmp/fm2.csv" | head -n 4)"
     fi
+    resumed "fashion-mnist adam cosine, 600 images" 40 --problem fashion-mnist \
+        --train-limit 600 --test-limit 100 --batch 50 --optimizer adam --schedule cosine --t-max 6
     expect 0 "stopped: target accuracy reached" "--target-accuracy stops" \
         "$descent" train --problem fashion-mnist --train-limit 2000 --test-limit 500 \
         --target-accuracy 0.5 --quiet
@@ -141,12 +209,6 @@ else
 fi
 
 # ------------------------------------------------- bad flags: exit 2
-t() { expect 2 "$1" "$2" "$descent" train "$@"; }
-bad() {
-    pattern=$1 name=$2
-    shift 2
-    expect 2 "$pattern" "$name" "$descent" train "$@"
-}
 bad "--problem is required" "no --problem"
 bad "unknown problem 'linreg-5'" "unknown problem" --problem linreg-5
 bad "--problem needs a value" "--problem without value" --problem
@@ -221,4 +283,91 @@ bad "cycle_momentum: adagrad has neither momentum nor beta1" \
     --problem linreg --optimizer adagrad --schedule one_cycle_lr --max_lr 0.1
 expect 0 "stopped: epoch limit" "one_cycle_lr cycles a momentum SGD was given" \
     "$descent" train --problem linreg --momentum 0.9 --schedule one_cycle_lr --max_lr 0.1 --quiet
+# ------------------------------------------------- gradient clipping, noise, tensors, init
+for threads in 1 2 3; do
+    "$descent" train --problem linreg-multi --batch 10 --epochs 3 --optimizer adam --lr 0.05 \
+        --grad-noise 0.3 --threads $threads --log "$tmp/noise$threads.csv" --quiet >/dev/null 2>&1
+done
+"$descent" train --problem linreg-multi --batch 10 --epochs 3 --optimizer adam --lr 0.05 \
+    --threads 1 --log "$tmp/quiet.csv" --quiet >/dev/null 2>&1
+if same_log "$tmp/noise1.csv" "$tmp/noise2.csv" && same_log "$tmp/noise1.csv" "$tmp/noise3.csv" &&
+    ! same_log "$tmp/noise1.csv" "$tmp/quiet.csv" && [ "$(wc -l <"$tmp/noise1.csv")" -eq 151 ]; then
+    pass "--grad-noise: the same log on 1, 2 and 3 threads, not the log without noise"
+else
+    fail "--grad-noise: thread-independent" "$(diff "$tmp/noise1.csv" "$tmp/noise2.csv" | head -n 4)"
+fi
+# one gradient-descent step of lr 0.1 on linreg-2x1: clipping shortens it
+first_step() {
+    "$descent" train --problem linreg-2x1 --epochs 1 --quiet "$@" 2>&1 |
+        sed -n 's/.*max|theta - theta\*| \([^;]*\);.*/\1/p'
+}
+plain=$(first_step) valued=$(first_step --clip-grad-value 1) clipped=$(first_step --clip-grad-norm 0.01)
+if [ -n "$plain" ] && awk -v a="$plain" -v b="$clipped" -v c="$valued" \
+    'BEGIN { exit !(c + 0 > a + 0 && b + 0 > c + 0) }'; then
+    pass "--clip-grad-value and --clip-grad-norm shorten the first step ($plain < $valued < $clipped)"
+else
+    fail "clipping shortens the step" "plain $plain, norm-clipped $clipped, value-clipped $valued"
+fi
+expect 1 "total norm of order 2 for gradients is non-finite" \
+    "--clip-error-if-nonfinite: a non-finite norm ends the run as diverged, exit 1" \
+    "$descent" train --problem quadratic --lr 2 --on-nonfinite skip --clip-grad-norm 1e30 \
+    --clip-error-if-nonfinite --quiet
+for nb in "" --no-bias-decay; do
+    "$descent" train --problem linreg-multi --optimizer sgd --weight-decay 1 --epochs 2 $nb \
+        --log "$tmp/decay$nb.csv" --quiet >/dev/null 2>&1
+done
+if [ "$(sed -n 2p "$tmp/decay.csv" | cut -d, -f4)" = "$(sed -n 2p "$tmp/decay--no-bias-decay.csv" | cut -d, -f4)" ] &&
+    [ -n "$(sed -n 3p "$tmp/decay.csv")" ] && ! same_log "$tmp/decay.csv" "$tmp/decay--no-bias-decay.csv"; then
+    pass "--no-bias-decay: the same first step, then another run (the bias out of weight decay)"
+else
+    fail "--no-bias-decay changes the run" "$(cat "$tmp/decay--no-bias-decay.csv")"
+fi
+"$descent" train --problem linreg-multi --epochs 1 --init kaiming_normal --log "$tmp/kn.csv" \
+    --quiet >/dev/null 2>&1
+"$descent" train --problem linreg-multi --epochs 1 --log "$tmp/default.csv" --quiet >/dev/null 2>&1
+if [ -s "$tmp/kn.csv" ] && ! same_log "$tmp/kn.csv" "$tmp/default.csv"; then
+    pass "--init kaiming_normal starts elsewhere than the default"
+else
+    fail "--init kaiming_normal" "$(cat "$tmp/kn.csv")"
+fi
+bad "--clip-norm-type needs --clip-grad-norm" "--clip-norm-type alone" \
+    --problem linreg --clip-norm-type inf
+bad "--clip-error-if-nonfinite needs --clip-grad-norm" "--clip-error-if-nonfinite alone" \
+    --problem linreg --clip-error-if-nonfinite
+bad "--grad-noise-gamma needs --grad-noise" "--grad-noise-gamma alone" \
+    --problem linreg --grad-noise-gamma 0.5
+bad "--clip-grad-norm: -1 must be greater than 0" "--clip-grad-norm negative" \
+    --problem linreg --clip-grad-norm -1
+bad "--clip-norm-type: 'max' is not a finite number" "--clip-norm-type max" \
+    --problem linreg --clip-grad-norm 1 --clip-norm-type max
+bad "--grad-noise: 'x' is not a finite number" "--grad-noise x" --problem linreg --grad-noise x
+bad "--init: unknown" "--init unknown" --problem linreg --init he
+bad "--init does not apply to --problem rosenbrock" "--init on a 2-D function" \
+    --problem rosenbrock --init kaiming_normal
+bad "--no-bias-decay does not apply to --problem beale" "--no-bias-decay on a 2-D function" \
+    --problem beale --no-bias-decay
+expect 0 "rosenbrock lbfgs, 50 steps \\([0-9]+ function evaluations\\).*distance to the minimum \\(1, 1\\) [0-9.]+e-0[5-9]" \
+    "--optimizer lbfgs: rosenbrock's minimum in 50 steps, function evaluations reported" \
+    "$descent" train --problem rosenbrock --optimizer lbfgs --epochs 50 --quiet
+expect 0 "linreg-multi lbfgs.*max\\|theta - theta\\*\\| [0-9.]+e-0[6-9]" \
+    "--optimizer lbfgs --line-search-fn strong_wolfe: linreg-multi's least squares in 20 steps" \
+    "$descent" train --problem linreg-multi --optimizer lbfgs --line-search-fn strong_wolfe \
+    --history-size 10 --max-iter 20 --tolerance-grad 1e-9 --epochs 20 --quiet
+expect 0 "rosenbrock lbfgs, 5 steps \\(5 function evaluations\\)" \
+    "--max-iter 1: one closure call per step" \
+    "$descent" train --problem rosenbrock --optimizer lbfgs --max-iter 1 --epochs 5 --quiet
+expect 0 "rosenbrock lbfgs, 5 steps \\(10 function evaluations\\)" \
+    "--max-eval 2: two closure calls per step" \
+    "$descent" train --problem rosenbrock --optimizer lbfgs --max-iter 3 --max-eval 2 --epochs 5 --quiet
+bad "--optimizer lbfgs needs --batch full" "lbfgs on mini-batches" \
+    --problem linreg --optimizer lbfgs --batch 10
+bad "--max-iter applies to --optimizer lbfgs" "--max-iter without lbfgs" --problem linreg --max-iter 5
+bad "--momentum does not apply to --optimizer lbfgs" "--momentum with lbfgs" \
+    --problem linreg --optimizer lbfgs --momentum 0.9
+bad "--optimizer lbfgs takes no gradient noise, clipping" "lbfgs with clipping" \
+    --problem linreg --optimizer lbfgs --clip-grad-norm 1
+bad "--line-search-fn: unknown line search 'backtracking'" "--line-search-fn unknown" \
+    --problem linreg --optimizer lbfgs --line-search-fn backtracking
+bad "--tolerance-grad: -1 must be >= 0" "--tolerance-grad negative" \
+    --problem linreg --optimizer lbfgs --tolerance-grad -1
 expect 0 "usage: descent train" "train --help" "$descent" train --help

@@ -8,6 +8,7 @@
  * is exercised by tests/cli_train.sh.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "config.h"
@@ -613,6 +614,306 @@ static void test_spec_default(void)
     descent_problem_free(p);
 }
 
+/* Clipping between the gradient and the step: at p = 0 the full-batch
+ * gradient is -5.5; value clipping to 0.5 moves p by lr * 0.5, norm
+ * clipping to 0.25 by lr * 0.25 (float32's max_norm / (norm + 1e-6)); with
+ * both, value first, the step is the value clip's (its norm 0.5 is then
+ * clipped to 0.25 only when max_norm is below it). */
+static void test_clipping_in_the_loop(void)
+{
+    const double cases[][3] = {{0.5, 0, 0.05}, {0, 0.25, 0.025}, {0.5, 1, 0.05},
+                               {0.5, 0.25, 0.025}, {0, 0, 0.55}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        user_problem u;
+        const descent_train_problem p = user_setup(&u);
+        descent_train_config c = user_config(0, 1);
+        c.clip_grad_value = cases[k][0], c.clip_grad_norm = cases[k][1];
+        float x = 0;
+        descent_train_result r;
+        EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_OK, "%s", descent_last_error());
+        EXPECT(fabs(x - cases[k][2]) < 1e-6 && fabs(r.last_grad_norm - 5.5) < 1e-6,
+               "value %g, norm %g: p = %.9g, want %g (row's norm %g, before clipping)",
+               cases[k][0], cases[k][1], x, cases[k][2], r.last_grad_norm);
+    }
+    /* a NaN gradient under the skip policy: skipped, or with
+     * clip_error_if_nonfinite the end of the run as diverged, unstepped */
+    for (int strict = 0; strict < 2; strict++) {
+        user_problem u;
+        const descent_train_problem p = user_setup(&u);
+        u.poison_from = 2;
+        descent_train_config c = user_config(0, 3);
+        c.nonfinite_set = 1, c.nonfinite = DESCENT_NONFINITE_SKIP;
+        c.clip_grad_norm = 1, c.clip_error_if_nonfinite = strict;
+        float x = 0;
+        descent_train_result r;
+        EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_OK, "%s", descent_last_error());
+        EXPECT(strict ? r.stop == DESCENT_STOP_DIVERGED && r.steps == 1 && r.message[0]
+                      : r.stop == DESCENT_STOP_EPOCHS && r.skipped == 2,
+               "error_if_nonfinite %d: stop %s, %ld steps, %ld skipped, message '%s'", strict,
+               descent_train_stop_name(r.stop), r.steps, r.skipped, r.message);
+    }
+    user_problem u;
+    const descent_train_problem p = user_setup(&u);
+    descent_train_config c = user_config(0, 1);
+    c.clip_norm_type = 0;
+    float x = 0;
+    descent_train_result r;
+    EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_ERR_INVALID, "clip_norm_type 0 accepted");
+}
+
+/* linreg-multi trained with the config's extras; params out. */
+static descent_status train_linreg_multi(descent_train_config *c, long n_tensors_kept,
+                                         float params[6])
+{
+    descent_problem_spec spec = {.name = "linreg-multi", .seed = 1};
+    descent_problem *prob = NULL;
+    descent_status s = descent_problem_create(&spec, &prob);
+    if (s != DESCENT_OK)
+        return s;
+    descent_train_problem p = *descent_problem_callbacks(prob);
+    if (!n_tensors_kept)
+        p.n_tensors = 0;
+    descent_problem_init_params(prob, params);
+    descent_train_result r;
+    s = descent_train(&p, c, params, &r);
+    descent_problem_free(prob);
+    return s;
+}
+
+/* Gradient noise: the same bits on 1, 2 and 3 threads, and not the run
+ * without noise. */
+static void test_grad_noise_in_the_loop(void)
+{
+    float out[4][6];
+    for (int t = 0; t < 4; t++) {
+        descent_train_config c;
+        descent_train_config_default(DESCENT_ADAM, &c);
+        c.h.lr = 0.05, c.batch = 10, c.epochs = 2, c.threads = t ? t : 1;
+        c.grad_noise_eta = t ? 0.3 : 0;
+        EXPECT(train_linreg_multi(&c, 1, out[t]) == DESCENT_OK, "%s", descent_last_error());
+    }
+    EXPECT(!memcmp(out[1], out[2], sizeof out[1]) && !memcmp(out[1], out[3], sizeof out[1]),
+           "noise differs by thread count: %.9g %.9g %.9g", out[1][0], out[2][0], out[3][0]);
+    EXPECT(memcmp(out[0], out[1], sizeof out[0]) != 0, "the noise changed nothing");
+}
+
+/* The MLP problems' tensors (W1 b1 W2 b2 ...): elementwise optimizers give
+ * the same bits with them, LAMB's per-tensor trust ratio does not;
+ * no_bias_decay keeps the bias out of weight decay. */
+static void test_tensors_and_bias_decay(void)
+{
+    descent_problem_spec spec = {.name = "linreg-multi", .seed = 1};
+    descent_problem *prob = NULL;
+    EXPECT(descent_problem_create(&spec, &prob) == DESCENT_OK, "%s", descent_last_error());
+    const descent_train_problem *cb = descent_problem_callbacks(prob);
+    EXPECT(cb && cb->n_tensors == 2 && cb->tensor_sizes[0] == 5 && cb->tensor_sizes[1] == 1 &&
+               !cb->tensor_is_bias[0] && cb->tensor_is_bias[1],
+           "linreg-multi's tensors: %zu", cb ? cb->n_tensors : 0);
+    descent_problem_free(prob);
+    const descent_optim_kind kinds[] = {DESCENT_ADAM, DESCENT_LAMB};
+    for (int k = 0; k < 2; k++) {
+        float with[6], without[6];
+        descent_train_config c;
+        descent_train_config_default(kinds[k], &c);
+        c.h.lr = 0.01, c.batch = 10, c.epochs = 2;
+        EXPECT(train_linreg_multi(&c, 1, with) == DESCENT_OK && 
+                   train_linreg_multi(&c, 0, without) == DESCENT_OK, "%s", descent_last_error());
+        EXPECT(!memcmp(with, without, sizeof with) == (kinds[k] == DESCENT_ADAM),
+               "%s: tensors %s the result", descent_optim_name(kinds[k]),
+               kinds[k] == DESCENT_ADAM ? "changed" : "did not change");
+    }
+    /* one full-batch SGD step with weight decay 1: the bias moves by
+     * -lr * g alone under no_bias_decay, by -lr * (g + b) without */
+    float init[6], grad[6], stepped[2][6];
+    for (int nb = 0; nb < 2; nb++) {
+        descent_train_config c;
+        descent_train_config_default(DESCENT_SGD, &c);
+        c.h.lr = 0.1, c.h.weight_decay = 1, c.no_bias_decay = nb;
+        EXPECT(train_linreg_multi(&c, 1, stepped[nb]) == DESCENT_OK, "%s", descent_last_error());
+    }
+    EXPECT(descent_problem_create(&spec, &prob) == DESCENT_OK, "%s", descent_last_error());
+    double loss;
+    descent_problem_init_params(prob, init);
+    descent_problem_callbacks(prob)->loss_grad(prob, init, NULL, 500, grad, &loss);
+    descent_problem_free(prob);
+    const float b_plain = init[5] - 0.1f * grad[5];
+    const float b_decayed = init[5] - 0.1f * (grad[5] + init[5]);
+    EXPECT(fabsf(stepped[1][5] - b_plain) < 1e-6f && fabsf(stepped[0][5] - b_decayed) < 1e-6f &&
+               memcmp(stepped[0], stepped[1], 5 * sizeof(float)) == 0,
+           "bias %.9g / %.9g, want %.9g / %.9g", stepped[1][5], stepped[0][5], b_plain,
+           b_decayed);
+}
+
+/* spec.init: kaiming_normal's biases are 0 and its weights not the
+ * default's; an unknown init is refused.  With the data: a 16-layer MLP
+ * from kaiming_normal learns on 500 images. */
+static void test_init_and_depth(void)
+{
+    descent_problem_spec spec = {.name = "linreg-multi", .seed = 1,
+                                 .init = DESCENT_INIT_KAIMING_NORMAL};
+    descent_problem *p = NULL;
+    float a[6], b[6];
+    EXPECT(descent_problem_create(&spec, &p) == DESCENT_OK, "%s", descent_last_error());
+    descent_problem_init_params(p, a);
+    descent_problem_free(p);
+    spec.init = DESCENT_INIT_DEFAULT;
+    EXPECT(descent_problem_create(&spec, &p) == DESCENT_OK, "%s", descent_last_error());
+    descent_problem_init_params(p, b);
+    descent_problem_free(p);
+    EXPECT(a[5] == 0 && b[5] != 0 && a[0] != b[0], "kaiming bias %g, default %g", a[5], b[5]);
+    spec.init = DESCENT_INIT_COUNT;
+    EXPECT(descent_problem_create(&spec, &p) == DESCENT_ERR_INVALID, "init out of range");
+    const char *env = getenv("DESCENT_DATA_DIR");
+    const char *dir = env && *env ? env : DESCENT_DATA_DIR;
+    if (!*dir) {
+        printf("# skipped: no Fashion-MNIST data for the deep MLP\n");
+        return;
+    }
+    descent_problem_spec deep = {.name = "fashion-mnist", .seed = 1, .data_dir = dir,
+                                 .model = "784-32-32-32-32-32-32-32-32-32-32-32-32-32-32-32-10",
+                                 .standardize = 1, .train_limit = 500, .test_limit = 100,
+                                 .init = DESCENT_INIT_KAIMING_NORMAL};
+    if (descent_problem_create(&deep, &p) != DESCENT_OK) {
+        EXPECT(0, "%s", descent_last_error());
+        return;
+    }
+    const descent_train_problem *cb = descent_problem_callbacks(p);
+    float *params = malloc(cb->n_params * sizeof *params);
+    descent_problem_init_params(p, params);
+    descent_train_config c;
+    descent_train_config_default(DESCENT_ADAM, &c);
+    c.batch = 50, c.epochs = 5;
+    descent_train_result r;
+    EXPECT(cb->n_tensors == 32 && descent_train(cb, &c, params, &r) == DESCENT_OK,
+           "%zu tensors: %s", cb->n_tensors, descent_last_error());
+    EXPECT(r.final_loss < 1.5, "16 layers: final loss %g", r.final_loss);
+    free(params);
+    descent_problem_free(p);
+}
+
+/* L-BFGS in the loop: one step per epoch over the full batch reaches the
+ * least-squares solution of linreg-multi in 10 steps with strong Wolfe,
+ * counting its closure calls; a mini-batch is refused. */
+static void test_lbfgs_in_the_loop(void)
+{
+    descent_lbfgs_options o;
+    descent_lbfgs_options_default(&o);
+    o.line_search_fn = DESCENT_LBFGS_STRONG_WOLFE;
+    descent_train_config c;
+    descent_train_config_default(DESCENT_SGD, &c);
+    c.lbfgs = &o, c.epochs = 10;
+    descent_problem_spec spec = {.name = "linreg-multi", .seed = 1};
+    descent_problem *prob = NULL;
+    EXPECT(descent_problem_create(&spec, &prob) == DESCENT_OK, "%s", descent_last_error());
+    const descent_train_problem *cb = descent_problem_callbacks(prob);
+    float params[6];
+    descent_problem_init_params(prob, params);
+    descent_train_result r;
+    EXPECT(descent_train(cb, &c, params, &r) == DESCENT_OK, "%s", descent_last_error());
+    double best_loss, dist = 0;
+    const double *best = descent_problem_optimum(prob, &best_loss);
+    for (int i = 0; i < 6; i++)
+        dist = fmax(dist, fabs(params[i] - best[i]));
+    EXPECT(dist < 1e-5 && r.steps == 10 && r.func_evals > r.steps &&
+               fabs(r.final_loss - best_loss) < 1e-6,
+           "lbfgs: max|theta - theta*| %g, %ld steps, %ld evaluations", dist, r.steps,
+           r.func_evals);
+    c.batch = 10;
+    EXPECT(descent_train(cb, &c, params, &r) == DESCENT_ERR_INVALID, "lbfgs on batches of 10");
+    descent_problem_free(prob);
+}
+
+/* save_state and resume: a user's problem on batches of 3 (4 steps per
+ * epoch, the last of 1) with adam and a per-step cosine schedule, stopped
+ * at step 6 (within epoch 2) and resumed to 5 epochs, gives the straight
+ * run's rows and parameter bits; a file of another run changes nothing. */
+static void test_save_and_resume(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/descent-train-state.%ld", (long)getpid());
+    rows straight = {0}, resumed = {0};
+    float x_straight = 0, x_resumed = 0;
+    descent_train_result r;
+    for (int part = 0; part < 3; part++) {
+        user_problem u;
+        const descent_train_problem p = user_setup(&u);
+        descent_train_config c = user_config(3, 5);
+        c.optim = DESCENT_ADAM;
+        descent_hparams_default(DESCENT_ADAM, &c.h);
+        c.h.lr = 0.3, c.schedule = "cosine_annealing_lr", c.schedule_args = "T_max=20";
+        c.schedule_unit = DESCENT_PER_STEP;
+        c.on_step = keep_row, c.ctx = part == 0 ? &straight : &resumed;
+        if (part == 1)
+            c.max_steps = 6, c.save_state = path;
+        if (part == 2)
+            c.resume = path;
+        float *x = part == 0 ? &x_straight : &x_resumed;
+        EXPECT(descent_train(&p, &c, x, &r) == DESCENT_OK, "part %d: %s", part,
+               descent_last_error());
+    }
+    int same = resumed.n == straight.n && x_resumed == x_straight;
+    for (long i = 6; same && i < straight.n; i++) {
+        const descent_train_row *a = &straight.row[i], *b = &resumed.row[i];
+        same = a->step == b->step && a->epoch == b->epoch && a->loss == b->loss &&
+               a->lr == b->lr && a->grad_norm == b->grad_norm;
+    }
+    EXPECT(same && straight.n == 20, "resumed: %ld rows (straight %ld), p %.9g vs %.9g",
+           resumed.n - 6, straight.n - 6, x_resumed, x_straight);
+    /* another optimizer: refused before any step, the params untouched */
+    user_problem u;
+    const descent_train_problem p = user_setup(&u);
+    descent_train_config c = user_config(3, 5);
+    c.h.lr = 0.3, c.schedule = "cosine_annealing_lr", c.schedule_args = "T_max=20";
+    c.resume = path;
+    float x = 42;
+    EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_ERR_FORMAT && x == 42 && u.calls == 0,
+           "sgd resuming adam's state: %s", descent_last_error());
+    c.resume = "no_such_state.ckpt";
+    EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_ERR_IO, "a missing state file");
+    remove(path);
+}
+
+/* The user's problem failing from its 11th call on (a crash in epoch 3). */
+static descent_status failing_loss_grad(void *ctx, const float *params, const long *idx,
+                                        long count, float *grad, double *loss)
+{
+    const user_problem *u = ctx;
+    if (grad && u->calls >= 10)
+        return DESCENT_ERR_IO; /* the machine went away */
+    return user_loss_grad(ctx, params, idx, count, grad, loss);
+}
+
+/* save_every 1: a run that fails in epoch 3 leaves the state after epoch
+ * 2, and resuming from it gives the straight run's rows from step 9. */
+static void test_save_every_epoch(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/descent-train-every.%ld", (long)getpid());
+    rows straight = {0}, failed = {0}, resumed = {0};
+    float x[3] = {0, 0, 0};
+    descent_train_result r;
+    for (int part = 0; part < 3; part++) {
+        user_problem u;
+        descent_train_problem p = user_setup(&u);
+        descent_train_config c = user_config(3, 5);
+        c.on_step = keep_row, c.ctx = part == 0 ? &straight : part == 1 ? &failed : &resumed;
+        if (part == 1)
+            p.loss_grad = failing_loss_grad, c.save_state = path, c.save_every = 1;
+        if (part == 2)
+            c.resume = path;
+        const descent_status s = descent_train(&p, &c, &x[part], &r);
+        EXPECT(s == (part == 1 ? DESCENT_ERR_IO : DESCENT_OK), "part %d: %s", part,
+               descent_last_error());
+    }
+    int same = failed.n == 10 && resumed.n == 12 && x[2] == x[0] &&
+               failed.row[9].loss == straight.row[9].loss && failed.row[9].step == 10;
+    for (long i = 0; same && i < 12; i++)
+        same = resumed.row[i].step == 9 + i && resumed.row[i].loss == straight.row[8 + i].loss;
+    EXPECT(same, "resumed after a failure: %ld rows after %ld, step %ld first, p %.9g vs %.9g",
+           resumed.n, failed.n, resumed.row[0].step, x[2], x[0]);
+    remove(path);
+}
+
 int main(void)
 {
     RUN(test_rng_is_deterministic_and_uniform);
@@ -631,5 +932,12 @@ int main(void)
     RUN(test_accuracy_and_median);
     RUN(test_spec_default);
     RUN(test_mnist_splits);
+    RUN(test_clipping_in_the_loop);
+    RUN(test_grad_noise_in_the_loop);
+    RUN(test_tensors_and_bias_decay);
+    RUN(test_init_and_depth);
+    RUN(test_lbfgs_in_the_loop);
+    RUN(test_save_and_resume);
+    RUN(test_save_every_epoch);
     return CHECK_EXIT_STATUS();
 }

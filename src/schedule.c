@@ -15,7 +15,7 @@
 #include "internal.h"
 
 #define PI 3.14159265358979323846
-#define MAX_KEYS 12
+#define MAX_KEYS 16 /* one_cycle_lr has 12; a row ends at its first unnamed key */
 #define MAX_MILESTONES 64
 #define REQUIRED NAN /* a default of NAN: the argument must be given */
 
@@ -352,7 +352,7 @@ static descent_status check_one_cycle(descent_schedule *s)
                                 "(epochs AND steps_per_epoch)");
         if (!(epochs >= 1) || !(per >= 1))
             return bad("Expected positive integer epochs and steps_per_epoch (epochs %g)", epochs);
-        for (int k = 0; s->def->keys[k].name; k++)
+        for (int k = 0; k < MAX_KEYS && s->def->keys[k].name; k++)
             if (!strcmp(s->def->keys[k].name, "total_steps"))
                 s->arg[k] = epochs * per;
     }

@@ -146,12 +146,29 @@ static descent_status step_constant_lr(descent_schedule *s, double m)
     return DESCENT_OK;
 }
 
-static descent_status check_linear_lr(descent_schedule *s)
+/* LinearLR's start_factor rule (linear_lr, and sequential's warm-up). */
+static descent_status check_start_factor(double start)
 {
-    const double start = A(s, "start_factor"), end = A(s, "end_factor");
     if (start > 1.0 || start <= 0)
         return bad("Starting multiplicative factor expected to be greater than 0 and less or "
                    "equal to 1 (got %g).", start);
+    return DESCENT_OK;
+}
+
+/* LinearLR.get_lr at last_epoch e >= 1, as the factor on the current lr. */
+static double linear_step_factor(double start, double end, double total_iters, long e)
+{
+    if (e > (long)total_iters)
+        return 1.0;
+    return 1.0 + (end - start) / (total_iters * start + (double)(e - 1) * (end - start));
+}
+
+static descent_status check_linear_lr(descent_schedule *s)
+{
+    const double end = A(s, "end_factor");
+    const descent_status st = check_start_factor(A(s, "start_factor"));
+    if (st != DESCENT_OK)
+        return st;
     if (end > 1.0 || end < 0)
         return bad("Ending multiplicative factor expected to be between 0 and 1 (got %g).", end);
     return DESCENT_OK;
@@ -165,10 +182,8 @@ static void start_linear_lr(descent_schedule *s)
 static descent_status step_linear_lr(descent_schedule *s, double m)
 {
     (void)m;
-    const double start = A(s, "start_factor"), end = A(s, "end_factor");
-    const double total = A(s, "total_iters");
-    if (last(s) <= (long)total)
-        s->st.lr *= 1.0 + (end - start) / (total * start + (double)(last(s) - 1) * (end - start));
+    s->st.lr *= linear_step_factor(A(s, "start_factor"), A(s, "end_factor"), A(s, "total_iters"),
+                                   last(s));
     return DESCENT_OK;
 }
 
@@ -427,10 +442,9 @@ static descent_status step_plateau(descent_schedule *s, double metric)
  * closed form at 0 (the base lr), then cosine's recursive steps. */
 static descent_status check_sequential(descent_schedule *s)
 {
-    const double start = A(s, "start_factor");
-    if (start > 1.0 || start <= 0)
-        return bad("Starting multiplicative factor expected to be greater than 0 and less or "
-                   "equal to 1 (got %g).", start);
+    const descent_status st = check_start_factor(A(s, "start_factor"));
+    if (st != DESCENT_OK)
+        return st;
     if (!(A(s, "warmup_iters") >= 1))
         return bad("warmup_iters %g must be >= 1", A(s, "warmup_iters"));
     return check_t_max(s);
@@ -447,10 +461,8 @@ static descent_status step_sequential(descent_schedule *s, double m)
     (void)m;
     const long w = (long)A(s, "warmup_iters");
     if (last(s) < w) { /* LinearLR(start_factor, 1.0, total_iters = w) */
-        const double start = A(s, "start_factor"), e = (double)last(s);
-        s->st.inner_last_epoch = e;
-        if (last(s) <= w)
-            s->st.lr *= 1.0 + (1.0 - start) / ((double)w * start + (e - 1) * (1.0 - start));
+        s->st.inner_last_epoch = (double)last(s);
+        s->st.lr *= linear_step_factor(A(s, "start_factor"), 1.0, (double)w, last(s));
     } else if (last(s) == w) { /* cosine.step(0): the closed form at 0 */
         s->st.inner_last_epoch = 0;
         s->st.lr = s->base_lr;

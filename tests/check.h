@@ -79,4 +79,16 @@ static inline int check_variant_runs(const char *name, int compiled, int support
 
 #define CHECK_EXIT_STATUS() (check_tests_failed ? 1 : 0)
 
+
+/* n uniform values in [-scale/2, scale/2) from rand() seeded with `seed`
+ * (malloc'd; the caller frees). */
+static inline float *check_randoms(size_t n, unsigned seed, float scale)
+{
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    srand(seed);
+    for (size_t i = 0; x && i < n; i++)
+        x[i] = scale * ((float)rand() / (float)RAND_MAX - 0.5f);
+    return x;
+}
+
 #endif

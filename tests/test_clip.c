@@ -8,15 +8,6 @@
 #include "check.h"
 #include "descent.h"
 
-static float *randoms(size_t n, unsigned seed, float scale)
-{
-    float *x = malloc(n * sizeof *x);
-    srand(seed);
-    for (size_t i = 0; i < n; i++)
-        x[i] = scale * ((float)rand() / (float)RAND_MAX - 0.5f);
-    return x;
-}
-
 static void test_l2_by_hand(void)
 {
     float g[2] = {3, 4}, norm = 0;
@@ -36,7 +27,7 @@ static void test_norm_types_every_variant(void)
 {
     const size_t n = 1001;
     const double types[] = {1.0, 3.0, 0.5, INFINITY};
-    float *x = randoms(n, 7, 4);
+    float *x = check_randoms(n, 7, 4);
     for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
         if (!CHECK_VARIANT_RUNS((descent_isa)isa))
             continue;
@@ -66,7 +57,7 @@ static void test_norm_types_every_variant(void)
 static void test_any_thread_count_same_bits(void)
 {
     const size_t n = 200003;
-    float *x = randoms(n, 9, 3);
+    float *x = check_randoms(n, 9, 3);
     for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
         if (!CHECK_VARIANT_RUNS((descent_isa)isa))
             continue;

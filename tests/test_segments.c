@@ -58,15 +58,6 @@ static void test_lamb_by_hand(void)
     EXPECT_NEAR(q[1], 4 * 0.99, 1e-6);
 }
 
-static float *randoms(size_t n, unsigned seed, float scale)
-{
-    float *x = malloc(n * sizeof *x);
-    srand(seed);
-    for (size_t i = 0; i < n; i++)
-        x[i] = scale * ((float)rand() / (float)RAND_MAX - 0.5f);
-    return x;
-}
-
 /* An elementwise optimizer over segments with their own lr and weight
  * decay gives, bit for bit, what one optimizer per segment gives. */
 static void test_segments_are_param_groups(void)
@@ -83,7 +74,7 @@ static void test_segments_are_param_groups(void)
             h.lr = 0.01, h.weight_decay = 0.1;
             if (kinds[k] == DESCENT_SGD)
                 h.momentum = 0.9;
-            float *p = randoms(n, 1, 2), *want = randoms(n, 1, 2), *g = randoms(n, 2, 1);
+            float *p = check_randoms(n, 1, 2), *want = check_randoms(n, 1, 2), *g = check_randoms(n, 2, 1);
             descent_optimizer *opt, *part[4];
             descent_optimizer_create(kinds[k], &h, n, &opt);
             descent_optimizer_set_isa(opt, (descent_isa)isa);
@@ -129,9 +120,9 @@ static void test_lamb_ratio_per_segment_any_threads(void)
         descent_hparams h = defaults(DESCENT_LAMB);
         h.lr = 0.01;
         /* runs: segments on 1 and 4 threads; one tensor on 4 and 1 threads */
-        float *g = randoms(n, 4, 1), *runs[4];
+        float *g = check_randoms(n, 4, 1), *runs[4];
         for (int r = 0; r < 4; r++) {
-            runs[r] = randoms(n, 3, 2);
+            runs[r] = check_randoms(n, 3, 2);
             descent_optimizer *opt;
             descent_optimizer_create(DESCENT_LAMB, &h, n, &opt);
             descent_optimizer_set_isa(opt, (descent_isa)isa);
@@ -148,7 +139,7 @@ static void test_lamb_ratio_per_segment_any_threads(void)
         EXPECT(memcmp(runs[2], runs[3], n * sizeof(float)) == 0,
                "%s: one tensor on 1 and 4 threads differs (its norm cut into blocks)",
                descent_isa_name((descent_isa)isa));
-        float *want = randoms(n, 3, 2), *m = calloc(n, sizeof(float)), *v = calloc(n, sizeof(float));
+        float *want = check_randoms(n, 3, 2), *m = calloc(n, sizeof(float)), *v = calloc(n, sizeof(float));
         for (int t = 1; t <= 3; t++)
             for (size_t s = 0, start = 0; s < 4; start += sizes[s++])
                 descent_ref_lamb(&h, t, sizes[s], want + start, g + start, m + start, v + start);

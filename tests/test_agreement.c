@@ -117,7 +117,7 @@ static void arrays_free(arrays *a)
 
 static double worst[DESCENT_ISA_COUNT][DESCENT_OPTIM_COUNT];
 
-/* DESCENT_TEST_QUICK=1 (the sanitizer and valgrind runs): the largest size,
+/* DESCENT_TEST_QUICK=1 (the sanitizer, valgrind and qemu runs): the largest size,
  * 65537, becomes 1025, still many vectors with a ragged tail, and fewer
  * steps (QUICK_STEPS; 2 in the thread test). */
 static int quick(void)

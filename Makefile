@@ -32,7 +32,7 @@ ifeq ($(SANITIZE),1)
 $(CONFIG_MK): $(SANITIZE_PARENT)/config.mk
 	@mkdir -p $(@D)
 	sed -e 's|^BUILDDIR := .*|BUILDDIR := $(BUILDDIR)|' -e 's|^HAVE_NEON_CROSS := .*|HAVE_NEON_CROSS := 0|' \
-	    $< >$@.tmp && cp $(SANITIZE_PARENT)/config.h $(BUILDDIR)/config.h && mv -f $@.tmp $@
+	    -e 's|^HAVE_MPI := .*|HAVE_MPI := 0|' $< >$@.tmp && cp $(SANITIZE_PARENT)/config.h $(BUILDDIR)/config.h && mv -f $@.tmp $@
 $(SANITIZE_PARENT)/config.mk: configure
 	./configure $(or $(CONFIGURE_FLAGS),$(CONFIGURE_ARGS))
 else
@@ -95,6 +95,23 @@ CLI := $(BUILDDIR)/descent
 CLI_SRCS := $(wildcard cli/*.c)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 
+# ---------------------------------------------------------------- MPI
+# src/mpi/: descent_train's collectives over MPI (include/descent_mpi.h),
+# a library of their own so that libdescent.a needs no MPI.  With MPI found,
+# the CLI links it (cli/dist.c starts MPI under mpirun); without, cli/dist.c
+# refuses to run under mpirun.  The sanitizer build leaves MPI out (Open
+# MPI's own allocations at exit are not ours to suppress).
+MPI_LIB := $(BUILDDIR)/libdescent_mpi.a
+ifeq ($(HAVE_MPI),1)
+CLI_MPI_LIBS := $(MPI_LIB) $(MPI_LIBS)
+$(BUILDDIR)/obj/src/mpi/dist_mpi.o $(BUILDDIR)/obj/cli/dist.o: ALL_CFLAGS += $(MPI_CFLAGS)
+$(BUILDDIR)/obj/cli/dist.o: ALL_CFLAGS += -DDESCENT_CLI_MPI=1
+$(MPI_LIB): $(BUILDDIR)/obj/src/mpi/dist_mpi.o
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(CLI): $(MPI_LIB)
+endif
+
 # ---------------------------------------------------------------- tests
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILDDIR)/tests/%)
@@ -111,7 +128,7 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(CLI): $(CLI_OBJS) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIB) $(LIBS) -ldl
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(CLI_MPI_LIBS) $(LIB) $(LIBS) -ldl
 
 $(BUILDDIR)/tests/%: tests/%.c tests/check.h $(LIB)
 	@mkdir -p $(@D)
@@ -182,7 +199,7 @@ $(A64)/tests/%: tests/%.c tests/check.h $(A64)/libdescent.a
 # the closing "N passed, M failed".
 test check: all $(TEST_BINS) $(A64_ALL) $(BENCH_SELFTEST)
 	@BUILDDIR=$(BUILDDIR) GOLDEN_DIR=$(GOLDEN_DIR) QEMU_AARCH64="$(QEMU_AARCH64)" \
-	 HAVE_NEON_CROSS=$(HAVE_NEON_CROSS) SANITIZE=$(SANITIZE) VALGRIND="$(VALGRIND)" \
+	 HAVE_NEON_CROSS=$(HAVE_NEON_CROSS) HAVE_MPI=$(HAVE_MPI) MPIRUN="$(MPIRUN)" SANITIZE=$(SANITIZE) VALGRIND="$(VALGRIND)" \
 	 FUZZ_TARGETS="$(if $(FUZZ_CC),$(if $(filter 1,$(SANITIZE)),,$(FUZZ_TARGETS)))" sh tests/run.sh
 
 # ---------------------------------------------------------------- example ports

@@ -119,4 +119,23 @@ void cli_print_lbfgs_flags(FILE *out);
 void cli_print_train_run_help(FILE *out);
 void cli_describe_threads(long threads, char *text, size_t size);
 
+/* `descent train` under mpirun (cli/dist.c).  cli_dist_launch reads the
+ * launcher's environment (no MPI call): the rank and size, and ranks other
+ * than 0 print nothing (every rank does the same work; rank 0 speaks).
+ * cli_dist_start starts MPI and the collectives when size > 1; a build
+ * without MPI refuses there (0 after the message) rather than running
+ * `size` independent copies.  cli_dist_max: the ranks' largest value. */
+typedef struct cli_dist {
+    int rank, size;                 /* 0 and 1 outside mpirun */
+    const descent_train_comm *comm; /* NULL for one process */
+    void *mpi;                      /* the descent_mpi */
+    int mpi_started;
+} cli_dist;
+void cli_dist_launch(cli_dist *d);
+int cli_dist_start(cli_dist *d);
+void cli_dist_finish(cli_dist *d);
+double cli_dist_max(const cli_dist *d, double value);
+/* The payload this rank sent (0 for one process). */
+double cli_dist_bytes_sent(const cli_dist *d);
+
 #endif

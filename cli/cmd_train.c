@@ -73,6 +73,7 @@ typedef struct options { /* ----------------------------------------- options */
     long max_skips;
     cli_train_extras extras; /* gradient and model flags (cli/grad_flags.c) */
     cli_lbfgs lbfgs;         /* --optimizer lbfgs and its flags (cli/lbfgs_flags.c) */
+    int shard_state;         /* --shard-state: ZeRO stage 1 under mpirun (cli/dist.c) */
     unsigned char given[64]; /* by the index in flags[] */
 } options;
 
@@ -125,6 +126,7 @@ static const flag_def flags[] = {
     {"--quiet", T_SWITCH, AT(quiet), 0, 0, SCOPE_ANY, NULL},
     {"--on-nonfinite", T_NONFINITE, AT(nonfinite), 0, 0, SCOPE_ANY, NULL},
     {"--max-skips", T_LONG, AT(max_skips), 0, BIG, SCOPE_ANY, NULL},
+    {"--shard-state", T_SWITCH, AT(shard_state), 0, 0, SCOPE_DATA, NULL},
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])
 
@@ -493,7 +495,21 @@ static void print_start(const options *o, const descent_problem *prob, const des
     fprintf(stderr, ", seed %llu, isa %s, %s\n", o->seed, descent_isa_name(o->isa), threads);
 }
 
-static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
+/* Under mpirun or --shard-state: the processes, the optimizer state per
+ * process and the time and bytes of the collectives (the largest rank's). */
+static void print_dist(const options *o, const cli_dist *d, const descent_train_result *r)
+{
+    const double state = cli_dist_max(d, (double)r->state_bytes);
+    const double compute = cli_dist_max(d, r->seconds - r->comm_seconds);
+    const double comm = cli_dist_max(d, r->comm_seconds);
+    const double sent = cli_dist_max(d, cli_dist_bytes_sent(d));
+    printf("dist: %d process%s, shard-state %s, optimizer state %.0f bytes per process, "
+           "%.3f s computing, %.3f s communicating, %.0f bytes sent per process\n", d->size,
+           d->size > 1 ? "es" : "", o->shard_state ? "on" : "off", state, compute, comm, sent);
+}
+
+static int run(options *o, const descent_hparams *h, descent_outfile *log_file,
+               const cli_dist *d)
 {
     descent_problem *prob = NULL;
     float *params = NULL;
@@ -521,6 +537,7 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
     cli_train_extras_apply(&o->extras, &c);
     c.lbfgs = o->lbfgs.on ? &o->lbfgs.options : NULL;
     c.save_state = o->save_state, c.save_every = o->save_every, c.resume = o->resume;
+    c.comm = d->comm, c.shard_state = o->shard_state && d->comm;
     g.planned = planned_epochs(o, cb->n_examples);
     if (g.log)
         fprintf(g.log, "step,epoch,time_s,loss,grad_norm,lr,test_accuracy\n");
@@ -548,6 +565,8 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
         goto done;
     }
     print_summary(o, prob, params, &r, threads);
+    if (d->size > 1 || o->shard_state)
+        print_dist(o, d, &r);
     /* Parameters left non-finite (--on-nonfinite skip can end a run there)
      * are a failed run, whatever rule stopped it. */
     if (!isfinite(r.final_loss)) {
@@ -569,6 +588,8 @@ int cmd_train(int argc, char **argv)
     options o;
     descent_hparams h;
     int help;
+    cli_dist d;
+    cli_dist_launch(&d);
     if (!parse_options(argc, argv, &o, &help))
         return EXIT_USAGE;
     if (help) {
@@ -579,14 +600,23 @@ int cmd_train(int argc, char **argv)
         return EXIT_USAGE;
     if (o.isa == DESCENT_ISA_BEST && !library_ok("--isa", descent_isa_resolve(o.isa, &o.isa)))
         return EXIT_USAGE;
+    if (!cli_dist_start(&d)) {
+        cli_dist_finish(&d);
+        return EXIT_USAGE;
+    }
+    if (d.rank > 0)
+        o.log_path = NULL; /* rank 0 writes it */
     /* The log is opened before the data is loaded and anything runs, so an
      * unwritable path (a directory, a missing folder) costs nothing. */
     descent_outfile *log_file = NULL;
     if (o.log_path && descent_outfile_open(o.log_path, &log_file) != DESCENT_OK) {
         cli_error("--log: %s", descent_last_error());
+        cli_dist_finish(&d);
         return EXIT_USAGE;
     }
-    return run(&o, &h, log_file);
+    const int status = run(&o, &h, log_file, &d);
+    cli_dist_finish(&d);
+    return status;
 }
 
 int cmd_train_check(int argc, char **argv)

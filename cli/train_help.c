@@ -48,6 +48,10 @@ void cli_print_train_run_help(FILE *out)
             "                        included) give the bits of a run that never stopped;\n"
             "                        --epochs counts the whole run.  Another run's file: exit 2\n"
             "  --quiet               no progress lines\n"
+            "  --shard-state         under mpirun -np N (data parallel: --batch is the global\n"
+            "                        batch, each process computes the gradient on its share):\n"
+            "                        each process keeps and steps the optimizer state of only\n"
+            "                        its 1/N of the parameters (ZeRO stage 1), same result\n"
             "  --on-nonfinite POLICY propagate, skip (--max-skips N in a row, default 100,\n"
             "                        0 = none, end the run: exit 1) or stop; default: stop as\n"
             "                        diverged at a non-finite loss or gradient, unstepped\n",

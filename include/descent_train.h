@@ -112,6 +112,28 @@ typedef struct descent_train_row {
     double metric;    /* evaluated after this step (epoch ends), else NAN */
 } descent_train_row;
 
+/* Collectives for data-parallel training over `size` processes, as
+ * callbacks so that the loop needs no MPI (include/descent_mpi.h makes one
+ * over an MPI communicator).  Each sums in rank order 0, 1, ..., size-1
+ * whatever the transport (MPI_Allreduce's order is unspecified), so that a
+ * run gives the same bits every time for a given size.  Every rank calls
+ * them in the same order with the same sizes.  A non-OK status ends the run
+ * with that status. */
+typedef struct descent_train_comm {
+    int rank, size;
+    /* v (n floats) is cut into parts at offsets[0..size] (offsets[0] = 0,
+     * offsets[size] = n); on return part `rank` of v holds the sum over the
+     * ranks of their part `rank`, ((v_0 + v_1) + v_2) + ...; the other parts
+     * are left undefined. */
+    descent_status (*reduce_scatter)(void *ctx, float *v, const size_t *offsets);
+    /* Part r of v on every rank from rank r. */
+    descent_status (*allgather)(void *ctx, float *v, const size_t *offsets);
+    /* v[0..n) summed over the ranks, ((v_0 + v_1) + v_2) + ..., the same bits
+     * on every rank. */
+    descent_status (*sum)(void *ctx, double *v, int n);
+    void *ctx;
+} descent_train_comm;
+
 typedef struct descent_train_config {
     descent_optim_kind optim;
     descent_hparams h;            /* h.lr is the schedule's base lr */
@@ -165,6 +187,22 @@ typedef struct descent_train_config {
     const char *save_state;
     long save_every;
     const char *resume;
+    /* Data parallel over comm (NULL, or size 1: this process alone).  Every
+     * rank calls descent_train with the same problem, config and starting
+     * parameters; batch stays the global batch and every rank draws the same
+     * shuffle; rank r computes the gradient over examples
+     * [count r / size, count (r + 1) / size) of each batch of `count`, the
+     * ranks' gradients are weighted by their shares and summed in rank order
+     * (the batch's mean gradient; the loss likewise) and every rank takes the
+     * same step.  shard_state: ZeRO stage 1, the sum is reduce-scattered,
+     * each rank steps only its part of the parameters (about n / size, its
+     * optimizer state only that part's: out->state_bytes) and the parts are
+     * all-gathered: the same bits as without it.  Under shard_state, LAMB
+     * (per tensor), gradient noise, norm clipping and the nonfinite policy
+     * are refused (they need the whole gradient); L-BFGS, checkpoints and
+     * problems without examples are refused with any comm of size > 1. */
+    const descent_train_comm *comm;
+    int shard_state;
     /* Called after every step; a non-zero return stops the run
      * (DESCENT_STOP_CALLBACK).  NULL for none. */
     int (*on_step)(void *ctx, const descent_train_row *row);
@@ -183,6 +221,8 @@ typedef struct descent_train_result {
     double last_loss, last_grad_norm, metric; /* metric: last evaluated (NAN if none) */
     double final_loss;   /* loss over all training examples at the end */
     long func_evals;     /* L-BFGS: closure calls (torch's state['func_evals']) */
+    double comm_seconds; /* of seconds: in comm's collectives */
+    size_t state_bytes;  /* this process's optimizer state (shard_state: its part's) */
     char message[256];   /* why a nonfinite check stopped the run ("" otherwise) */
 } descent_train_result;
 

@@ -92,7 +92,8 @@ static descent_status check_args(const descent_train_problem *p, const descent_t
         return descent_fail(DESCENT_ERR_INVALID,
                             "L-BFGS needs the full batch (every closure call the same "
                             "function), and takes no noise, clipping or nonfinite policy");
-    return c->lbfgs ? descent_lbfgs_options_validate(c->lbfgs) : DESCENT_OK;
+    const descent_status s = c->lbfgs ? descent_lbfgs_options_validate(c->lbfgs) : DESCENT_OK;
+    return s == DESCENT_OK ? descent_train_dist_check(p, c) : s;
 }
 
 /* The problem's tensors as the optimizer's segments; biases without
@@ -102,6 +103,8 @@ static descent_status set_tensors(const run *r)
     const descent_train_problem *p = r->p;
     if (!p->n_tensors)
         return DESCENT_OK;
+    if (r->step_n < p->n_params) /* a sharded run steps a part of them */
+        return descent_train_dist_segments(r);
     descent_status s = descent_optimizer_set_segments(r->opt, p->n_tensors, p->tensor_sizes);
     for (size_t k = 0; k < p->n_tensors && s == DESCENT_OK; k++)
         if (r->c->no_bias_decay && p->tensor_is_bias && p->tensor_is_bias[k])
@@ -150,10 +153,14 @@ static descent_status setup(run *r)
             r->order[i] = (int)i;
     }
     descent_rng_seed(&r->rng, c->seed ^ 0x5eed5eed5eed5eedULL);
-    descent_status s = c->lbfgs ? make_lbfgs(r) : DESCENT_OK;
+    descent_status s = descent_train_dist_setup(r);
+    if (s == DESCENT_OK && c->lbfgs)
+        s = make_lbfgs(r);
     if (s != DESCENT_OK || c->lbfgs)
         return s == DESCENT_OK ? make_schedule(r) : s;
-    s = descent_optimizer_create(c->optim, &c->h, r->p->n_params, &r->opt);
+    s = descent_optimizer_create(c->optim, &c->h, r->step_n, &r->opt);
+    for (int i = 0; s == DESCENT_OK && i < descent_optim_state_count(c->optim); i++)
+        r->out->state_bytes += descent_optimizer_state(r->opt, i) ? r->step_n * sizeof(float) : 0;
     if (s == DESCENT_OK)
         s = descent_optimizer_set_isa(r->opt, c->isa);
     if (s == DESCENT_OK)
@@ -204,6 +211,7 @@ static void teardown(run *r)
     descent_optimizer_free(r->opt);
     descent_lbfgs_free(r->lbfgs);
     descent_schedule_free(r->sched);
+    descent_train_dist_teardown(r);
 }
 
 /* The schedule's lr and momentum onto the optimizer. */
@@ -254,14 +262,15 @@ static double norm2(const float *v, size_t n)
 static void take_step(run *r, int finite, int *took, int *diverged)
 {
     descent_train_result *out = r->out;
+    float *params = r->params + r->step_lo, *grad = r->grad + r->step_lo;
     *took = finite, *diverged = !finite;
     if (!r->c->nonfinite_set) { /* a non-finite step is the end of the run, unstepped */
         if (finite)
-            descent_optimizer_step(r->opt, r->params, r->grad);
+            descent_optimizer_step(r->opt, params, grad);
         return;
     }
     const long skipped_before = descent_optimizer_skipped_steps(r->opt);
-    if (descent_optimizer_step(r->opt, r->params, r->grad) == DESCENT_ERR_NONFINITE) {
+    if (descent_optimizer_step(r->opt, params, grad) == DESCENT_ERR_NONFINITE) {
         snprintf(out->message, sizeof out->message, "%s", descent_last_error());
         *took = 0, *diverged = 1;
     } else if (descent_optimizer_skipped_steps(r->opt) > skipped_before) {
@@ -279,17 +288,18 @@ static void take_step(run *r, int finite, int *took, int *diverged)
 static descent_status transform_grad(run *r, int *refused)
 {
     const descent_train_config *c = r->c;
-    const size_t n = r->p->n_params;
+    const size_t n = r->step_n; /* shard_state: this part (noise and norm clipping refused) */
+    float *grad = r->grad + r->step_lo;
     const descent_exec exec = {.isa = c->isa, .threads = c->threads};
     descent_status s = DESCENT_OK;
     if (c->grad_noise_eta > 0)
-        s = descent_grad_noise(r->grad, n, c->grad_noise_eta, c->grad_noise_gamma,
+        s = descent_grad_noise(grad, n, c->grad_noise_eta, c->grad_noise_gamma,
                                descent_optimizer_step_count(r->opt) + 1,
                                c->seed ^ 0x9015e9015e9015e9ULL, c->threads);
     if (s == DESCENT_OK && c->clip_grad_value > 0)
-        s = descent_clip_grad_value(r->grad, n, c->clip_grad_value, &exec);
+        s = descent_clip_grad_value(grad, n, c->clip_grad_value, &exec);
     if (s == DESCENT_OK && c->clip_grad_norm > 0)
-        s = descent_clip_grad_norm(r->grad, n, c->clip_grad_norm, c->clip_norm_type,
+        s = descent_clip_grad_norm(grad, n, c->clip_grad_norm, c->clip_norm_type,
                                    c->clip_error_if_nonfinite, &exec, NULL);
     if (s != DESCENT_ERR_NONFINITE)
         return s;
@@ -303,18 +313,22 @@ static descent_status transform_grad(run *r, int *refused)
 static descent_status gradient_step(run *r, const long *idx, long count, double *loss,
                                     double *gnorm, int *took, int *diverged)
 {
-    descent_status s = r->p->loss_grad(r->p->ctx, r->params, idx, r->n_ex ? count : 0,
-                                       r->grad, loss);
+    descent_status s;
+    if (r->comm) {
+        s = descent_train_dist_gradient(r, idx, count, loss, gnorm);
+    } else {
+        s = r->p->loss_grad(r->p->ctx, r->params, idx, r->n_ex ? count : 0, r->grad, loss);
+        *gnorm = norm2(r->grad, r->p->n_params);
+    }
     if (s != DESCENT_OK)
         return s;
-    *gnorm = norm2(r->grad, r->p->n_params);
     const int finite = isfinite(*loss) && isfinite(*gnorm);
     int refused = 0;
     if ((finite || r->c->nonfinite_set) && (s = transform_grad(r, &refused)) != DESCENT_OK)
         return s;
     if (!refused)
         take_step(r, finite, took, diverged);
-    return DESCENT_OK;
+    return descent_train_dist_gather(r);
 }
 
 /* torch's closure over all examples: the loss and gradient at params; the

@@ -23,7 +23,26 @@ typedef struct run {
     double epoch_loss; /* sum over the epoch's steps taken, and their count */
     long epoch_steps;
     int metric_current;
+    /* Data parallel (src/train_dist.c; NULL comm: one process). */
+    const descent_train_comm *comm;
+    size_t *parts;          /* the parameters' parts, offsets[0..size] */
+    long *all_idx;          /* a full batch's examples in order, for the shares */
+    size_t step_lo, step_n; /* the parameters this process steps (all, or its part) */
 } run;
+
+/* src/train_dist.c: the config's refusals under comm; the parts and the
+ * optimizer's size (before it is created); a sharded optimizer's segments
+ * (the tensors cut to this part); the batch's gradient and loss on this
+ * rank's share, summed over the ranks (a sharded run: this part only); and
+ * the stepped parts to every rank. */
+descent_status descent_train_dist_check(const descent_train_problem *p,
+                                        const descent_train_config *c);
+descent_status descent_train_dist_setup(run *r);
+descent_status descent_train_dist_segments(const run *r);
+descent_status descent_train_dist_gradient(run *r, const long *idx, long count, double *loss,
+                                           double *gnorm);
+descent_status descent_train_dist_gather(run *r);
+void descent_train_dist_teardown(run *r);
 
 /* The loop's whole state to c->save_state / from c->resume (the problem,
  * the optimizer and the schedule set up as the config says). */

@@ -110,6 +110,12 @@ $(MPI_LIB): $(BUILDDIR)/obj/src/mpi/dist_mpi.o
 	@rm -f $@
 	$(AR) rcs $@ $^
 $(CLI): $(MPI_LIB)
+# tests/mpi/: test programs run under mpirun by tests/cli_mpi.sh.
+MPI_TEST_BINS := $(patsubst tests/mpi/%.c,$(BUILDDIR)/tests/mpi/%,$(wildcard tests/mpi/test_*.c))
+$(BUILDDIR)/tests/mpi/%: tests/mpi/%.c $(MPI_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -o $@ $< $(MPI_LIB) $(LIB) $(LDFLAGS_ALL) $(LIBS) $(MPI_LIBS)
+test check: $(MPI_TEST_BINS)
 endif
 
 # ---------------------------------------------------------------- tests

@@ -36,10 +36,12 @@ descent_status descent_train_dist_check(const descent_train_problem *p,
                             "descent_train: a comm needs 0 <= rank < size and its 3 collectives");
     if (!distributed(c))
         return DESCENT_OK;
-    if (c->lbfgs || c->save_state || c->resume || p->n_examples == 0)
-        return descent_fail(DESCENT_ERR_INVALID,
-                            "distributed training (%d processes) takes a problem with examples "
-                            "and a registry optimizer, without checkpoints", m->size);
+    const char *refused = c->lbfgs ? "L-BFGS (its closure is the whole batch)"
+                          : c->save_state || c->resume ? "checkpoints (--save-state, --resume)"
+                          : p->n_examples == 0 ? "a problem without examples to share" : NULL;
+    if (refused)
+        return descent_fail(DESCENT_ERR_INVALID, "distributed training (%d processes) does not "
+                            "take %s", m->size, refused);
     if ((size_t)m->size > p->n_params)
         return descent_fail(DESCENT_ERR_INVALID, "distributed training: %zu parameters cannot "
                             "be cut into %d parts", p->n_params, m->size);

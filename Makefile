@@ -341,10 +341,21 @@ $(BENCH_PROG): $(BENCH_PROG_OBJS) $(BENCH_CEIL_OBJS) $(BENCH_HARNESS_OBJS) $(LIB
 $(BENCH_CONVERGE): $(BENCH_CONVERGE_OBJS) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_CONVERGE_OBJS) $(LIB) $(LIBS)
 test check: $(BENCH_PROG) $(BENCH_CONVERGE)
+# build/descent-bench-dist: the BM_dist rows, under mpirun (bench/bench_dist.c).
+ifeq ($(HAVE_MPI),1)
+BENCH_DIST := $(BUILDDIR)/descent-bench-dist
+$(BUILDDIR)/obj/bench/bench_dist.o: ALL_CFLAGS += $(MPI_CFLAGS)
+$(BUILDDIR)/obj/bench/bench_dist.o: bench/harness.h
+$(BENCH_DIST): $(BUILDDIR)/obj/bench/bench_dist.o $(BENCH_HARNESS_OBJS) $(MPI_LIB) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(BUILDDIR)/obj/bench/bench_dist.o $(BENCH_HARNESS_OBJS) \
+	    $(MPI_LIB) $(LIB) $(LIBS) $(MPI_LIBS)
+test check bench: $(BENCH_DIST)
+endif
 
 bench: all $(BENCH_PROG) $(BENCH_CONVERGE)
 	@BUILDDIR=$(BUILDDIR) BENCH='$(BENCH)' RESULTS='$(RESULTS)' PLOTS='$(PLOTS)' \
-	 GNUPLOT='$(GNUPLOT)' GNUPLOT_TERM='$(GNUPLOT_TERM)' DATA_DIR='$(DATA_DIR)' sh bench/run_suite.sh
+	 GNUPLOT='$(GNUPLOT)' GNUPLOT_TERM='$(GNUPLOT_TERM)' DATA_DIR='$(DATA_DIR)' \
+	 MPIRUN='$(if $(filter 1,$(HAVE_MPI)),$(MPIRUN))' sh bench/run_suite.sh
 
 plots:
 	@GNUPLOT='$(GNUPLOT)' GNUPLOT_TERM='$(GNUPLOT_TERM)' sh plots/render.sh '$(RESULTS)' '$(PLOTS)'

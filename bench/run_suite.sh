@@ -67,6 +67,22 @@ if [ "$(cat "$stage/bench.status" 2>/dev/null)" != 0 ]; then
     tail -n 20 "$stage/bench_console.txt" >&2
     exit 1
 fi
+# BM_dist (bench/bench_dist.c): data-parallel training under mpirun -np 2,
+# plain and ZeRO-1, into RESULTS/dist.json; skipped without MPI.
+if [ -n "${MPIRUN:-}" ] && [ -x "$B/descent-bench-dist" ]; then
+    dist_filter=
+    [ "$scope" = quick ] && dist_filter=784-128-10
+    echo "BM_dist: mpirun -np 2 descent-bench-dist (console: $R/dist_console.txt)"
+    # shellcheck disable=SC2086  # MPIRUN: the command and its options
+    OMPI_MCA_btl_vader_single_copy_mechanism=none $MPIRUN -np 2 "$B/descent-bench-dist" \
+        ${dist_filter:+"--benchmark_filter=$dist_filter"} --benchmark_repetitions=$reps \
+        --benchmark_out="$stage/dist.json" --benchmark_out_format=json \
+        >"$stage/dist_console.txt" 2>&1 ||
+        echo "  descent-bench-dist failed: $(tail -n 1 "$stage/dist_console.txt")"
+else
+    echo "BM_dist: skipped (configure found no MPI: apt-get install openmpi-bin libopenmpi-dev)" |
+        tee "$stage/dist_console.txt"
+fi
 t_tp=$(date +%s)
 # The peers, in the same run: descent train's default Fashion-MNIST recipe
 # (its training loop's seconds, from the log) and PyTorch from Debian's
@@ -102,7 +118,7 @@ t_conv=$(date +%s)
 
 # Move into place: single files by rename; the curve and path folders are
 # swapped whole (old ones removed after), so no mix of two runs remains.
-for f in throughput.json bench_console.txt convergence.json convergence_summary.txt \
+for f in throughput.json bench_console.txt dist.json dist_console.txt convergence.json convergence_summary.txt \
     convergence_table.txt torch_peer.json peers.txt recipe_descent.csv; do
     [ -f "$stage/$f" ] && mv -f "$stage/$f" "$R/$f"
 done

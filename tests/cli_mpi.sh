@@ -1,7 +1,7 @@
 #!/bin/sh
 # Distributed training under mpirun (configure's MPIRUN: Open MPI with
 # --oversubscribe, and --allow-run-as-root as root): the library's checks
-# (tests/mpi/test_train_mpi.c, on 2 and 3 processes: data parallel against
+# (tests/mpi/test_train_mpi.c, on 2 processes, and 3 for linreg: data parallel against
 # one process with the same global batch, ZeRO-1 against unsharded, bits
 # on every rank and across runs, state per rank), then `descent train`
 # under mpirun -np 2, plain and --shard-state, on Fashion-MNIST (200 steps
@@ -29,9 +29,12 @@ mpirun=$(config MPIRUN)
 require_built "$BUILDDIR/tests/mpi/test_train_mpi"
 
 # test_train_mpi prints its own TAP lines; a crash or a hang is a failure
+# (3 processes: parts and shares of unequal sizes; the small problem only)
 for np in 2 3; do
+    only=
+    [ $np = 3 ] && only=--linreg-only
     # shellcheck disable=SC2086  # MPIRUN: the command and its options
-    timeout 120 $mpirun -np $np "$BUILDDIR/tests/mpi/test_train_mpi" >"$tmp/lib.out" 2>&1
+    timeout 120 $mpirun -np $np "$BUILDDIR/tests/mpi/test_train_mpi" $only >"$tmp/lib.out" 2>&1
     status=$?
     cat "$tmp/lib.out"
     [ "$status" -eq 0 ] || fail "test_train_mpi -np $np exits 0" "status $status"
@@ -88,6 +91,17 @@ if [ -n "$full" ] && [ "$unsharded" = "$full" ] && [ -n "$half" ] &&
 else
     fail "--shard-state halves the optimizer state" "one: '$full', np 2: '$unsharded'," \
         "np 2 sharded: '$half'"
+fi
+# the BM_dist rows run under mpirun (the small model, once)
+# shellcheck disable=SC2086
+timeout 120 $mpirun -np 2 "$BUILDDIR/descent-bench-dist" --benchmark_filter=784-128-10 \
+    --benchmark_out="$tmp/dist.json" --benchmark_out_format=json >"$tmp/dist.out" 2>&1
+rows=$(grep -c '"name": "BM_dist/fashion-mnist/784-128-10/\(plain\|shard\)/np:2' "$tmp/dist.json")
+counters=$(grep -c '"\(compute_s\|comm_s\|bytes_sent\)_per_step"' "$tmp/dist.json")
+if [ "$rows" -eq 2 ] && [ "$counters" -eq 6 ] && ! grep -q error_occurred "$tmp/dist.json"; then
+    pass "descent-bench-dist under mpirun -np 2: BM_dist rows with compute, comm and bytes"
+else
+    fail "descent-bench-dist BM_dist rows" "$rows rows, $counters counters" "$(cat "$tmp/dist.out")"
 fi
 # shellcheck disable=SC2086
 refuse "--shard-state refuses lamb under mpirun (one line, exit 2)" \

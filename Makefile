@@ -365,7 +365,7 @@ DESTDIR ?=
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	           $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(LIB) $(if $(filter 1,$(HAVE_MPI)),$(MPI_LIB)) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(wildcard include/*.h) $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*DESCENT_VERSION_STRING "\(.*\)"/\1/p' include/descent.h)|' \
@@ -374,6 +374,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libdescent.a $(DESTDIR)$(PREFIX)/include/descent.h \
 	      $(DESTDIR)$(PREFIX)/include/descent_optimizers.h \
+	      $(DESTDIR)$(PREFIX)/lib/libdescent_mpi.a $(DESTDIR)$(PREFIX)/include/descent_mpi.h \
 	      $(DESTDIR)$(PREFIX)/bin/descent $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
 
 clean:

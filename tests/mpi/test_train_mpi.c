@@ -48,9 +48,32 @@ static void skip(const char *name, const char *why)
         printf("ok %d - %s # SKIP %s\n", tests_run, name, why);
 }
 
+/* The problem's callbacks, counting the examples of the gradients asked
+ * for (the training steps; the final loss asks for none). */
+typedef struct counting {
+    const descent_train_problem *inner;
+    long examples;
+} counting;
+
+static descent_status counting_loss_grad(void *ctx, const float *params, const long *idx,
+                                         long count, float *grad, double *loss)
+{
+    counting *k = ctx;
+    k->examples += grad ? count : 0;
+    return k->inner->loss_grad(k->inner->ctx, params, idx, count, grad, loss);
+}
+
+static descent_status counting_metric(void *ctx, const float *params, double *value)
+{
+    const counting *k = ctx;
+    return k->inner->metric(k->inner->ctx, params, value);
+}
+
 typedef struct problem_run {
     descent_problem *prob;
-    const descent_train_problem *cb;
+    const descent_train_problem *cb; /* the counting callbacks */
+    descent_train_problem counted;
+    counting counter;
     float *params;
     descent_train_result result;
     descent_status status;
@@ -60,6 +83,7 @@ typedef struct problem_run {
 static void train(problem_run *r, const descent_train_config *c)
 {
     descent_problem_init_params(r->prob, r->params);
+    r->counter.examples = 0;
     r->status = descent_train(r->cb, c, r->params, &r->result);
 }
 
@@ -107,10 +131,18 @@ static void check_problem(problem_run *r, const char *label, descent_optim_kind 
         c.h.weight_decay = 0.01;
     train(r, &c);
     const descent_train_result alone = r->result;
+    const long alone_examples = r->counter.examples;
     memcpy(one, r->params, n * sizeof *one);
     c.comm = comm;
     train(r, &c);
     memcpy(plain, r->params, n * sizeof *plain);
+    /* each rank computed the gradient on its share only: the shares add up
+     * to one process's examples */
+    long examples = 0;
+    MPI_Allreduce(&r->counter.examples, &examples, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+    snprintf(name, sizeof name, "%s: the ranks' shares add up to the batches", label);
+    report(examples == alone_examples && r->counter.examples <= alone_examples / size +
+           alone.steps, name);
     const double dtheta = max_abs_diff(plain, one, n);
     const double dloss = fabs(r->result.final_loss - alone.final_loss) / fabs(alone.final_loss);
     if (rank == 0)
@@ -156,7 +188,11 @@ static int open_problem(problem_run *r, const char *name, long train_limit)
     memset(r, 0, sizeof *r);
     if (descent_problem_create(&spec, &r->prob) != DESCENT_OK)
         return 0;
-    r->cb = descent_problem_callbacks(r->prob);
+    r->counter.inner = descent_problem_callbacks(r->prob);
+    r->counted = *r->counter.inner;
+    r->counted.loss_grad = counting_loss_grad, r->counted.ctx = &r->counter;
+    r->counted.metric = r->counter.inner->metric ? counting_metric : NULL;
+    r->cb = &r->counted;
     r->params = malloc(r->cb->n_params * sizeof *r->params);
     return r->params != NULL;
 }

@@ -495,17 +495,27 @@ static void print_start(const options *o, const descent_problem *prob, const des
     fprintf(stderr, ", seed %llu, isa %s, %s\n", o->seed, descent_isa_name(o->isa), threads);
 }
 
-/* Under mpirun or --shard-state: the processes, the optimizer state per
- * process and the time and bytes of the collectives (the largest rank's). */
-static void print_dist(const options *o, const cli_dist *d, const descent_train_result *r)
+/* Under mpirun or --shard-state: the optimizer state per process and the
+ * time and bytes of the collectives, the largest rank's.  Collective: every
+ * rank calls it right after descent_train, whatever happens next. */
+typedef struct dist_summary {
+    double state, compute, comm, sent;
+} dist_summary;
+
+static dist_summary summarize_dist(const cli_dist *d, const descent_train_result *r)
 {
-    const double state = cli_dist_max(d, (double)r->state_bytes);
-    const double compute = cli_dist_max(d, r->seconds - r->comm_seconds);
-    const double comm = cli_dist_max(d, r->comm_seconds);
-    const double sent = cli_dist_max(d, cli_dist_bytes_sent(d));
+    return (dist_summary){.state = cli_dist_max(d, (double)r->state_bytes),
+                          .compute = cli_dist_max(d, r->seconds - r->comm_seconds),
+                          .comm = cli_dist_max(d, r->comm_seconds),
+                          .sent = cli_dist_max(d, cli_dist_bytes_sent(d))};
+}
+
+static void print_dist(const options *o, const cli_dist *d, const dist_summary *m)
+{
     printf("dist: %d process%s, shard-state %s, optimizer state %.0f bytes per process, "
            "%.3f s computing, %.3f s communicating, %.0f bytes sent per process\n", d->size,
-           d->size > 1 ? "es" : "", o->shard_state ? "on" : "off", state, compute, comm, sent);
+           d->size > 1 ? "es" : "", o->shard_state ? "on" : "off", m->state, m->compute,
+           m->comm, m->sent);
 }
 
 static int run(options *o, const descent_hparams *h, descent_outfile *log_file,
@@ -544,10 +554,11 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file,
     if (!o->quiet)
         print_start(o, prob, h, threads);
     g.t0 = descent_seconds(), g.last_print = -1;
-    descent_train_result r;
+    descent_train_result r = {0};
     /* a failing loss or gradient: 1; a refused setting, or a state file that
      * cannot be read or written or is another run's: 2.  The log is discarded. */
     const descent_status ts = descent_train(cb, &c, params, &r);
+    const dist_summary dist = summarize_dist(d, &r);
     status = ts == DESCENT_ERR_INVALID || ts == DESCENT_ERR_IO || ts == DESCENT_ERR_FORMAT
                  ? EXIT_USAGE : 1;
     if (!library_ok(NULL, ts))
@@ -566,7 +577,7 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file,
     }
     print_summary(o, prob, params, &r, threads);
     if (d->size > 1 || o->shard_state)
-        print_dist(o, d, &r);
+        print_dist(o, d, &dist);
     /* Parameters left non-finite (--on-nonfinite skip can end a run there)
      * are a failed run, whatever rule stopped it. */
     if (!isfinite(r.final_loss)) {

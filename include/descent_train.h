@@ -200,7 +200,11 @@ typedef struct descent_train_config {
      * all-gathered: the same bits as without it.  Under shard_state, LAMB
      * (per tensor), gradient noise, norm clipping and the nonfinite policy
      * are refused (they need the whole gradient); L-BFGS, checkpoints and
-     * problems without examples are refused with any comm of size > 1. */
+     * problems without examples are refused with any comm of size > 1.
+     * Refusals and stop rules are the same on every rank (they see the
+     * same sums); a callback failing on one rank alone returns there while
+     * the others wait in a collective: end the job (mpirun does when a
+     * process exits non-zero). */
     const descent_train_comm *comm;
     int shard_state;
     /* Called after every step; a non-zero return stops the run

@@ -20,7 +20,7 @@ names=
 # All at once, in the background: memcheck runs each program on one core,
 # and the slow ones (test_mlp, test_agreement) then overlap.
 for name in test_reference test_hparams test_reliability test_agreement test_mlp test_idx test_train \
-    test_lbfgs; do
+    test_lbfgs test_train_dist; do
     t=$BUILDDIR/tests/$name
     [ -x "$t" ] || continue
     names="$names $name"

@@ -611,17 +611,19 @@ int cmd_train(int argc, char **argv)
         return EXIT_USAGE;
     if (o.isa == DESCENT_ISA_BEST && !library_ok("--isa", descent_isa_resolve(o.isa, &o.isa)))
         return EXIT_USAGE;
-    if (!cli_dist_start(&d)) {
-        cli_dist_finish(&d);
-        return EXIT_USAGE;
-    }
     if (d.rank > 0)
         o.log_path = NULL; /* rank 0 writes it */
     /* The log is opened before the data is loaded and anything runs, so an
-     * unwritable path (a directory, a missing folder) costs nothing. */
+     * unwritable path (a directory, a missing folder) costs nothing; and
+     * before MPI starts, so that rank 0 failing alone leaves no rank waiting
+     * in a collective (mpirun ends the job). */
     descent_outfile *log_file = NULL;
     if (o.log_path && descent_outfile_open(o.log_path, &log_file) != DESCENT_OK) {
         cli_error("--log: %s", descent_last_error());
+        return EXIT_USAGE;
+    }
+    if (!cli_dist_start(&d)) {
+        descent_outfile_discard(log_file);
         cli_dist_finish(&d);
         return EXIT_USAGE;
     }

@@ -32,7 +32,8 @@ ifeq ($(SANITIZE),1)
 $(CONFIG_MK): $(SANITIZE_PARENT)/config.mk
 	@mkdir -p $(@D)
 	sed -e 's|^BUILDDIR := .*|BUILDDIR := $(BUILDDIR)|' -e 's|^HAVE_NEON_CROSS := .*|HAVE_NEON_CROSS := 0|' \
-	    -e 's|^HAVE_MPI := .*|HAVE_MPI := 0|' $< >$@.tmp && cp $(SANITIZE_PARENT)/config.h $(BUILDDIR)/config.h && mv -f $@.tmp $@
+	    -e 's|^HAVE_MPI := .*|HAVE_MPI := 0|' $< >$@.tmp && \
+	    cp $(SANITIZE_PARENT)/config.h $(BUILDDIR)/config.h && mv -f $@.tmp $@
 $(SANITIZE_PARENT)/config.mk: configure
 	./configure $(or $(CONFIGURE_FLAGS),$(CONFIGURE_ARGS))
 else
@@ -205,7 +206,8 @@ $(A64)/tests/%: tests/%.c tests/check.h $(A64)/libdescent.a
 # the closing "N passed, M failed".
 test check: all $(TEST_BINS) $(A64_ALL) $(BENCH_SELFTEST)
 	@BUILDDIR=$(BUILDDIR) GOLDEN_DIR=$(GOLDEN_DIR) QEMU_AARCH64="$(QEMU_AARCH64)" \
-	 HAVE_NEON_CROSS=$(HAVE_NEON_CROSS) HAVE_MPI=$(HAVE_MPI) MPIRUN="$(MPIRUN)" SANITIZE=$(SANITIZE) VALGRIND="$(VALGRIND)" \
+	 HAVE_NEON_CROSS=$(HAVE_NEON_CROSS) SANITIZE=$(SANITIZE) VALGRIND="$(VALGRIND)" \
+	 HAVE_MPI=$(HAVE_MPI) MPIRUN="$(MPIRUN)" \
 	 FUZZ_TARGETS="$(if $(FUZZ_CC),$(if $(filter 1,$(SANITIZE)),,$(FUZZ_TARGETS)))" sh tests/run.sh
 
 # ---------------------------------------------------------------- example ports

@@ -118,8 +118,8 @@ t_conv=$(date +%s)
 
 # Move into place: single files by rename; the curve and path folders are
 # swapped whole (old ones removed after), so no mix of two runs remains.
-for f in throughput.json bench_console.txt dist.json dist_console.txt convergence.json convergence_summary.txt \
-    convergence_table.txt torch_peer.json peers.txt recipe_descent.csv; do
+for f in throughput.json bench_console.txt dist.json dist_console.txt convergence.json \
+    convergence_summary.txt convergence_table.txt torch_peer.json peers.txt recipe_descent.csv; do
     [ -f "$stage/$f" ] && mv -f "$stage/$f" "$R/$f"
 done
 for d in curves paths; do

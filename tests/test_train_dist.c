@@ -144,7 +144,8 @@ static void test_data_parallel(void)
     if (!p)
         return;
     const size_t n = descent_problem_callbacks(p)->n_params;
-    float *alone = malloc(n * sizeof *alone), *plain = malloc(n * sizeof *plain), *params[MAX_RANKS];
+    float *alone = malloc(n * sizeof *alone), *plain = malloc(n * sizeof *plain);
+    float *params[MAX_RANKS];
     for (int k = 0; k < MAX_RANKS; k++)
         params[k] = malloc(n * sizeof(float));
     rank_run runs[MAX_RANKS];

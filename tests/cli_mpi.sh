@@ -10,9 +10,10 @@
 . "$(dirname "$0")/tap.sh"
 descent=$BUILDDIR/descent
 require_built "$descent"
-# no CMA single-copy in containers (ptrace restricted): vader falls back
-OMPI_MCA_btl_vader_single_copy_mechanism=none
-export OMPI_MCA_btl_vader_single_copy_mechanism
+# no CMA single-copy in containers (ptrace restricted): vader falls back;
+# a waiting rank yields its core (2 ranks share 2 cores with the rest)
+OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_mpi_yield_when_idle=1
+export OMPI_MCA_btl_vader_single_copy_mechanism OMPI_MCA_mpi_yield_when_idle
 
 if [ "$(config HAVE_MPI)" != 1 ]; then
     # a launcher's environment without MPI in the build: one line, exit 2,

@@ -207,7 +207,6 @@ $(A64)/tests/%: tests/%.c tests/check.h $(A64)/libdescent.a
 test check: all $(TEST_BINS) $(A64_ALL) $(BENCH_SELFTEST)
 	@BUILDDIR=$(BUILDDIR) GOLDEN_DIR=$(GOLDEN_DIR) QEMU_AARCH64="$(QEMU_AARCH64)" \
 	 HAVE_NEON_CROSS=$(HAVE_NEON_CROSS) SANITIZE=$(SANITIZE) VALGRIND="$(VALGRIND)" \
-	 HAVE_MPI=$(HAVE_MPI) MPIRUN="$(MPIRUN)" \
 	 FUZZ_TARGETS="$(if $(FUZZ_CC),$(if $(filter 1,$(SANITIZE)),,$(FUZZ_TARGETS)))" sh tests/run.sh
 
 # ---------------------------------------------------------------- example ports

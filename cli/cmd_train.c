@@ -547,6 +547,9 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file)
     cli_train_extras_apply(&o->extras, &c);
     c.lbfgs = o->lbfgs.on ? &o->lbfgs.options : NULL;
     c.save_state = o->save_state, c.save_every = o->save_every, c.resume = o->resume;
+    if (o->hogwild && /* a setting it does not take: one message, before anything runs */
+        !library_ok(NULL, descent_train_hogwild_check(descent_problem_sparse(prob), &c)))
+        goto done;
     g.planned = planned_epochs(o, cb->n_examples);
     if (g.log)
         fprintf(g.log, "step,epoch,time_s,loss,grad_norm,lr,test_accuracy\n");

@@ -67,6 +67,11 @@ double descent_sparse_logreg_loss(const descent_sparse_logreg *data, const float
 descent_status descent_train_hogwild(const descent_sparse_logreg *data,
                                      const descent_train_config *c, float *params,
                                      descent_train_result *out);
+/* What descent_train_hogwild checks before any work (the data's CSR, the
+ * config): DESCENT_OK or DESCENT_ERR_INVALID with the message it would
+ * give; for a caller that reports a refused setting before anything else. */
+descent_status descent_train_hogwild_check(const descent_sparse_logreg *data,
+                                           const descent_train_config *c);
 
 #ifdef __cplusplus
 }

@@ -142,6 +142,19 @@ static descent_status make_workers(hogwild *h, unsigned long long seed)
     return DESCENT_OK;
 }
 
+static descent_status make_schedule(const descent_train_config *c, descent_schedule **out)
+{
+    *out = NULL;
+    if (!c->schedule || !strcmp(c->schedule, "constant"))
+        return DESCENT_OK;
+    descent_status s = descent_schedule_create(c->schedule, c->schedule_args, c->h.lr, 0,
+                                               c->epochs, out);
+    if (s == DESCENT_OK && !isnan(descent_schedule_momentum(*out)))
+        s = descent_fail(DESCENT_ERR_INVALID, "hogwild: the schedule cycles the momentum, "
+                         "which plain SGD has not (cycle_momentum=0)");
+    return s;
+}
+
 /* What a Hogwild run takes from the config; anything else is refused. */
 static descent_status check_config(const descent_sparse_logreg *d, const descent_train_config *c)
 {
@@ -159,36 +172,31 @@ static descent_status check_config(const descent_sparse_logreg *d, const descent
         {!isnan(c->target_metric), "target_metric"},
         {c->grad_noise_eta != 0, "gradient noise"},
         {c->clip_grad_value != 0 || c->clip_grad_norm != 0, "gradient clipping"},
-        {c->nonfinite_set, "a nonfinite policy"},
+        {c->nonfinite_set, "nonfinite policy"},
         {c->save_state || c->resume, "checkpoints (save_state, resume)"},
-        {c->schedule_unit != DESCENT_PER_EPOCH, "a per-step schedule"},
+        {c->schedule_unit != DESCENT_PER_EPOCH, "per-step schedule"},
     };
     for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++)
         if (refused[k].set)
             return descent_fail(DESCENT_ERR_INVALID,
-                                "hogwild: %s does not apply (a run takes lr, a per-epoch "
-                                "schedule, batch, threads, seed, epochs and target_loss)",
+                                "hogwild: no %s (a run takes lr, a per-epoch schedule, batch, "
+                                "threads, seed, epochs and target_loss)",
                                 refused[k].what);
+    if (c->batch == 0)
+        return descent_fail(DESCENT_ERR_INVALID, "hogwild: mini-batches (1 to %ld examples per "
+                            "update), not the full batch", d->n_examples);
     if (c->batch < 1 || c->batch > d->n_examples)
         return descent_fail(DESCENT_ERR_INVALID,
-                            "hogwild: a batch of 1 to %ld examples per update, not %s%ld",
-                            d->n_examples, c->batch ? "" : "the full batch ", c->batch);
+                            "hogwild: a batch of 1 to %ld examples per update, not %ld",
+                            d->n_examples, c->batch);
     if (c->epochs < 1 || c->threads < 0)
         return descent_fail(DESCENT_ERR_INVALID, "hogwild: epochs %ld, threads %d", c->epochs,
                             c->threads);
-    return descent_hparams_validate(DESCENT_SGD, h);
-}
-
-static descent_status make_schedule(const descent_train_config *c, descent_schedule **out)
-{
-    *out = NULL;
-    if (!c->schedule || !strcmp(c->schedule, "constant"))
-        return DESCENT_OK;
-    descent_status s = descent_schedule_create(c->schedule, c->schedule_args, c->h.lr, 0,
-                                               c->epochs, out);
-    if (s == DESCENT_OK && !isnan(descent_schedule_momentum(*out)))
-        s = descent_fail(DESCENT_ERR_INVALID, "hogwild: the schedule cycles the momentum, "
-                         "which plain SGD has not (cycle_momentum=0)");
+    descent_status s = descent_hparams_validate(DESCENT_SGD, h);
+    descent_schedule *sched = NULL; /* its arguments, and that it leaves momentum alone */
+    if (s == DESCENT_OK)
+        s = make_schedule(c, &sched);
+    descent_schedule_free(sched);
     return s;
 }
 
@@ -249,17 +257,25 @@ static descent_status train(hogwild *h, const descent_train_config *c, descent_s
     return s;
 }
 
+descent_status descent_train_hogwild_check(const descent_sparse_logreg *data,
+                                           const descent_train_config *c)
+{
+    if (!data || !c)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "descent_train_hogwild: data, config, params and result are "
+                            "required");
+    const descent_status s = descent_sparse_logreg_check(data);
+    return s == DESCENT_OK ? check_config(data, c) : s;
+}
+
 descent_status descent_train_hogwild(const descent_sparse_logreg *data,
                                      const descent_train_config *c, float *params,
                                      descent_train_result *out)
 {
-    if (!data || !c || !params || !out)
-        return descent_fail(DESCENT_ERR_INVALID,
-                            "descent_train_hogwild: data, config, params and result are "
-                            "required");
-    descent_status s = descent_sparse_logreg_check(data);
-    if (s == DESCENT_OK)
-        s = check_config(data, c);
+    descent_status s = descent_train_hogwild_check(data, c);
+    if (s == DESCENT_OK && (!params || !out))
+        s = descent_fail(DESCENT_ERR_INVALID,
+                         "descent_train_hogwild: data, config, params and result are required");
     if (s != DESCENT_OK)
         return s;
     memset(out, 0, sizeof *out);

@@ -1,0 +1,71 @@
+#!/bin/sh
+# descent train --hogwild: asynchronous lock-free SGD on sparse-logreg
+# reaching the loss of synchronous SGD with the same lr, batch and epochs (on
+# 1 and 2 threads: the loss, not bits, since the threads race), its summary
+# and per-epoch log, and every setting it does not take refused with exit
+# status 2 and one line before anything runs.
+. "$(dirname "$0")/tap.sh"
+descent=$BUILDDIR/descent
+require_built "$descent"
+
+# final_loss ARGS...: descent train's final full-data loss.
+final_loss() {
+    "$descent" train --problem sparse-logreg --quiet "$@" 2>&1 |
+        sed -n 's/.*; final loss \([0-9.e+-]*\).*/\1/p'
+}
+
+# within NAME GOT WANT TOL: |GOT - WANT| <= TOL.
+within() {
+    if [ -n "$2" ] && [ -n "$3" ] &&
+        awk -v g="$2" -v w="$3" -v t="$4" 'BEGIN { d = g - w; exit !(d <= t && -d <= t) }'; then
+        pass "$1 ($2, synchronous $3, tolerance $4)"
+    else
+        fail "$1" "got '$2', want '$3' within $4"
+    fi
+}
+
+# The recipe of tests/test_hogwild.c: 5 epochs of batch 100 at lr 5; the
+# loss falls from log 2 = 0.693 to 0.331, and Hogwild lands within 1e-3 of
+# synchronous SGD (a run that loses one thread's updates: 0.06 off).
+recipe="--batch 100 --lr 5 --epochs 5"
+sync=$(final_loss $recipe)
+within "--hogwild --threads 2 reaches the synchronous SGD loss" \
+    "$(final_loss $recipe --hogwild --threads 2)" "$sync" 0.01
+within "--hogwild --threads 1 reaches the synchronous SGD loss" \
+    "$(final_loss $recipe --hogwild --threads 1)" "$sync" 0.01
+
+expect 0 "^train: sparse-logreg sgd, 5000 steps, 5 epochs, .*hogwild on 2 threads; final loss [0-9.]+ \\(training [0-9.]+ s, [0-9.e+]+ updates/s\\); stopped: epoch limit \\(5\\)$" \
+    "the summary: updates, epochs, threads, training seconds apart" \
+    "$descent" train --problem sparse-logreg $recipe --hogwild --threads 2 --quiet
+expect 0 "stopped: target loss reached" "--target-loss (the full-data loss after an epoch) stops" \
+    "$descent" train --problem sparse-logreg $recipe --epochs 50 --hogwild --threads 2 \
+    --target-loss "$(awk -v s="$sync" 'BEGIN { print s + 0.01 }')" --quiet
+if "$descent" train --problem sparse-logreg $recipe --epochs 3 --hogwild --threads 2 \
+    --schedule step --step-size 1 --log "$tmp/log.csv" --quiet >/dev/null 2>&1 &&
+    awk -F, 'NR == 1 { next }
+             { n++; d = $6 - 5 * 0.1 ^ (n - 1); ok += $1 == n * 1000 && $2 == n && d * d < 1e-20 }
+             END { exit !(n == 3 && ok == 3) }' "$tmp/log.csv"; then
+    pass "--log: one row per epoch (updates so far, epoch, the schedule's lr)"
+else
+    fail "--log: one row per epoch" "$(cat "$tmp/log.csv" 2>&1)"
+fi
+
+run="$descent train --problem sparse-logreg --hogwild --epochs 1"
+refuse "--hogwild on a dense problem" "--hogwild needs a sparse problem" \
+    "$descent" train --problem linreg --hogwild
+refuse "--hogwild --optimizer adam" "hogwild: plain SGD only, not adam" $run --optimizer adam
+refuse "--hogwild --momentum" "hogwild: SGD without momentum" $run --momentum 0.9
+refuse "--hogwild --weight-decay" "hogwild: SGD without momentum, weight decay" \
+    $run --weight-decay 1e-4
+refuse "--hogwild --batch full" "hogwild: mini-batches .*not the full batch" $run --batch full
+refuse "--hogwild --max-steps" "hogwild: no max_steps" $run --max-steps 10
+refuse "--hogwild --grad-tol" "hogwild: no grad_tol" $run --grad-tol 1e-3
+refuse "--hogwild --schedule-unit step" "hogwild: no per-step schedule" $run --schedule-unit step
+refuse "--hogwild --clip-grad-norm" "hogwild: no gradient clipping" $run --clip-grad-norm 1
+refuse "--hogwild --on-nonfinite" "hogwild: no nonfinite policy" $run --on-nonfinite skip
+refuse "--hogwild --save-state" "hogwild: no checkpoints" $run --save-state "$tmp/x.ckpt"
+[ ! -e "$tmp/x.ckpt" ] && pass "a refused --save-state writes nothing" ||
+    fail "a refused --save-state writes nothing"
+
+echo "# $n checks, $failures failed"
+[ "$failures" -eq 0 ]

@@ -3,10 +3,10 @@
 # reaching the loss of synchronous SGD with the same lr, batch and epochs (on
 # 1 and 2 threads: the loss, not bits, since the threads race), its summary
 # and per-epoch log, and every setting it does not take refused with exit
-# status 2 and one line before anything runs.
+# status 2 and one line before anything runs; descent-bench's BM_hogwild rows.
 . "$(dirname "$0")/tap.sh"
 descent=$BUILDDIR/descent
-require_built "$descent"
+require_built "$descent" "$BUILDDIR/descent-bench"
 
 # final_loss ARGS...: descent train's final full-data loss.
 final_loss() {
@@ -66,6 +66,28 @@ refuse "--hogwild --on-nonfinite" "hogwild: no nonfinite policy" $run --on-nonfi
 refuse "--hogwild --save-state" "hogwild: no checkpoints" $run --save-state "$tmp/x.ckpt"
 [ ! -e "$tmp/x.ckpt" ] && pass "a refused --save-state writes nothing" ||
     fail "a refused --save-state writes nothing"
+
+# The bench rows: in the default suite (no filter), and their counters.
+bench=$BUILDDIR/descent-bench
+list=$("$bench" --benchmark_list_tests 2>&1)
+missing=
+for t in 1 2; do
+    for kind in epoch/batch:1/real_time to_target/batch:1/iterations:1/real_time; do
+        printf '%s\n' "$list" | grep -q "^BM_hogwild/sparse_logreg/$kind/threads:$t\$" ||
+            missing="$missing $kind/threads:$t"
+    done
+done
+[ -z "$missing" ] && pass "descent-bench lists BM_hogwild's rows on 1 and 2 threads" ||
+    fail "descent-bench lists BM_hogwild's rows" "missing:$missing"
+if "$bench" '--benchmark_filter=^BM_hogwild/.*threads:2$' --benchmark_min_time=0.01s \
+    --benchmark_out="$tmp/bench.json" --benchmark_out_format=json >/dev/null 2>&1 &&
+    awk '/"updates_per_second": [1-9]/ { u++ } /"seconds_to_target": [0-9]/ { s++ }
+         /"epochs_to_target": [1-9]/ { e++ } /"sync_loss": [1-9]/ { y++ }
+         END { exit !(u == 2 && s == 1 && e == 1 && y == 1) }' "$tmp/bench.json"; then
+    pass "BM_hogwild's JSON: updates_per_second, seconds_to_target, epochs_to_target, sync_loss"
+else
+    fail "BM_hogwild's JSON counters" "$(grep -E 'name|_per_second|_target|_loss' "$tmp/bench.json" 2>&1 | head -n 12)"
+fi
 
 echo "# $n checks, $failures failed"
 [ "$failures" -eq 0 ]

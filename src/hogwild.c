@@ -87,12 +87,14 @@ static void *worker_epoch(void *arg)
     worker *k = arg;
     const hogwild *h = k->run;
     descent_rng_shuffle(&k->rng, k->mine, (size_t)k->n_mine);
-    k->updates = 0, k->loss_sum = 0;
+    long updates = 0; /* counted here, stored once: the workers share cache lines */
+    double loss_sum = 0;
     for (long start = 0; start < k->n_mine; start += h->batch) {
         const long count = k->n_mine - start < h->batch ? k->n_mine - start : h->batch;
-        k->loss_sum += batch_update(h, k->mine + start, count, k->dmargin);
-        k->updates++;
+        loss_sum += batch_update(h, k->mine + start, count, k->dmargin);
+        updates++;
     }
+    k->updates = updates, k->loss_sum = loss_sum;
     return NULL;
 }
 

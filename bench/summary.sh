@@ -97,15 +97,18 @@ if [ -f "$R/throughput.json" ]; then
     # Hogwild's scaling (bench/bench_hogwild.c): the medians of its rows
     # (or the one run without repetitions), from the JSON.
     awk '
-    function val(line,   v) { v = line; sub(/^[^:]*:[ \t]*/, "", v); sub(/,[ \t]*$/, "", v); gsub(/"/, "", v); return v }
-    function flush(   base, t, kind) {
+    function val(line,   v) {
+        v = line; sub(/^[^:]*:[ \t]*/, "", v); sub(/,[ \t]*$/, "", v); gsub(/"/, "", v)
+        return v
+    }
+    function known(x) { return x != "" && x != "-" }
+    function flush(   base, t) {
         if (name !~ /^BM_hogwild\//) { name = ""; return }
         base = name; sub(/_median$/, "", base)
-        if (base != name || !(base in got)) {
+        if (base != name || !(base in got)) { # a median replaces its repetitions
             t = base; sub(/.*threads:/, "", t); t += 0
-            kind = base ~ /\/to_target\// ? "target" : "epoch"
             got[base] = 1; ths[t] = 1
-            if (kind == "epoch") ups[t] = u
+            if (base !~ /\/to_target\//) ups[t] = u
             else { sec[t] = st; ep[t] = et; tl = tg; sl = sy }
         }
         name = ""
@@ -123,15 +126,17 @@ if [ -f "$R/throughput.json" ]; then
         n = 0
         for (t in ths) list[++n] = t + 0
         if (n == 0) exit
-        for (i = 2; i <= n; i++) for (j = i; j > 1 && list[j - 1] > list[j]; j--) { x = list[j]; list[j] = list[j - 1]; list[j - 1] = x }
-        printf "Hogwild (BM_hogwild: sparse-logreg, batch 1, lr 0.05; target loss %.4f = 1.01 x synchronous SGD'"'"'s after 5 epochs, %.4f):\n", tl, sl
+        for (i = 2; i <= n; i++) # insertion sort of the thread counts
+            for (j = i; j > 1 && list[j - 1] > list[j]; j--) { x = list[j]; list[j] = list[j - 1]; list[j - 1] = x }
+        printf "Hogwild (BM_hogwild: sparse-logreg, batch 1, lr 0.05; target loss %.4f = 1.01 x", tl
+        printf " synchronous SGD'"'"'s after 5 epochs, %.4f):\n", sl
         printf "  %7s %11s %8s %18s %8s\n", "threads", "Mupdates/s", "speedup", "seconds to target", "epochs"
+        one = ups[list[1]]
         for (i = 1; i <= n; i++) {
             t = list[i]
-            printf "  %7d %11s %8s %18s %8s\n", t, ups[t] == "-" || ups[t] == "" ? "-" : sprintf("%.2f", ups[t] / 1e6),
-                ups[t] == "-" || ups[t] == "" || ups[list[1]] == "-" || ups[list[1]] == "" ? "-" : sprintf("%.2f", ups[t] / ups[list[1]]),
-                sec[t] == "-" || sec[t] == "" ? "-" : sprintf("%.4f", sec[t]),
-                ep[t] == "-" || ep[t] == "" ? "-" : sprintf("%.1f", ep[t])
+            printf "  %7d %11s %8s %18s %8s\n", t, known(ups[t]) ? sprintf("%.2f", ups[t] / 1e6) : "-",
+                known(ups[t]) && known(one) ? sprintf("%.2f", ups[t] / one) : "-",
+                known(sec[t]) ? sprintf("%.4f", sec[t]) : "-", known(ep[t]) ? sprintf("%.1f", ep[t]) : "-"
         }
     }' "$R/throughput.json"
     load=$(sed -n 's/.*"load_avg": \[\(.*\)\],*/\1/p' "$R/throughput.json" | head -n 1)

@@ -128,8 +128,10 @@ if [ -f "$R/throughput.json" ]; then
         if (n == 0) exit
         for (i = 2; i <= n; i++) # insertion sort of the thread counts
             for (j = i; j > 1 && list[j - 1] > list[j]; j--) { x = list[j]; list[j] = list[j - 1]; list[j - 1] = x }
-        printf "Hogwild (BM_hogwild: sparse-logreg, batch 1, lr 0.05; target loss %.4f = 1.01 x", tl
-        printf " synchronous SGD'"'"'s after 5 epochs, %.4f):\n", sl
+        printf "Hogwild (BM_hogwild: sparse-logreg, batch 1, lr 0.05"
+        if (known(tl) && known(sl))
+            printf "; target loss %.4f = 1.01 x synchronous SGD'"'"'s after 5 epochs, %.4f", tl, sl
+        printf "):\n"
         printf "  %7s %11s %8s %18s %8s\n", "threads", "Mupdates/s", "speedup", "seconds to target", "epochs"
         one = ups[list[1]]
         for (i = 1; i <= n; i++) {

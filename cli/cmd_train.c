@@ -318,7 +318,8 @@ static int resolve_options(options *o, descent_hparams *h)
             return 0;
         }
     }
-    if (!cli_train_extras_check(&o->extras, p->kind != KIND_FUNC, p->name))
+    if (!cli_train_extras_check(&o->extras, p->kind == KIND_LINREG || p->kind == KIND_MNIST,
+                                p->name)) /* --init, --no-bias-decay: the MLP's */
         return 0;
     if (o->hogwild && p->kind != KIND_SPARSE) { /* the rest is descent_train_hogwild's check */
         cli_error("--hogwild needs a sparse problem (sparse-logreg), not --problem %s", p->name);

@@ -55,6 +55,8 @@ fi
 
 # (tests/test_hogwild.c refuses every other setting through the library)
 run="$descent train --problem sparse-logreg --hogwild --epochs 1"
+refuse "sparse-logreg has no MLP to --init" "--init does not apply to --problem sparse-logreg" \
+    "$descent" train --problem sparse-logreg --init kaiming_normal
 refuse "--hogwild on a dense problem" "--hogwild needs a sparse problem" \
     "$descent" train --problem linreg --hogwild
 refuse "--hogwild --optimizer adam" "hogwild: plain SGD only, not adam" $run --optimizer adam

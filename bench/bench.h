@@ -140,5 +140,7 @@ void bench_register_mlp(const descent_isa *isas, int nisa, const int *threads, i
                         int with_openblas);
 /* The default thread count on an idle and a busy machine (bench_busy.c). */
 void bench_register_busy(descent_isa isa);
+/* Hogwild's scaling with threads on sparse-logreg (bench_hogwild.c). */
+void bench_register_hogwild(void);
 
 #endif

@@ -36,6 +36,9 @@
  *       backward + Adam step); BM_mlp/<op>/openblas/...: OpenBLAS sgemm on
  *       the same GEMM shapes.
  *
+ *   BM_hogwild/sparse_logreg/<epoch|to_target>/batch:1   Hogwild on 1, 2
+ *       and all threads (bench_hogwild.c): updates/s, time to a target loss.
+ *
  *   BM_step/<name>/port:<symbol>/<level>/<n>    --port NAME=LIB.so:SYMBOL:
  *       someone else's step with the reference's signature, with BM_step's
  *       sizes, threads, counters and ceiling (bench/ports.c, bench/README.md).
@@ -747,6 +750,7 @@ int main(int argc, char **argv)
     register_step_ports(thread_counts, ntc);
     /* Before the MLP rows, whose OpenBLAS rows come last (its workers
      * would take a core from any row after them). */
+    bench_register_hogwild();
     bench_register_busy(bench_best_isa());
     bench_register_mlp(isas, nisa, thread_counts, ntc, DESCENT_HAVE_OPENBLAS);
     /* The bench_case allocations live until bench_main returns (the

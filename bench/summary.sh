@@ -2,8 +2,9 @@
 # bench/summary.sh RESULTS — the short table `make bench` prints at the end:
 # the measured ceilings and peaks, the best variant of each optimizer at the
 # main-memory size (params/s and fraction of its access pattern's
-# ceiling), the MLP train step's GFLOP/s and fraction of the FMA peak, and
-# the time-to-result table of descent-converge.  Reads
+# ceiling), the MLP train step's GFLOP/s and fraction of the FMA peak,
+# Hogwild's updates/s and time to target per thread count, and the
+# time-to-result table of descent-converge.  Reads
 # RESULTS/throughput.json (medians over repetitions) and
 # RESULTS/convergence_table.txt, and the peer table RESULTS/peers.txt
 # (bench/torch_peer.py).  POSIX sh + awk.
@@ -93,6 +94,53 @@ if [ -f "$R/throughput.json" ]; then
                     busy[M[i], "auto"] == "" ? "-" : sprintf("%.2f", busy[M[i], "auto"])
         }
     }'
+    # Hogwild's scaling (bench/bench_hogwild.c): the medians of its rows
+    # (or the one run without repetitions), from the JSON.
+    awk '
+    function val(line,   v) {
+        v = line; sub(/^[^:]*:[ \t]*/, "", v); sub(/,[ \t]*$/, "", v); gsub(/"/, "", v)
+        return v
+    }
+    function known(x) { return x != "" && x != "-" }
+    function flush(   base, t) {
+        if (name !~ /^BM_hogwild\//) { name = ""; return }
+        base = name; sub(/_median$/, "", base)
+        if (base != name || !(base in got)) { # a median replaces its repetitions
+            t = base; sub(/.*threads:/, "", t); t += 0
+            got[base] = 1; ths[t] = 1
+            if (base !~ /\/to_target\//) ups[t] = u
+            else { sec[t] = st; ep[t] = et; tl = tg; sl = sy }
+        }
+        name = ""
+    }
+    /^    \{/ { flush(); u = st = et = tg = sy = "-"; next }
+    /^      "name":/ { name = val($0); next }
+    /^      "aggregate_name":/ { if (val($0) != "median") name = ""; next }
+    /^      "updates_per_second":/ { u = val($0); next }
+    /^      "seconds_to_target":/ { st = val($0); next }
+    /^      "epochs_to_target":/ { et = val($0); next }
+    /^      "target_loss":/ { tg = val($0); next }
+    /^      "sync_loss":/ { sy = val($0); next }
+    END {
+        flush()
+        n = 0
+        for (t in ths) list[++n] = t + 0
+        if (n == 0) exit
+        for (i = 2; i <= n; i++) # insertion sort of the thread counts
+            for (j = i; j > 1 && list[j - 1] > list[j]; j--) { x = list[j]; list[j] = list[j - 1]; list[j - 1] = x }
+        printf "Hogwild (BM_hogwild: sparse-logreg, batch 1, lr 0.05"
+        if (known(tl) && known(sl))
+            printf "; target loss %.4f = 1.01 x synchronous SGD'"'"'s after 5 epochs, %.4f", tl, sl
+        printf "):\n"
+        printf "  %7s %11s %8s %18s %8s\n", "threads", "Mupdates/s", "speedup", "seconds to target", "epochs"
+        one = ups[list[1]]
+        for (i = 1; i <= n; i++) {
+            t = list[i]
+            printf "  %7d %11s %8s %18s %8s\n", t, known(ups[t]) ? sprintf("%.2f", ups[t] / 1e6) : "-",
+                known(ups[t]) && known(one) ? sprintf("%.2f", ups[t] / one) : "-",
+                known(sec[t]) ? sprintf("%.4f", sec[t]) : "-", known(ep[t]) ? sprintf("%.1f", ep[t]) : "-"
+        }
+    }' "$R/throughput.json"
     load=$(sed -n 's/.*"load_avg": \[\(.*\)\],*/\1/p' "$R/throughput.json" | head -n 1)
     [ -n "$load" ] && echo "(load average when the throughput run started: $load; other work on the machine disturbs the all-core rows)"
 fi

@@ -13,11 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
 
-typedef enum { KIND_LINREG, KIND_MNIST, KIND_FUNC } problem_kind;
+typedef enum { KIND_LINREG, KIND_MNIST, KIND_FUNC, KIND_SPARSE } problem_kind;
 
 /* The recipe `descent train` uses for each problem. */
 typedef struct problem_info {
@@ -41,6 +42,8 @@ static const problem_info problems[] = {
      "5 features x ~ N(0, I), y = x.(1.5,-2,0.5,3,-1) + 0.7 + N(0, 0.1^2), 500 points"},
     {"fashion-mnist", KIND_MNIST, DESCENT_ADAM, 1e-3, 64, 10, 1,
      "MLP classifier, softmax cross-entropy, 60000 train / 10000 test images"},
+    {"sparse-logreg", KIND_SPARSE, DESCENT_SGD, 0.5, 10, 10, 0,
+     "logistic regression, 100000 examples x 10000 features, 10 nonzeros each (--hogwild)"},
     {"quadratic", KIND_FUNC, DESCENT_SGD, 0.03, 0, 1000, 0,
      "f = 0.5 (x^2 + 50 y^2) from (10, 1); minimum 0 at (0, 0)"},
     {"rosenbrock", KIND_FUNC, DESCENT_ADAM, 0.02, 0, 10000, 0,
@@ -69,6 +72,7 @@ typedef struct options { /* ----------------------------------------- options */
     long save_every;
     long train_limit, test_limit; /* 0 = all */
     int standardize, quiet;
+    int hogwild; /* --hogwild: descent_train_hogwild instead of descent_train */
     descent_nonfinite_policy nonfinite;
     long max_skips;
     cli_train_extras extras; /* gradient and model flags (cli/grad_flags.c) */
@@ -127,6 +131,7 @@ static const flag_def flags[] = {
     {"--on-nonfinite", T_NONFINITE, AT(nonfinite), 0, 0, SCOPE_ANY, NULL},
     {"--max-skips", T_LONG, AT(max_skips), 0, BIG, SCOPE_ANY, NULL},
     {"--shard-state", T_SWITCH, AT(shard_state), 0, 0, SCOPE_DATA, NULL},
+    {"--hogwild", T_SWITCH, AT(hogwild), 0, 0, SCOPE_ANY, NULL},
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])
 
@@ -169,7 +174,8 @@ static int parse_value(const flag_def *f, const char *v, options *o)
             if (!strcmp(v, problems[k].name))
                 return o->problem = &problems[k], 1;
         cli_error("--problem: unknown problem '%s' (expected linreg, linreg-2x1, linreg-4-3x, "
-                  "linreg-multi, fashion-mnist, quadratic, rosenbrock or beale)", v);
+                  "linreg-multi, fashion-mnist, sparse-logreg, quadratic, rosenbrock or beale)",
+                  v);
         return 0;
     case T_MODEL: {
         descent_mlp_shape s;
@@ -239,7 +245,12 @@ static void usage(FILE *out)
                  "                        (cosine_annealing_lr, T_max the epochs planned), or:\n");
     cli_print_schedules(out);
     fprintf(out, "  --step-size N, --t-max N: --step_size, --T_max.  --schedule-unit epoch|step:\n"
-                 "                        the schedule moves every epoch (default) or step\n\n");
+                 "                        the schedule moves every epoch (default) or step\n"
+                 "  --hogwild             sparse-logreg: asynchronous lock-free SGD (Hogwild!) on\n"
+                 "                        --threads threads (default: the online CPUs), each on\n"
+                 "                        its own batches, updating only their features; plain\n"
+                 "                        SGD, a per-epoch schedule, --epochs and --target-loss\n"
+                 "                        (the loss over all examples after each epoch, not timed)\n\n");
     cli_print_train_extras(out);
     cli_print_train_run_help(out);
 }
@@ -309,8 +320,17 @@ static int resolve_options(options *o, descent_hparams *h)
             return 0;
         }
     }
-    if (!cli_train_extras_check(&o->extras, p->kind != KIND_FUNC, p->name))
+    if (!cli_train_extras_check(&o->extras, p->kind == KIND_LINREG || p->kind == KIND_MNIST,
+                                p->name)) /* --init, --no-bias-decay: the MLP's */
         return 0;
+    if (o->hogwild && p->kind != KIND_SPARSE) { /* the rest is descent_train_hogwild's check */
+        cli_error("--hogwild needs a sparse problem (sparse-logreg), not --problem %s", p->name);
+        return 0;
+    }
+    if (o->hogwild && !o->threads) { /* descent_train_hogwild's default, said in the log */
+        const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        o->threads = cpus > 0 ? cpus : 1;
+    }
     if (!given(o, "--optimizer"))
         o->optim = p->optim;
     descent_hparams_default(o->optim, h);
@@ -425,6 +445,9 @@ static void print_summary(const options *o, const descent_problem *prob, const f
         printf(", %ld skipped (non-finite gradient)", r->skipped);
     printf(", %.2f s, isa %s, %s; final %s %.6g", r->seconds + r->eval_seconds,
            descent_isa_name(o->isa), threads, func ? "f" : "loss", r->final_loss);
+    if (o->hogwild) /* the threads' time alone, without the loss evaluations */
+        printf(" (training %.3f s, %.3g updates/s)", r->seconds,
+               r->seconds > 0 ? (double)r->steps / r->seconds : 0.0);
     if (descent_problem_callbacks(prob)->metric)
         printf(", test accuracy %.4f", r->metric);
     double value, dist = 0;
@@ -484,7 +507,7 @@ static void print_start(const options *o, const descent_problem *prob, const des
 {
     const descent_train_problem *cb = descent_problem_callbacks(prob);
     fprintf(stderr, o->problem->kind == KIND_MNIST ? "train: %s, %s" :
-                    o->problem->kind == KIND_LINREG ? "train: %s (%s)" : "train: %s",
+                    o->problem->kind == KIND_FUNC ? "train: %s" : "train: %s (%s)",
             o->problem->name, descent_problem_describe(prob));
     fprintf(stderr, ", %s lr %g (%s schedule)", optim_name(o), h->lr,
             o->schedule.name);
@@ -525,7 +548,11 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file,
     float *params = NULL;
     int status = EXIT_USAGE;
     char threads[48];
-    cli_describe_threads(o->threads, threads, sizeof threads);
+    if (o->hogwild)
+        snprintf(threads, sizeof threads, "hogwild on %ld thread%s", o->threads,
+                 o->threads == 1 ? "" : "s");
+    else
+        cli_describe_threads(o->threads, threads, sizeof threads);
     descent_train_config c;
     descent_train_config_default(o->optim, &c);
     progress g = {.o = o, .log = descent_outfile_stream(log_file), .metric = NAN};
@@ -548,6 +575,9 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file,
     c.lbfgs = o->lbfgs.on ? &o->lbfgs.options : NULL;
     c.save_state = o->save_state, c.save_every = o->save_every, c.resume = o->resume;
     c.comm = d->comm, c.shard_state = o->shard_state && d->comm;
+    if (o->hogwild && /* a setting it does not take: one message, before anything runs */
+        !library_ok(NULL, descent_train_hogwild_check(descent_problem_sparse(prob), &c)))
+        goto done;
     g.planned = planned_epochs(o, cb->n_examples);
     if (g.log)
         fprintf(g.log, "step,epoch,time_s,loss,grad_norm,lr,test_accuracy\n");
@@ -557,7 +587,10 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file,
     descent_train_result r = {0};
     /* a failing loss or gradient: 1; a refused setting, or a state file that
      * cannot be read or written or is another run's: 2.  The log is discarded. */
-    const descent_status ts = descent_train(cb, &c, params, &r);
+    const descent_status ts = o->hogwild
+                                  ? descent_train_hogwild(descent_problem_sparse(prob), &c,
+                                                          params, &r)
+                                  : descent_train(cb, &c, params, &r);
     const dist_summary dist = summarize_dist(d, &r);
     status = ts == DESCENT_ERR_INVALID || ts == DESCENT_ERR_IO || ts == DESCENT_ERR_FORMAT
                  ? EXIT_USAGE : 1;

@@ -903,5 +903,6 @@ int descent_close_stdout(const char *prog);
 /* Schedules and the training loop (they use the types above). */
 #include "descent_schedule.h"
 #include "descent_train.h"
+#include "descent_hogwild.h"
 
 #endif /* DESCENT_H */

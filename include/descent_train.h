@@ -48,8 +48,9 @@ typedef struct descent_train_problem {
 } descent_train_problem;
 
 /* A built-in problem: "linreg-2x1", "linreg-4-3x", "linreg-multi",
- * "fashion-mnist", "quadratic", "rosenbrock", "beale" (descent train
- * --help lists them with their definitions). */
+ * "fashion-mnist", "sparse-logreg" (descent_hogwild.h), "quadratic",
+ * "rosenbrock", "beale" (descent train --help lists them with their
+ * definitions). */
 typedef struct descent_problem_spec {
     const char *name;
     unsigned long long seed;  /* data draw (linreg) and initial weights */
@@ -85,7 +86,7 @@ const char *descent_problem_describe(const descent_problem *p);
 double descent_problem_test_metric(descent_problem *p, const float *params);
 /* The known minimiser in the parameters' layout (n_params doubles: linreg's
  * least-squares solution, the 2-D functions' minimum) and, in *value, the
- * loss there; NULL for a problem without one (fashion-mnist). */
+ * loss there; NULL for a problem without one (fashion-mnist, sparse-logreg). */
 const double *descent_problem_optimum(const descent_problem *p, double *value);
 
 /* ------------------------------------------------------------------- a run */

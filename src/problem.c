@@ -1,6 +1,7 @@
 /* The built-in training problems of descent_train.h: linear regressions and
- * the 2-D functions (problems.c), and Fashion-MNIST (idx.c) on the fast MLP
- * object.  Each fills a descent_train_problem of callbacks. */
+ * the 2-D functions (problems.c), sparse logistic regression (sparse.c), and
+ * Fashion-MNIST (idx.c) on the fast MLP object.  Each fills a
+ * descent_train_problem of callbacks. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 #include "internal.h"
 #include "problems.h"
 
-typedef enum { KIND_LINREG, KIND_MNIST, KIND_FUNC } problem_kind;
+typedef enum { KIND_LINREG, KIND_MNIST, KIND_FUNC, KIND_SPARSE } problem_kind;
 
 struct descent_problem {
     problem_kind kind;
@@ -22,6 +23,7 @@ struct descent_problem {
     descent_mlp *mlp;
     int max_batch;          /* the MLP's; grows to the largest batch asked for */
     descent_linreg lin;
+    descent_sparse_set sparse; /* sparse-logreg: its data, no MLP */
     descent_dataset train_set, test_set;
     long n_train, n_val, n_test;
     int in, out;
@@ -186,6 +188,29 @@ static descent_status make_linreg(descent_problem *p, const descent_problem_spec
     return DESCENT_OK;
 }
 
+static descent_status sparse_loss_grad(void *ctx, const float *params, const long *idx,
+                                       long count, float *grad, double *loss)
+{
+    const descent_problem *p = ctx;
+    return descent_sparse_logreg_loss_grad(&p->sparse.data, params, idx, count, grad, loss);
+}
+
+static descent_status make_sparse(descent_problem *p, const descent_problem_spec *spec)
+{
+    descent_status s = descent_sparse_logreg_make(DESCENT_SPARSE_EXAMPLES,
+                                                  DESCENT_SPARSE_FEATURES,
+                                                  DESCENT_SPARSE_NONZEROS, spec->seed,
+                                                  &p->sparse);
+    if (s != DESCENT_OK)
+        return s;
+    p->kind = KIND_SPARSE;
+    p->cb.n_params = (size_t)p->sparse.data.n_features;
+    p->cb.n_examples = p->sparse.data.n_examples;
+    p->cb.loss_grad = sparse_loss_grad;
+    snprintf(p->describe, sizeof p->describe, "%s", p->sparse.formula);
+    return DESCENT_OK;
+}
+
 static long limit(long n, long lim)
 {
     return lim > 0 && lim < n ? lim : n;
@@ -279,6 +304,8 @@ static descent_status make_problem(descent_problem *p, const descent_problem_spe
         snprintf(p->describe, sizeof p->describe, "%s", p->func->formula);
         return DESCENT_OK;
     }
+    if (!strcmp(spec->name, "sparse-logreg"))
+        return make_sparse(p, spec);
     descent_status s;
     if (descent_linreg_known(spec->name)) {
         p->kind = KIND_LINREG;
@@ -289,7 +316,8 @@ static descent_status make_problem(descent_problem *p, const descent_problem_spe
     } else {
         return descent_fail(DESCENT_ERR_INVALID,
                             "unknown problem '%s' (expected linreg, linreg-2x1, linreg-4-3x, "
-                            "linreg-multi, fashion-mnist, quadratic, rosenbrock or beale)",
+                            "linreg-multi, fashion-mnist, sparse-logreg, quadratic, rosenbrock or "
+                            "beale)",
                             spec->name);
     }
     if (s != DESCENT_OK)
@@ -338,6 +366,7 @@ void descent_problem_free(descent_problem *p)
     descent_dataset_free(&p->train_set);
     descent_dataset_free(&p->test_set);
     descent_linreg_free(&p->lin);
+    descent_sparse_logreg_free(&p->sparse);
     free(p->bx), free(p->by), free(p->blab), free(p->logits);
     free(p);
 }
@@ -355,6 +384,10 @@ descent_status descent_problem_init_params(const descent_problem *p, float *para
         params[0] = (float)p->func->start[0], params[1] = (float)p->func->start[1];
         return DESCENT_OK;
     }
+    if (p->kind == KIND_SPARSE) { /* w = 0: every example's loss log 2 */
+        memset(params, 0, p->cb.n_params * sizeof *params);
+        return DESCENT_OK;
+    }
     return descent_mlp_init_params_as(&p->shape, p->init, params, p->seed);
 }
 
@@ -365,9 +398,14 @@ const char *descent_problem_describe(const descent_problem *p)
 
 const double *descent_problem_optimum(const descent_problem *p, double *value)
 {
-    if (!p || p->kind == KIND_MNIST)
+    if (!p || p->kind == KIND_MNIST || p->kind == KIND_SPARSE)
         return NULL;
     if (value)
         *value = p->optimum_value;
     return p->optimum;
+}
+
+const descent_sparse_logreg *descent_problem_sparse(const descent_problem *p)
+{
+    return p && p->kind == KIND_SPARSE ? &p->sparse.data : NULL;
 }

@@ -6,6 +6,7 @@
 #ifndef DESCENT_PROBLEMS_H
 #define DESCENT_PROBLEMS_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "descent.h"
@@ -57,5 +58,51 @@ typedef struct descent_func2d {
  * ((1-x)^2 + 100 (y - x^2)^2, start (-1.2, 1)), "beale" (start (1, 1)),
  * or NULL. */
 const descent_func2d *descent_func2d_find(const char *name);
+
+/* ------------------------------------------- sparse logistic regression */
+
+/* "sparse-logreg" (descent_hogwild.h's descent_sparse_logreg): examples
+ * with `nonzeros` distinct features each, drawn uniformly among `features`,
+ * values N(0, 1); hidden true weights w* ~ N(0, 1); label +1 with
+ * probability sigmoid(x.w*), else -1.  Seeded; the arrays are owned here. */
+#define DESCENT_SPARSE_EXAMPLES 100000
+#define DESCENT_SPARSE_FEATURES 10000
+#define DESCENT_SPARSE_NONZEROS 10
+typedef struct descent_sparse_set {
+    descent_sparse_logreg data; /* points into the arrays below */
+    long *row_start;
+    int *col;
+    float *val, *label;
+    float *true_w;
+    double loss_at_truth; /* the mean loss at w* (the labels' own noise) */
+    char formula[192];
+} descent_sparse_set;
+
+descent_status descent_sparse_logreg_make(long examples, long features, int nonzeros,
+                                          unsigned long long seed, descent_sparse_set *out);
+void descent_sparse_logreg_free(descent_sparse_set *s);
+/* descent_train_problem's loss_grad on the data: the mean loss over
+ * examples idx[0..count) (NULL: all) and, when grad is not NULL, its dense
+ * gradient (n_features floats). */
+descent_status descent_sparse_logreg_loss_grad(const descent_sparse_logreg *data,
+                                               const float *w, const long *idx, long count,
+                                               float *grad, double *loss);
+/* Checks that data is well formed (offsets from 0, rising; indices in
+ * range; labels -1 or +1); DESCENT_ERR_INVALID naming the first fault. */
+descent_status descent_sparse_logreg_check(const descent_sparse_logreg *data);
+
+/* The logistic loss log(1 + exp(z)) at z = -label x.w, without overflow,
+ * and its derivative sigmoid(z) in *slope. */
+static inline double descent_softplus(double z, double *slope)
+{
+    if (z > 0) {
+        const double e = exp(-z);
+        *slope = 1.0 / (1.0 + e);
+        return z + log1p(e);
+    }
+    const double e = exp(z);
+    *slope = e / (1.0 + e);
+    return log1p(e);
+}
 
 #endif

@@ -148,12 +148,10 @@ A64_LIBS = -lm $(if $(filter 1,$(AARCH64_HAVE_ZLIB)),-lz)
 A64_LIB_OBJS := $(LIB_SRCS:%.c=$(A64)/obj/%.o) $(VEC_SRCS:%.c=$(A64)/obj/neon/%.o)
 # SVE: the same sources once more with -march=armv8.2-a+sve (only these
 # objects: the rest of the library runs on any aarch64), chosen at run time
-# by HWCAP_SVE.  Not the GEMM: its register tiles are arrays of vectors,
-# which SVE's sizeless types forbid, so the SVE table uses NEON's products
-# (kernels/isa/table.c).
+# by HWCAP_SVE.
 ifeq ($(AARCH64_HAVE_SVE),1)
 A64_CFLAGS += -DDESCENT_BUILD_SVE=1
-A64_LIB_OBJS += $(filter-out $(A64)/obj/sve/kernels/mlp/gemm.o,$(VEC_SRCS:%.c=$(A64)/obj/sve/%.o))
+A64_LIB_OBJS += $(VEC_SRCS:%.c=$(A64)/obj/sve/%.o)
 endif
 # The tests that exercise kernels; the CLI and data tests need no second run.
 A64_TESTS := $(patsubst tests/%.c,$(A64)/tests/%,$(filter \

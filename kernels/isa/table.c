@@ -13,10 +13,8 @@ descent_finite_check VEC_FN(first_nonfinite);
 descent_norm_sum VEC_FN(norm_sum);
 descent_scale VEC_FN(scale);
 descent_clamp VEC_FN(clamp);
-#if DESCENT_VEC_ISA != DESCENT_VEC_SVE
 descent_gemm VEC_FN(gemm);
 descent_gemm_nt VEC_FN(gemm_nt);
-#endif
 float VEC_FN(lbfgs_dot)(size_t n, const float *x, const float *y);
 float VEC_FN(lbfgs_abs_sum)(size_t n, const float *x);
 float VEC_FN(lbfgs_abs_max)(size_t n, const float *x);
@@ -31,20 +29,6 @@ descent_map VEC_FN(map_tanh);
 
 static unsigned vector_bits(void) { return (unsigned)(VEC_WIDTH * 32); }
 
-#if DESCENT_VEC_ISA == DESCENT_VEC_SVE
-/* The MLP's products on SVE are NEON's (documented fallback): the register
- * tiles of kernels/mlp/gemm.c hold their accumulators in arrays of vectors,
- * which SVE's sizeless types do not allow; see the Makefile, which leaves
- * gemm.c out of the SVE build.  Every SVE CPU runs NEON. */
-descent_gemm descent_neon_gemm;
-descent_gemm_nt descent_neon_gemm_nt;
-#define ISA_GEMM descent_neon_gemm
-#define ISA_GEMM_NT descent_neon_gemm_nt
-#else
-#define ISA_GEMM VEC_FN(gemm)
-#define ISA_GEMM_NT VEC_FN(gemm_nt)
-#endif
-
 const descent_isa_kernels VEC_FN(isa) = {
     .optim = {
 #define OPTIM_ENTRY(KIND, name, ...) [DESCENT_##KIND] = VEC_FN(name),
@@ -55,8 +39,8 @@ const descent_isa_kernels VEC_FN(isa) = {
     .norm_sum = VEC_FN(norm_sum),
     .scale = VEC_FN(scale),
     .clamp = VEC_FN(clamp),
-    .gemm = ISA_GEMM,
-    .gemm_nt = ISA_GEMM_NT,
+    .gemm = VEC_FN(gemm),
+    .gemm_nt = VEC_FN(gemm_nt),
     .lbfgs = {VEC_FN(lbfgs_dot), VEC_FN(lbfgs_abs_sum), VEC_FN(lbfgs_abs_max),
               VEC_FN(lbfgs_axpy), VEC_FN(lbfgs_scale), VEC_FN(lbfgs_sub)},
     .mlp_bias_act = VEC_FN(mlp_bias_act),

@@ -100,10 +100,11 @@ fi
 # BYTES): every test program runs at 128 bits (with NEON and scalar, which
 # do not depend on it), the oracle files and `descent info` (which must
 # report the length asked for) at 128, 256 and 512 bits, and the test
-# programs in SVE_LENGTH_TESTS at 256 and 512 as well (with their NEON and
-# scalar parts again: cheaper than sorting them out).  Left out there, for
-# time (about 20 s a length under qemu): test_mlp and test_lbfgs, whose
-# oracle files run at every length, and test_vec_math (lane-wise exp, tanh).
+# programs in SVE_LENGTH_TESTS at 256 and 512 as well, for the sve variant
+# alone where they loop over variants (DESCENT_TEST_VARIANTS, tests/check.h).
+# Left out there, for time (about 20 s a length under qemu): test_mlp and
+# test_lbfgs, whose oracle files run at every length, and test_vec_math
+# (lane-wise exp and tanh).
 A64=$BUILDDIR/aarch64
 SVE_LENGTH_TESTS="test_agreement test_mlp_gemm_blocks test_clip test_segments test_reference
                   test_hparams test_registry"
@@ -151,7 +152,7 @@ if [ "${HAVE_NEON_CROSS:-0}" = 1 ] && [ -n "${QEMU_AARCH64:-}" ] && [ -x "$A64/d
                 [ -x "$t" ] || continue
                 # shellcheck disable=SC2086
                 run_suite "$name (aarch64, qemu, sve $bits-bit)" \
-                    env DESCENT_TEST_QUICK=1 $QEMU_AARCH64 $cpu "$t"
+                    env DESCENT_TEST_QUICK=1 DESCENT_TEST_VARIANTS=sve $QEMU_AARCH64 $cpu "$t"
             done
         fi
         if [ -d "$GOLDEN_DIR/optim" ]; then

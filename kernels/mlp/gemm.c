@@ -208,9 +208,7 @@ static inline __m128 reduce_add4(vf a, vf b, vf c, vf d)
     const __m512 z = _mm512_add_ps(y, _mm512_shuffle_ps(y, y, _MM_SHUFFLE(0, 0, 0, 1)));
     return _mm512_castps512_ps128(_mm512_maskz_compress_ps(0x1111, z));
 }
-#endif
 
-#if DESCENT_VEC_ISA == DESCENT_VEC_AVX512
 /* The sums of four accumulators into C at the four offsets. */
 static inline void store_reduce4(float *C, ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t o2,
                                  ptrdiff_t o3, vf a, vf b, vf c, vf d)
@@ -266,11 +264,9 @@ static ALWAYS_INLINE void tile_nt(const int mr, const int nr, int K, const float
 #define NT_NEXT_ROWS_4(j) c5_##j, c6_##j, c7_##j
         NT_QUAD(0, 0);
         if (nr > 1) NT_QUAD(0, 1);
-        if (nr > 2) NT_QUAD(0, 2);
         if (mr > 4) {
             NT_QUAD(4, 0);
             if (nr > 1) NT_QUAD(4, 1);
-            if (nr > 2) NT_QUAD(4, 2);
         }
         return;
     }

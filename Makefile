@@ -170,6 +170,13 @@ A64_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g $(WARN) -ffp-contract=off
              -DDESCENT_BUILD_AVX2=0 -DDESCENT_BUILD_AVX512=0 -DDESCENT_BUILD_NEON=1
 A64_LIBS = -lm $(if $(filter 1,$(AARCH64_HAVE_ZLIB)),-lz)
 A64_LIB_OBJS := $(LIB_SRCS:%.c=$(A64)/obj/%.o) $(VEC_SRCS:%.c=$(A64)/obj/neon/%.o)
+# SVE: the same sources once more with -march=armv8.2-a+sve (only these
+# objects: the rest of the library runs on any aarch64), chosen at run time
+# by HWCAP_SVE.
+ifeq ($(AARCH64_HAVE_SVE),1)
+A64_CFLAGS += -DDESCENT_BUILD_SVE=1
+A64_LIB_OBJS += $(VEC_SRCS:%.c=$(A64)/obj/sve/%.o)
+endif
 # The tests that exercise kernels; the CLI and data tests need no second run.
 A64_TESTS := $(patsubst tests/%.c,$(A64)/tests/%,$(filter \
                $(addprefix tests/,$(addsuffix .c,test_reference test_hparams test_agreement test_mlp \
@@ -190,6 +197,9 @@ $(A64)/config.h: $(CONFIG_MK)
 $(A64)/obj/neon/%.o: %.c $(A64)/config.h $(VEC_HDRS)
 	@mkdir -p $(@D)
 	$(AARCH64_CC) $(A64_CFLAGS) -O3 -DDESCENT_VEC_ISA=3 -c $< -o $@
+$(A64)/obj/sve/%.o: %.c $(A64)/config.h $(VEC_HDRS)
+	@mkdir -p $(@D)
+	$(AARCH64_CC) $(A64_CFLAGS) -O3 -march=armv8.2-a+sve -DDESCENT_VEC_ISA=5 -c $< -o $@
 $(A64)/obj/%.o: %.c $(A64)/config.h $(wildcard include/*.h src/*.h kernels/*.h cli/*.h reference/*.h)
 	@mkdir -p $(@D)
 	$(AARCH64_CC) $(A64_CFLAGS) -c $< -o $@
@@ -207,6 +217,7 @@ $(A64)/tests/%: tests/%.c tests/check.h $(A64)/libdescent.a
 test check: all $(TEST_BINS) $(A64_ALL) $(BENCH_SELFTEST)
 	@BUILDDIR=$(BUILDDIR) GOLDEN_DIR=$(GOLDEN_DIR) QEMU_AARCH64="$(QEMU_AARCH64)" \
 	 HAVE_NEON_CROSS=$(HAVE_NEON_CROSS) SANITIZE=$(SANITIZE) VALGRIND="$(VALGRIND)" \
+	 QEMU_SVE_LENGTHS=$(if $(filter 1,$(AARCH64_HAVE_SVE)),$(QEMU_SVE_LENGTHS),0) \
 	 FUZZ_TARGETS="$(if $(FUZZ_CC),$(if $(filter 1,$(SANITIZE)),,$(FUZZ_TARGETS)))" sh tests/run.sh
 
 # ---------------------------------------------------------------- example ports

@@ -20,7 +20,7 @@ static void usage(FILE *out)
             "tolerance), 2 if a file could not be read or is malformed (ERROR: the run is\n"
             "not a valid check, so 2 wins over 1), or on bad usage.\n"
             "\n"
-            "  --isa NAME     scalar, avx2, avx512, neon or best (default: best, or $DESCENT_ISA)\n"
+            "  --isa NAME     scalar, avx2, avx512, neon, sve or best (default: best, or $DESCENT_ISA)\n"
             "  --threads N    OpenMP threads (default: OMP_NUM_THREADS or all cores)\n");
 }
 

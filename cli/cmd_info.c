@@ -8,6 +8,12 @@
 #if DESCENT_HAVE_OPENMP
 #include <omp.h>
 #endif
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#ifndef HWCAP_SVE
+#define HWCAP_SVE (1UL << 22)
+#endif
+#endif
 
 static void print_cpu_model(void)
 {
@@ -45,6 +51,8 @@ static void print_features(void)
     (void)names;
 #elif defined(__aarch64__)
     printf(" asimd (NEON, mandatory on aarch64)");
+    if (getauxval(AT_HWCAP) & HWCAP_SVE)
+        printf(" sve");
 #endif
     printf("\n");
 }
@@ -69,6 +77,14 @@ int cmd_info(int argc, char **argv)
             continue;
         printf(" %s%s", descent_isa_name((descent_isa)isa),
                descent_isa_supported((descent_isa)isa) ? "" : "(cpu lacks it)");
+    }
+    printf("\n");
+    /* SVE's vector length is the machine's (or qemu's), known only now. */
+    printf("vector bits:");
+    for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
+        const unsigned bits = descent_isa_vector_bits((descent_isa)isa);
+        if (bits)
+            printf(" %s %u", descent_isa_name((descent_isa)isa), bits);
     }
     printf("\n");
     descent_isa chosen;

@@ -26,7 +26,7 @@ static void usage(FILE *out)
     fprintf(out,
             "\n"
             "Run 'descent COMMAND --help' for a command's options.\n"
-            "Environment: DESCENT_ISA=scalar|avx2|avx512|neon|best forces a variant;\n"
+            "Environment: DESCENT_ISA=scalar|avx2|avx512|neon|sve|best forces a variant;\n"
             "OMP_NUM_THREADS sets the default thread count.\n");
 }
 

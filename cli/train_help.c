@@ -34,7 +34,7 @@ void cli_print_train_run_help(FILE *out)
             "  --target-accuracy X   stop at test accuracy (after each epoch) >= X (0..1]\n\n"
             "run:\n"
             "  --seed N              initialization, synthetic data, shuffling, noise (default 1)\n"
-            "  --isa NAME            scalar, avx2, avx512, neon or best (default best)\n"
+            "  --isa NAME            scalar, avx2, avx512, neon, sve or best (default best)\n"
             "  --threads N           OpenMP threads (default: auto, 1 or all; same results)\n"
             "  --data DIR            Fashion-MNIST directory (default: %s)\n"
             "  --train-limit N, --test-limit N  the first N training / test examples\n"

@@ -119,6 +119,7 @@ typedef enum descent_isa {
     DESCENT_ISA_AVX2,   /* x86-64 AVX2 + FMA, 8 floats per vector  */
     DESCENT_ISA_AVX512, /* x86-64 AVX-512 F/BW/DQ/VL, 16 floats    */
     DESCENT_ISA_NEON,   /* aarch64 Advanced SIMD, 4 floats          */
+    DESCENT_ISA_SVE,    /* aarch64 SVE, 4 to 64 floats (run time)   */
     DESCENT_ISA_COUNT,
     DESCENT_ISA_BEST = -1 /* the best variant this CPU runs          */
 } descent_isa;
@@ -130,6 +131,9 @@ descent_status descent_isa_from_name(const char *name, descent_isa *isa);
 int descent_isa_compiled(descent_isa isa);
 /* 1 if compiled in and this CPU can run it. */
 int descent_isa_supported(descent_isa isa);
+/* Bits per vector of the variant on this CPU (32 for scalar; SVE's length
+ * is the machine's), 0 if it is not supported here. */
+unsigned descent_isa_vector_bits(descent_isa isa);
 /* Turns a request into a runnable variant.  DESCENT_ISA_BEST honours the
  * environment variable DESCENT_ISA when set, else picks the fastest
  * supported variant.  An unknown, missing or unsupported variant is

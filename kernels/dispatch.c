@@ -7,6 +7,13 @@
  */
 #include "kernel.h"
 
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#ifndef HWCAP_SVE
+#define HWCAP_SVE (1UL << 22) /* Linux's arch/arm64 uapi hwcap.h */
+#endif
+#endif
+
 #if DESCENT_BUILD_AVX2
 extern const descent_isa_kernels descent_avx2_isa;
 #endif
@@ -15,6 +22,9 @@ extern const descent_isa_kernels descent_avx512_isa;
 #endif
 #if DESCENT_BUILD_NEON
 extern const descent_isa_kernels descent_neon_isa;
+#endif
+#if DESCENT_BUILD_SVE
+extern const descent_isa_kernels descent_sve_isa;
 #endif
 
 static const descent_isa_kernels *const isa_tables[DESCENT_ISA_COUNT] = {
@@ -27,6 +37,9 @@ static const descent_isa_kernels *const isa_tables[DESCENT_ISA_COUNT] = {
 #endif
 #if DESCENT_BUILD_NEON
     [DESCENT_ISA_NEON] = &descent_neon_isa,
+#endif
+#if DESCENT_BUILD_SVE
+    [DESCENT_ISA_SVE] = &descent_sve_isa,
 #endif
 };
 
@@ -55,6 +68,8 @@ int descent_isa_cpu_has(descent_isa isa)
 #endif
 #if defined(__aarch64__)
     case DESCENT_ISA_NEON: return 1; /* Advanced SIMD is mandatory on AArch64 */
+    /* The kernel sets HWCAP_SVE only when it also saves the SVE state. */
+    case DESCENT_ISA_SVE: return (getauxval(AT_HWCAP) & HWCAP_SVE) != 0;
 #endif
     default: return 0;
     }
@@ -63,4 +78,9 @@ int descent_isa_cpu_has(descent_isa isa)
 int descent_isa_supported(descent_isa isa)
 {
     return descent_isa_compiled(isa) && descent_isa_cpu_has(isa);
+}
+
+unsigned descent_isa_vector_bits(descent_isa isa)
+{
+    return descent_isa_supported(isa) ? descent_isa_table(isa)->vector_bits() : 0;
 }

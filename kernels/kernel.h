@@ -89,6 +89,9 @@ typedef struct descent_isa_kernels {
     descent_mlp_act_grad_fn mlp_act_grad;
     descent_mlp_softmax_xent_fn mlp_softmax_xent;
     descent_map_fn map_exp, map_tanh; /* their exp and tanh */
+    /* Bits per vector on this CPU (SVE's are known at run time only): call
+     * it only where the CPU runs the ISA. */
+    unsigned (*vector_bits)(void);
 } descent_isa_kernels;
 
 extern const descent_isa_kernels descent_scalar_isa;

@@ -140,6 +140,9 @@ static void clamp(size_t n, float *x, float lo, float hi)
         x[i] = x[i] != x[i] ? x[i] : x[i] < lo ? lo : x[i] > hi ? hi : x[i];
 }
 
+/* One float at a time. */
+static unsigned scalar_bits(void) { return 32; }
+
 const descent_isa_kernels descent_scalar_isa = {
     .optim = {
 #define OPTIM_ENTRY(KIND, ...) [DESCENT_##KIND] = reference_step,
@@ -158,4 +161,5 @@ const descent_isa_kernels descent_scalar_isa = {
     .mlp_softmax_xent = mlp_softmax_xent,
     .map_exp = map_exp,
     .map_tanh = map_tanh,
+    .vector_bits = scalar_bits,
 };

@@ -9,7 +9,7 @@
 
 /* The variants, then "best" (DESCENT_ISA_BEST). */
 static const char *const isa_names[DESCENT_ISA_COUNT + 1] = {"scalar", "avx2", "avx512", "neon",
-                                                             "best"};
+                                                             "sve", "best"};
 
 const char *descent_isa_name(descent_isa isa)
 {
@@ -46,7 +46,8 @@ descent_status descent_isa_resolve(descent_isa requested, descent_isa *chosen)
     }
     if (requested == DESCENT_ISA_BEST) {
         static const descent_isa preference[] = {DESCENT_ISA_AVX512, DESCENT_ISA_AVX2,
-                                                 DESCENT_ISA_NEON, DESCENT_ISA_SCALAR};
+                                                 DESCENT_ISA_SVE, DESCENT_ISA_NEON,
+                                                 DESCENT_ISA_SCALAR};
         for (size_t i = 0; i < sizeof preference / sizeof preference[0]; i++) {
             if (descent_isa_supported(preference[i])) {
                 *chosen = preference[i];

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int check_tests_run, check_tests_failed, check_current_failed;
 
@@ -47,15 +48,30 @@ static void check_failf(const char *file, int line, const char *fmt, ...)
                         #got, got_, want_, tol_);                                       \
     } while (0)
 
+/* 1 unless DESCENT_TEST_VARIANTS (names separated by spaces) is set and
+ * leaves `name` out: tests/run.sh reruns the programs at other SVE vector
+ * lengths for the sve variant alone. */
+static inline int check_variant_wanted(const char *name)
+{
+    const char *list = getenv("DESCENT_TEST_VARIANTS");
+    if (!list)
+        return 1;
+    const size_t len = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += len)
+        if ((p == list || p[-1] == ' ') && (p[len] == '\0' || p[len] == ' '))
+            return 1;
+    return 0;
+}
+
 /* For loops over the variants: 1 when `isa` is built and this CPU runs it
- * (after printing "# variant NAME"); 0 for one not built, and 0 with a SKIP
- * line for one this CPU lacks. */
+ * (after printing "# variant NAME"); 0 for one not built or not wanted
+ * (DESCENT_TEST_VARIANTS), and 0 with a SKIP line for one this CPU lacks. */
 #define CHECK_VARIANT_RUNS(isa)                                                         \
     check_variant_runs(descent_isa_name(isa), descent_isa_compiled(isa),                \
                        descent_isa_supported(isa))
 static inline int check_variant_runs(const char *name, int compiled, int supported)
 {
-    if (!compiled)
+    if (!compiled || !check_variant_wanted(name))
         return 0;
     if (!supported) {
         printf("ok %d - %s # SKIP this CPU lacks it\n", ++check_tests_run, name);

@@ -90,22 +90,81 @@ else
     failed=$((failed + 1))
 fi
 
-# NEON: the cross-compiled kernel tests and the oracle files under qemu.
-# Emulation is about 15x slower than the native runs, so the test programs
-# run at their quick sizes there (DESCENT_TEST_QUICK=1: every tail length and
-# edge case, fewer steps and a smaller largest size); the oracle files run
-# whole.
+# aarch64: the cross-compiled kernel tests and the oracle files under qemu,
+# NEON and SVE.  Emulation is about 15x slower than the native runs, so the
+# test programs run at their quick sizes there (DESCENT_TEST_QUICK=1: every
+# tail length and edge case, fewer steps and a smaller largest size); the
+# oracle files run whole.
+#
+# SVE's vector length is set by qemu (-cpu max,sve-default-vector-length=
+# BYTES): every test program runs at 128 bits (with NEON and scalar, which
+# do not depend on it), the oracle files and `descent info` (which must
+# report the length asked for) at 128, 256 and 512 bits, and the test
+# programs in SVE_LENGTH_TESTS at 256 and 512 as well, for the sve variant
+# alone where they loop over variants (DESCENT_TEST_VARIANTS, tests/check.h).
+# Left out there, for time (about 20 s a length under qemu): test_mlp and
+# test_lbfgs, whose oracle files run at every length, and test_vec_math
+# (lane-wise exp and tanh).
 A64=$BUILDDIR/aarch64
+SVE_LENGTH_TESTS="test_agreement test_mlp_gemm_blocks test_clip test_segments test_reference
+                  test_hparams test_registry"
+
+# sve_info BITS QEMU...: descent info under that qemu reports BITS-bit SVE.
+sve_info() {
+    bits=$1
+    shift
+    out=$("$@" "$A64/descent" info)
+    info_status=$?
+    printf '%s\n' "$out"
+    if [ "$info_status" -eq 0 ] && printf '%s\n' "$out" | grep -q "^vector bits:.* sve $bits\( \|\$\)"; then
+        echo "ok 1 - descent info reports $bits-bit SVE vectors"
+    else
+        echo "not ok 1 - descent info does not report $bits-bit SVE vectors (status $info_status)"
+    fi
+}
+
 if [ "${HAVE_NEON_CROSS:-0}" = 1 ] && [ -n "${QEMU_AARCH64:-}" ] && [ -x "$A64/descent" ]; then
+    sve_lengths=
+    first_cpu=
+    if [ "${QEMU_SVE_LENGTHS:-0}" = 1 ]; then
+        sve_lengths="16 32 64"
+        first_cpu="-cpu max,sve-default-vector-length=16"
+    fi
     for t in "$A64"/tests/test_*; do
         [ -x "$t" ] || continue
         # shellcheck disable=SC2086  # QEMU_AARCH64 may carry options (-L ...)
-        run_suite "$(basename "$t") (aarch64, qemu)" env DESCENT_TEST_QUICK=1 $QEMU_AARCH64 "$t"
+        run_suite "$(basename "$t") (aarch64, qemu${first_cpu:+, sve 128-bit})" \
+            env DESCENT_TEST_QUICK=1 $QEMU_AARCH64 $first_cpu "$t"
     done
     if [ -d "$GOLDEN_DIR/optim" ]; then
         # shellcheck disable=SC2086  # QEMU_AARCH64's options, GOLDEN_FILES' patterns
         run_suite "golden (neon, qemu)" $QEMU_AARCH64 "$A64/descent" golden --isa neon \
             $GOLDEN_FILES
+    fi
+    for bytes in $sve_lengths; do
+        bits=$((bytes * 8))
+        cpu="-cpu max,sve-default-vector-length=$bytes"
+        # shellcheck disable=SC2086  # QEMU_AARCH64's and cpu's options
+        run_suite "descent info (sve $bits-bit, qemu)" sve_info "$bits" $QEMU_AARCH64 $cpu
+        if [ "$bytes" != 16 ]; then
+            for name in $SVE_LENGTH_TESTS; do
+                t=$A64/tests/$name
+                [ -x "$t" ] || continue
+                # shellcheck disable=SC2086
+                run_suite "$name (aarch64, qemu, sve $bits-bit)" \
+                    env DESCENT_TEST_QUICK=1 DESCENT_TEST_VARIANTS=sve $QEMU_AARCH64 $cpu "$t"
+            done
+        fi
+        if [ -d "$GOLDEN_DIR/optim" ]; then
+            # shellcheck disable=SC2086
+            run_suite "golden (sve $bits-bit, qemu)" $QEMU_AARCH64 $cpu "$A64/descent" golden \
+                --isa sve $GOLDEN_FILES
+        fi
+    done
+    if [ "${QEMU_SVE_LENGTHS:-0}" != 1 ]; then
+        echo "== sve"
+        echo "SKIP  SVE not built, or this qemu cannot set its vector length (configure: aarch64 SVE)"
+        skipped=$((skipped + 1))
     fi
 else
     echo "== neon"

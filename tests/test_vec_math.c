@@ -77,7 +77,8 @@ static float *sweep(float lo, float hi, size_t n)
 /* The bound of exp and tanh for a variant, from what it is built with. */
 static int uses_polynomial(descent_isa isa)
 {
-    return isa != DESCENT_ISA_SCALAR && !(DESCENT_HAVE_SLEEF && isa != DESCENT_ISA_NEON);
+    const int aarch64 = isa == DESCENT_ISA_NEON || isa == DESCENT_ISA_SVE; /* no arm64 SLEEF */
+    return isa != DESCENT_ISA_SCALAR && !(DESCENT_HAVE_SLEEF && !aarch64);
 }
 static double exp_bound(descent_isa isa) { return uses_polynomial(isa) ? 2.0 : 1.0; }
 static double tanh_bound(descent_isa isa)

@@ -21,30 +21,58 @@ static inline vf pow_lanes(vf a, double p)
         return a;
     if (p == 2.0)
         return vf_mul(a, a);
-    float lanes[VEC_WIDTH];
+    float lanes[VEC_MAX_WIDTH];
     vf_store(lanes, a);
-    for (int k = 0; k < VEC_WIDTH; k++)
+    for (size_t k = 0; k < VEC_WIDTH; k++)
         lanes[k] = powf(lanes[k], (float)p);
     return vf_load(lanes);
 }
 
-/* One chunk [start, end): the sum of |x|^p or the max of |x|. */
+/* The accumulator acc with the vector x[0, lanes) added in. */
+static inline vf norm_add(vf acc, const float *x, size_t lanes, int is_max, double p)
+{
+    const vf a = vf_abs(vf_load_n(x, lanes));
+    return is_max ? vf_max(a, acc) : vf_add(acc, pow_lanes(a, p));
+}
+
+/* One chunk [start, end): the sum of |x|^p or the max of |x|.  Vector j of
+ * the chunk goes to accumulator j mod 4 (four named variables: vf may be
+ * sizeless, so no array of them). */
 static double chunk_norm(const float *x, size_t start, size_t end, double p)
 {
     const int is_max = isinf(p);
-    vf acc[4] = {vf_zero(), vf_zero(), vf_zero(), vf_zero()};
-    int k = 0;
-    for (size_t i = start; i < end; i += VEC_WIDTH, k = (k + 1) & 3) {
-        const vf a = vf_abs(vf_load_n(x + i, vec_lanes(end, i)));
-        acc[k] = is_max ? vf_max(a, acc[k]) : vf_add(acc[k], pow_lanes(a, p));
+    const size_t w = VEC_WIDTH;
+    vf acc0 = vf_zero(), acc1 = vf_zero(), acc2 = vf_zero(), acc3 = vf_zero();
+    size_t i = start;
+    for (; i + 4 * w <= end; i += 4 * w) {
+        acc0 = norm_add(acc0, x + i, w, is_max, p);
+        acc1 = norm_add(acc1, x + i + w, w, is_max, p);
+        acc2 = norm_add(acc2, x + i + 2 * w, w, is_max, p);
+        acc3 = norm_add(acc3, x + i + 3 * w, w, is_max, p);
     }
+    if (i < end) {
+        acc0 = norm_add(acc0, x + i, vec_lanes(end, i), is_max, p);
+        i += w;
+    }
+    if (i < end) {
+        acc1 = norm_add(acc1, x + i, vec_lanes(end, i), is_max, p);
+        i += w;
+    }
+    if (i < end) {
+        acc2 = norm_add(acc2, x + i, vec_lanes(end, i), is_max, p);
+        i += w;
+    }
+    if (i < end) /* fewer than 4 w elements remained: at most four vectors */
+        acc3 = norm_add(acc3, x + i, vec_lanes(end, i), is_max, p);
     if (!is_max)
-        return vf_reduce_add(vf_add(vf_add(acc[0], acc[1]), vf_add(acc[2], acc[3])));
-    float lanes[4 * VEC_WIDTH];
-    for (int j = 0; j < 4; j++)
-        vf_store(lanes + j * VEC_WIDTH, acc[j]);
+        return vf_reduce_add(vf_add(vf_add(acc0, acc1), vf_add(acc2, acc3)));
+    float lanes[4 * VEC_MAX_WIDTH];
+    vf_store(lanes, acc0);
+    vf_store(lanes + w, acc1);
+    vf_store(lanes + 2 * w, acc2);
+    vf_store(lanes + 3 * w, acc3);
     float m = 0;
-    for (int j = 0; j < 4 * VEC_WIDTH; j++)
+    for (size_t j = 0; j < 4 * w; j++)
         m = lanes[j] != lanes[j] || m != m ? NAN : (lanes[j] > m ? lanes[j] : m);
     return m;
 }

@@ -1,5 +1,5 @@
 /* This ISA's kernel table (descent_avx2_isa, descent_avx512_isa,
- * descent_neon_isa: kernel.h), compiled once per ISA like the kernels it
+ * descent_neon_isa, descent_sve_isa: kernel.h), compiled once per ISA like the kernels it
  * collects: the optimizers from the registry's rows, the non-finite check,
  * the clipping kernels, the MLP's two products and its elementwise parts,
  * and L-BFGS's vector work. */
@@ -27,6 +27,8 @@ descent_mlp_softmax_xent VEC_FN(mlp_softmax_xent);
 descent_map VEC_FN(map_exp);
 descent_map VEC_FN(map_tanh);
 
+static unsigned vector_bits(void) { return (unsigned)(VEC_WIDTH * 32); }
+
 const descent_isa_kernels VEC_FN(isa) = {
     .optim = {
 #define OPTIM_ENTRY(KIND, name, ...) [DESCENT_##KIND] = VEC_FN(name),
@@ -46,4 +48,5 @@ const descent_isa_kernels VEC_FN(isa) = {
     .mlp_softmax_xent = VEC_FN(mlp_softmax_xent),
     .map_exp = VEC_FN(map_exp),
     .map_tanh = VEC_FN(map_tanh),
+    .vector_bits = vector_bits,
 };

@@ -52,10 +52,10 @@ float VEC_FN(lbfgs_abs_max)(size_t n, const float *x)
     vf m = vf_zero();
     for (size_t i = 0; i < n; i += VEC_WIDTH)
         m = vf_max(m, vf_abs(vf_load_n(x + i, vec_lanes(n, i))));
-    float lanes[VEC_WIDTH];
+    float lanes[VEC_MAX_WIDTH];
     vf_store(lanes, m);
     float best = lanes[0];
-    for (int k = 1; k < VEC_WIDTH; k++)
+    for (size_t k = 1; k < VEC_WIDTH; k++)
         best = lanes[k] > best || lanes[k] != lanes[k] ? lanes[k] : best;
     return best;
 }

@@ -27,7 +27,10 @@
  *
  * Tiles at the edges use the same code with smaller (compile-time) row and
  * column counts: the tile functions are always inlined into a switch over
- * the sizes, so every accumulator stays in a register.
+ * the sizes, so every accumulator stays in a register.  The accumulators
+ * are named variables (c<row>_<vector>, TILE_ROWS), not arrays: vf may be
+ * sizeless (SVE), where W and so NR are run-time values; the code is the
+ * same instructions as with arrays on the fixed-width ISAs.
  */
 #include "../mlp_kernel.h"
 #include "../vec/vec.h"
@@ -54,15 +57,20 @@
 #define MR 6 /* 12 + 2 + 1 of AVX2's 16 */
 #define NV 2
 #endif
-#define NR (NV * VEC_WIDTH)
+#define NR ((int)(NV * VEC_WIDTH)) /* columns per tile: a run-time value on SVE */
 #define KC 256
 
 /* Lanes of vector v in a tile row of nr columns. */
 static inline size_t tile_lanes(int nr, int v)
 {
-    const int rest = nr - v * VEC_WIDTH;
-    return rest <= 0 ? 0 : (rest >= VEC_WIDTH ? VEC_WIDTH : (size_t)rest);
+    const int rest = nr - v * (int)VEC_WIDTH;
+    return rest <= 0 ? 0 : (rest >= (int)VEC_WIDTH ? VEC_WIDTH : (size_t)rest);
 }
+
+/* The rows of the largest tile.  Accumulators are named variables, c<row>_<v>
+ * (vf may be sizeless, SVE's: no arrays of it); those of rows >= mr or
+ * vectors >= NV are dead code once the tile is inlined with constant sizes. */
+#define TILE_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 
 /* mr x (NV vectors) of C over kc values of k.  `full` (a constant after
  * inlining) says every vector is whole, so the k loop has no lane checks. */
@@ -70,36 +78,48 @@ static ALWAYS_INLINE void tile(const int mr, const int full, int nr, int kc, con
                                ptrdiff_t rsa, ptrdiff_t csa, const float *B, ptrdiff_t ldb,
                                float *C, ptrdiff_t ldc, int accumulate)
 {
-    size_t lanes[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++)
-        lanes[v] = full ? VEC_WIDTH : tile_lanes(nr, v);
-    vf c[MR][NV];
-#pragma GCC unroll 8
-    for (int i = 0; i < mr; i++)
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; v++)
-            c[i][v] = accumulate ? vf_load_n(C + i * ldc + v * VEC_WIDTH, lanes[v]) : vf_zero();
+    const size_t w = VEC_WIDTH;
+    const size_t l0 = full ? w : tile_lanes(nr, 0), l1 = full ? w : tile_lanes(nr, 1),
+                 l2 = full ? w : tile_lanes(nr, 2);
+#define TILE_LOAD(i)                                                                     \
+    vf c##i##_0 = vf_zero(), c##i##_1 = vf_zero(), c##i##_2 = vf_zero();                 \
+    if ((i) < mr && accumulate) {                                                        \
+        c##i##_0 = vf_load_n(C + (i) * ldc, l0);                                         \
+        if (NV > 1)                                                                      \
+            c##i##_1 = vf_load_n(C + (i) * ldc + w, l1);                                 \
+        if (NV > 2)                                                                      \
+            c##i##_2 = vf_load_n(C + (i) * ldc + 2 * w, l2);                             \
+    }
+    TILE_ROWS(TILE_LOAD)
+#undef TILE_LOAD
     for (int k = 0; k < kc; k++) {
         const float *b = B + k * ldb;
-        vf bv[NV];
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; v++)
-            bv[v] = full ? vf_load(b + v * VEC_WIDTH) : vf_load_n(b + v * VEC_WIDTH, lanes[v]);
+        const vf b0 = full ? vf_load(b) : vf_load_n(b, l0);
+        const vf b1 = NV > 1 ? (full ? vf_load(b + w) : vf_load_n(b + w, l1)) : vf_zero();
+        const vf b2 = NV > 2 ? (full ? vf_load(b + 2 * w) : vf_load_n(b + 2 * w, l2)) : vf_zero();
         const float *a = A + k * csa;
-#pragma GCC unroll 8
-        for (int i = 0; i < mr; i++) {
-            const vf ai = vf_set1(a[i * rsa]);
-#pragma GCC unroll 4
-            for (int v = 0; v < NV; v++)
-                c[i][v] = vf_fma(ai, bv[v], c[i][v]);
+#define TILE_FMA(i)                                                                      \
+        if ((i) < mr) {                                                                  \
+            const vf ai = vf_set1(a[(i) * rsa]);                                         \
+            c##i##_0 = vf_fma(ai, b0, c##i##_0);                                         \
+            if (NV > 1)                                                                  \
+                c##i##_1 = vf_fma(ai, b1, c##i##_1);                                     \
+            if (NV > 2)                                                                  \
+                c##i##_2 = vf_fma(ai, b2, c##i##_2);                                     \
         }
+        TILE_ROWS(TILE_FMA)
+#undef TILE_FMA
     }
-#pragma GCC unroll 8
-    for (int i = 0; i < mr; i++)
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; v++)
-            vf_store_n(C + i * ldc + v * VEC_WIDTH, c[i][v], lanes[v]);
+#define TILE_STORE(i)                                                                    \
+    if ((i) < mr) {                                                                      \
+        vf_store_n(C + (i) * ldc, c##i##_0, l0);                                         \
+        if (NV > 1)                                                                      \
+            vf_store_n(C + (i) * ldc + w, c##i##_1, l1);                                 \
+        if (NV > 2)                                                                      \
+            vf_store_n(C + (i) * ldc + 2 * w, c##i##_2, l2);                             \
+    }
+    TILE_ROWS(TILE_STORE)
+#undef TILE_STORE
 }
 
 #define TILE_CASE(mr)                                                                    \
@@ -150,24 +170,25 @@ void VEC_FN(gemm)(int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t 
 #define NT_NR 3
 #endif
 
-/* One vector of k (`lanes` of them real) into the mr x nr accumulators. */
-static ALWAYS_INLINE void nt_step(const int mr, const int nr, vf c[NT_MR][NT_NR], int k,
-                                  size_t lanes, const float *A, ptrdiff_t lda, const float *B,
-                                  ptrdiff_t ldb)
-{
-    vf b[NT_NR];
-#pragma GCC unroll 4
-    for (int j = 0; j < nr; j++)
-        b[j] = vf_load_n(B + j * ldb + k, lanes);
-#pragma GCC unroll 8
-    for (int i = 0; i < mr; i++) {
-        vf a = vf_load_n(A + i * lda + k, lanes);
-        IN_REGISTER(a);
-#pragma GCC unroll 4
-        for (int j = 0; j < nr; j++)
-            c[i][j] = vf_fma(a, b[j], c[i][j]);
+/* One vector of k (step_lanes of them real, from k) into the mr x nr
+ * accumulators c<row>_<column> of tile_nt. */
+#define NT_STEP()                                                                        \
+    do {                                                                                 \
+        const vf b0 = vf_load_n(B + k, step_lanes);                                      \
+        const vf b1 = nr > 1 ? vf_load_n(B + ldb + k, step_lanes) : vf_zero();           \
+        const vf b2 = nr > 2 ? vf_load_n(B + 2 * ldb + k, step_lanes) : vf_zero();       \
+        TILE_ROWS(NT_ROW_FMA)                                                            \
+    } while (0)
+#define NT_ROW_FMA(i)                                                                    \
+    if ((i) < mr) {                                                                      \
+        vf a = vf_load_n(A + (i) * lda + k, step_lanes);                                 \
+        IN_REGISTER(a);                                                                  \
+        c##i##_0 = vf_fma(a, b0, c##i##_0);                                              \
+        if (nr > 1)                                                                      \
+            c##i##_1 = vf_fma(a, b1, c##i##_1);                                          \
+        if (nr > 2)                                                                      \
+            c##i##_2 = vf_fma(a, b2, c##i##_2);                                          \
     }
-}
 
 #if DESCENT_VEC_ISA == DESCENT_VEC_AVX512
 /* vf_reduce_add of a, b, c and d in lanes 0-3, with its pairing of lanes
@@ -187,38 +208,90 @@ static inline __m128 reduce_add4(vf a, vf b, vf c, vf d)
     const __m512 z = _mm512_add_ps(y, _mm512_shuffle_ps(y, y, _MM_SHUFFLE(0, 0, 0, 1)));
     return _mm512_castps512_ps128(_mm512_maskz_compress_ps(0x1111, z));
 }
+
+/* The sums of four accumulators into C at the four offsets. */
+static inline void store_reduce4(float *C, ptrdiff_t o0, ptrdiff_t o1, ptrdiff_t o2,
+                                 ptrdiff_t o3, vf a, vf b, vf c, vf d)
+{
+    float sums[4];
+    _mm_storeu_ps(sums, reduce_add4(a, b, c, d));
+    C[o0] = sums[0], C[o1] = sums[1], C[o2] = sums[2], C[o3] = sums[3];
+}
 #endif
 
 static ALWAYS_INLINE void tile_nt(const int mr, const int nr, int K, const float *A,
                                   ptrdiff_t lda, const float *B, ptrdiff_t ldb, float *C,
                                   ptrdiff_t ldc)
 {
-    vf c[NT_MR][NT_NR];
-    for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++)
-            c[i][j] = vf_zero();
+#define NT_ZERO(i) vf c##i##_0 = vf_zero(), c##i##_1 = vf_zero(), c##i##_2 = vf_zero();
+    TILE_ROWS(NT_ZERO)
+#undef NT_ZERO
+    const size_t w = VEC_WIDTH;
     int k = 0;
-    for (; k + VEC_WIDTH <= K; k += VEC_WIDTH)
-        nt_step(mr, nr, c, k, VEC_WIDTH, A, lda, B, ldb);
-    if (k < K)
-        nt_step(mr, nr, c, k, (size_t)(K - k), A, lda, B, ldb);
+    for (; k + (int)w <= K; k += (int)w) {
+        const size_t step_lanes = w;
+        NT_STEP();
+    }
+    if (k < K) {
+        const size_t step_lanes = (size_t)(K - k);
+        NT_STEP();
+    }
 #if DESCENT_VEC_ISA == DESCENT_VEC_AVX512
-    if (mr * nr % 4 == 0) { /* four reductions at a time, the same sums */
+    /* Four reductions at a time, the same sums (any four: each lane's sum
+     * is paired as one vf_reduce_add pairs it), taken in row order as far
+     * as the names allow.  Three columns: four rows' 12 sums. */
+    if (nr == 3 && mr % 4 == 0) {
         float sums[NT_MR * NT_NR];
-#pragma GCC unroll 8
-        for (int q = 0; q < mr * nr; q += 4)
-            _mm_storeu_ps(sums + q, reduce_add4(c[q / nr][q % nr], c[(q + 1) / nr][(q + 1) % nr],
-                                                c[(q + 2) / nr][(q + 2) % nr],
-                                                c[(q + 3) / nr][(q + 3) % nr]));
+#define NT_ROWS4(q, r0, r1, r2, r3)                                                      \
+    _mm_storeu_ps(sums + (q), reduce_add4(c##r0##_0, c##r0##_1, c##r0##_2, c##r1##_0));   \
+    _mm_storeu_ps(sums + (q) + 4, reduce_add4(c##r1##_1, c##r1##_2, c##r2##_0, c##r2##_1)); \
+    _mm_storeu_ps(sums + (q) + 8, reduce_add4(c##r2##_2, c##r3##_0, c##r3##_1, c##r3##_2))
+        NT_ROWS4(0, 0, 1, 2, 3);
+        if (mr > 4) {
+            NT_ROWS4(12, 4, 5, 6, 7);
+        }
         for (int i = 0; i < mr; i++)
-            for (int j = 0; j < nr; j++)
-                C[i * ldc + j] = sums[i * nr + j];
+            for (int j = 0; j < 3; j++)
+                C[i * ldc + j] = sums[i * 3 + j];
+        return;
+    }
+    /* One or two columns: a column of four rows. */
+    if (mr % 4 == 0) {
+#define NT_QUAD(r, j)                                                                    \
+    store_reduce4(C, (r) * ldc + (j), ((r) + 1) * ldc + (j), ((r) + 2) * ldc + (j),       \
+                  ((r) + 3) * ldc + (j), c##r##_##j, NT_NEXT_ROWS_##r(j))
+#define NT_NEXT_ROWS_0(j) c1_##j, c2_##j, c3_##j
+#define NT_NEXT_ROWS_4(j) c5_##j, c6_##j, c7_##j
+        NT_QUAD(0, 0);
+        if (nr > 1) NT_QUAD(0, 1);
+        if (mr > 4) {
+            NT_QUAD(4, 0);
+            if (nr > 1) NT_QUAD(4, 1);
+        }
+        return;
+    }
+    /* Two rows of two columns. */
+    if (nr == 2 && mr % 2 == 0) {
+#define NT_PAIR(r, s)                                                                    \
+    store_reduce4(C, (r) * ldc, (r) * ldc + 1, (s) * ldc, (s) * ldc + 1, c##r##_0, c##r##_1, \
+                  c##s##_0, c##s##_1)
+        NT_PAIR(0, 1);
+        if (mr > 2) NT_PAIR(2, 3);
+        if (mr > 4) NT_PAIR(4, 5);
+        if (mr > 6) NT_PAIR(6, 7);
         return;
     }
 #endif
-    for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++)
-            C[i * ldc + j] = vf_reduce_add(c[i][j]);
+#define NT_STORE(i)                                                                      \
+    if ((i) < mr) {                                                                      \
+        C[(i) * ldc] = vf_reduce_add(c##i##_0);                                          \
+        if (nr > 1)                                                                      \
+            C[(i) * ldc + 1] = vf_reduce_add(c##i##_1);                                  \
+        if (nr > 2)                                                                      \
+            C[(i) * ldc + 2] = vf_reduce_add(c##i##_2);                                  \
+    }
+    TILE_ROWS(NT_STORE)
+#undef NT_STORE
 }
 
 #define NT_CASE(mr, nr)                                                                  \

@@ -12,26 +12,21 @@
 
 #define CHUNK (16 * VEC_WIDTH)
 
-typedef struct lamb_vcoeffs {
-    vf bc1, bc2, eps, wd;
-} lamb_vcoeffs;
-
-static inline vf lamb_update(const lamb_vcoeffs *c, vf m, vf v, vf p)
+/* The coefficients are separate arguments: vf may be sizeless (SVE), so it
+ * cannot be a struct member. */
+static inline vf lamb_update(vf bc1, vf bc2, vf eps, vf wd, vf m, vf v, vf p)
 {
-    const vf denom = vf_add(vf_sqrt(vf_div(v, c->bc2)), c->eps);
-    return vf_add(vf_div(vf_div(m, c->bc1), denom), vf_mul(c->wd, p));
+    const vf denom = vf_add(vf_sqrt(vf_div(v, bc2)), eps);
+    return vf_add(vf_div(vf_div(m, bc1), denom), vf_mul(wd, p));
 }
 
 void VEC_FN(lamb)(const descent_step *s, size_t n, float *param, const float *grad,
                   float *const state[3])
 {
     const descent_hparams *h = s->h;
-    const lamb_vcoeffs c = {
-        .bc1 = vf_param(bias_correction(h->beta1, s->t)),
-        .bc2 = vf_param(bias_correction(h->beta2, s->t)),
-        .eps = vf_param(h->eps),
-        .wd = vf_param(h->weight_decay),
-    };
+    const vf bc1 = vf_param(bias_correction(h->beta1, s->t));
+    const vf bc2 = vf_param(bias_correction(h->beta2, s->t));
+    const vf eps = vf_param(h->eps), wd = vf_param(h->weight_decay);
     const vf beta1 = vf_param(h->beta1), one_minus_beta1 = vf_param(1.0 - h->beta1);
     const vf beta2 = vf_param(h->beta2), one_minus_beta2 = vf_param(1.0 - h->beta2);
     float *exp_avg = state[0], *exp_avg_sq = state[1];
@@ -48,9 +43,9 @@ void VEC_FN(lamb)(const descent_step *s, size_t n, float *param, const float *gr
             const vf v = vf_ema_square(beta2, vf_load_n(exp_avg_sq + i, lanes), one_minus_beta2, g);
             vf_store_n(exp_avg + i, m, lanes);
             vf_store_n(exp_avg_sq + i, v, lanes);
-            vf u = lamb_update(&c, m, v, p);
+            vf u = lamb_update(bc1, bc2, eps, wd, m, v, p);
             if (lanes < VEC_WIDTH) { /* lanes past the end: 0, not 0/(sqrt(0)+eps) (NaN at eps 0) */
-                float tail[VEC_WIDTH];
+                float tail[VEC_MAX_WIDTH];
                 vf_store(tail, u);
                 u = vf_load_partial(tail, lanes);
             }
@@ -66,7 +61,7 @@ void VEC_FN(lamb)(const descent_step *s, size_t n, float *param, const float *gr
     for (size_t i = 0; i < n; i += VEC_WIDTH) {
         const size_t lanes = vec_lanes(n, i);
         const vf p = vf_load_n(param + i, lanes);
-        const vf u = lamb_update(&c, vf_load_n(exp_avg + i, lanes),
+        const vf u = lamb_update(bc1, bc2, eps, wd, vf_load_n(exp_avg + i, lanes),
                                  vf_load_n(exp_avg_sq + i, lanes), p);
         vf_store_n(param + i, vf_sub(p, vf_mul(lr, vf_mul(u, ratio))), lanes);
     }

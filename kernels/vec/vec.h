@@ -7,6 +7,11 @@
  *
  * Every layer provides, for its vector type `vf` of VEC_WIDTH floats (and
  * VEC_REGISTERS, the number of vector registers, for sizing register tiles):
+ *   VEC_WIDTH                                   a constant on the fixed-width
+ *                                               ISAs, svcntw() on SVE: kernels
+ *                                               use it as a run-time value
+ *   VEC_MAX_WIDTH                               a constant >= VEC_WIDTH, for
+ *                                               sizing float buffers of lanes
  *   vf_zero vf_set1 vf_load vf_store            (unaligned)
  *   vf_load_partial vf_store_partial            (first `count` < VEC_WIDTH lanes,
  *                                               never touching memory beyond them;
@@ -19,7 +24,11 @@
  *   of vec_math.h (at most 2 ulp); the MLP's activations and softmax use
  *   them (kernels/mlp/elementwise.c), tests/test_vec_math.c measures them.
  * and names its registers (VEC_REGISTER_NAME: "ymm", ...) for labels.
- * A new ISA (SVE, RVV, ...) is one more header with these functions.
+ * A new ISA (RVV, ...) is one more header with these functions.
+ *
+ * vf may be sizeless (SVE): kernels keep vectors in named variables only,
+ * never in arrays, structs or sizeof, and size lane buffers by
+ * VEC_MAX_WIDTH, not VEC_WIDTH.
  */
 #ifndef DESCENT_VEC_H
 #define DESCENT_VEC_H
@@ -30,6 +39,7 @@
 #define DESCENT_VEC_AVX512 2
 #define DESCENT_VEC_NEON 3
 #define DESCENT_VEC_BASELINE 4 /* a subset, see vec_baseline.h */
+#define DESCENT_VEC_SVE 5
 
 #if DESCENT_VEC_ISA == DESCENT_VEC_AVX2
 #include "vec_avx2.h"
@@ -39,8 +49,15 @@
 #include "vec_neon.h"
 #elif DESCENT_VEC_ISA == DESCENT_VEC_BASELINE
 #include "vec_baseline.h"
+#elif DESCENT_VEC_ISA == DESCENT_VEC_SVE
+#include "vec_sve.h"
 #else
-#error "compile kernels with -DDESCENT_VEC_ISA=1 (avx2), 2 (avx512), 3 (neon) or 4 (baseline)"
+#error "compile kernels with -DDESCENT_VEC_ISA=1 (avx2), 2 (avx512), 3 (neon), 4 (baseline) or 5 (sve)"
+#endif
+
+/* The fixed-width layers' buffers of lanes are exactly one vector. */
+#ifndef VEC_MAX_WIDTH
+#define VEC_MAX_WIDTH VEC_WIDTH
 #endif
 
 /* Every layer but the baseline has fused multiply-add, and with it the whole
@@ -65,7 +82,9 @@ static inline size_t vec_lanes(size_t n, size_t i)
 }
 /* Whole-vector access in the body, partial only at the tail: the same
  * arithmetic runs on every lane, so a tail element gets exactly the bits it
- * would get inside the body. */
+ * would get inside the body.  (A layer whose partial access is as cheap as a
+ * whole one, SVE's predicated loads, defines its own.) */
+#ifndef VEC_HAVE_LOAD_N
 static inline vf vf_load_n(const float *p, size_t lanes)
 {
     return lanes == VEC_WIDTH ? vf_load(p) : vf_load_partial(p, lanes);
@@ -77,5 +96,6 @@ static inline void vf_store_n(float *p, vf v, size_t lanes)
     else
         vf_store_partial(p, v, lanes);
 }
+#endif
 
 #endif

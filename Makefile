@@ -67,7 +67,8 @@ endif
 # ---------------------------------------------------------------- library
 LIB := $(BUILDDIR)/libdescent.a
 LIB_SRCS := $(wildcard src/*.c reference/*.c) \
-            kernels/dispatch.c kernels/parallel.c kernels/scalar.c kernels/scalar_gemm.c
+            kernels/dispatch.c kernels/parallel.c kernels/mixed.c kernels/scalar.c \
+            kernels/scalar_gemm.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 
 # Vector kernels: every source in a family folder (kernels/optim/, ...) is
@@ -149,7 +150,7 @@ A64_LIB_OBJS := $(LIB_SRCS:%.c=$(A64)/obj/%.o) $(VEC_SRCS:%.c=$(A64)/obj/neon/%.
 # The tests that exercise kernels; the CLI and data tests need no second run.
 A64_TESTS := $(patsubst tests/%.c,$(A64)/tests/%,$(filter \
                $(addprefix tests/,$(addsuffix .c,test_reference test_hparams test_agreement test_mlp \
-                                                  test_registry test_lbfgs test_vec_math test_mlp_gemm_blocks)),$(TEST_SRCS)))
+                                                  test_registry test_lbfgs test_vec_math test_mlp_gemm_blocks test_mixed)),$(TEST_SRCS)))
 # Lion, LAMB, segments and clipping kernels on NEON too.
 A64_TESTS += $(patsubst tests/%.c,$(A64)/tests/%,$(filter tests/test_segments.c tests/test_clip.c,\
                $(TEST_SRCS)))

@@ -140,6 +140,24 @@ static void clamp(size_t n, float *x, float lo, float hi)
         x[i] = x[i] != x[i] ? x[i] : x[i] < lo ? lo : x[i] > hi ? hi : x[i];
 }
 
+/* Mixed precision's conversions: the reference's. */
+static void widen_bf16(size_t n, const uint16_t *x, float *out)
+{
+    descent_ref_widen(n, DESCENT_BF16, x, out);
+}
+static void widen_fp16(size_t n, const uint16_t *x, float *out)
+{
+    descent_ref_widen(n, DESCENT_FP16, x, out);
+}
+static void narrow_bf16(size_t n, const float *x, uint16_t *out)
+{
+    descent_ref_narrow(n, x, DESCENT_BF16, out);
+}
+static void narrow_fp16(size_t n, const float *x, uint16_t *out)
+{
+    descent_ref_narrow(n, x, DESCENT_FP16, out);
+}
+
 const descent_isa_kernels descent_scalar_isa = {
     .optim = {
 #define OPTIM_ENTRY(KIND, ...) [DESCENT_##KIND] = reference_step,
@@ -158,4 +176,5 @@ const descent_isa_kernels descent_scalar_isa = {
     .mlp_softmax_xent = mlp_softmax_xent,
     .map_exp = map_exp,
     .map_tanh = map_tanh,
+    .convert = {widen_bf16, widen_fp16, narrow_bf16, narrow_fp16},
 };

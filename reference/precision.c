@@ -35,6 +35,8 @@ const char *descent_dtype_name(descent_dtype dtype)
 
 descent_status descent_dtype_from_name(const char *name, descent_dtype *dtype)
 {
+    if (!dtype)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_dtype_from_name: NULL dtype");
     for (int d = 0; name && d < DESCENT_DTYPE_COUNT; d++)
         if (strcmp(name, dtype_names[d]) == 0) {
             *dtype = (descent_dtype)d;

@@ -301,7 +301,8 @@ PLOTS ?= plots
 BENCH_PROG := $(BUILDDIR)/descent-bench
 BENCH_CONVERGE := $(BUILDDIR)/descent-converge
 BENCH_PROG_OBJS := $(BUILDDIR)/obj/bench/bench_main.o $(BUILDDIR)/obj/bench/bench_mlp.o \
-                   $(BUILDDIR)/obj/bench/bench_busy.o $(BUILDDIR)/obj/bench/ports.o
+                   $(BUILDDIR)/obj/bench/bench_busy.o $(BUILDDIR)/obj/bench/ports.o \
+                   $(BUILDDIR)/obj/bench/bench_mixed.o
 BENCH_CEIL_ISAS := scalar $(if $(filter 1,$(HAVE_AVX2)),avx2) $(if $(filter 1,$(HAVE_AVX512)),avx512)
 BENCH_CEIL_OBJS := $(BENCH_CEIL_ISAS:%=$(BUILDDIR)/obj/bench/ceiling_%.o)
 BENCH_CEIL_FLAGS_avx2 := $(AVX2_CFLAGS) -DDESCENT_VEC_ISA=1

@@ -655,6 +655,17 @@ static void test_bad_arguments(void)
                               NULL) == DESCENT_ERR_INVALID, "NAdam without mu_product accepted");
     EXPECT(descent_mixed_step(DESCENT_NADAM, &nh, 1, &mu, 4, param, grad, state, &p, NULL,
                               NULL) == DESCENT_OK && mu != 1.0, "NAdam: %s", descent_last_error());
+    const descent_exec negative = {DESCENT_ISA_SCALAR, -1};
+    EXPECT(descent_mixed_step(DESCENT_ADAM, &h, 1, NULL, 4, param, grad, state, &p, &negative,
+                              NULL) == DESCENT_ERR_INVALID, "threads -1 accepted");
+    /* n = 0: nothing to do, for an elementwise and a per-tensor kernel, checked or not. */
+    int found = -1;
+    EXPECT(descent_mixed_step(DESCENT_ADAM, &h, 1, NULL, 0, NULL, NULL, NULL, &p, NULL,
+                              &found) == DESCENT_OK && found == 0, "n = 0: %s", descent_last_error());
+    descent_hparams lh;
+    descent_hparams_default(DESCENT_LAMB, &lh);
+    EXPECT(descent_mixed_step(DESCENT_LAMB, &lh, 1, NULL, 0, NULL, NULL, NULL, &p, NULL, NULL) ==
+               DESCENT_OK, "LAMB n = 0: %s", descent_last_error());
     descent_dtype d;
     EXPECT(descent_dtype_from_name("bf16", &d) == DESCENT_OK && d == DESCENT_BF16, "bf16 name");
     EXPECT(descent_dtype_from_name("fp8", &d) == DESCENT_ERR_INVALID, "fp8 accepted");

@@ -11,7 +11,7 @@
  * NaN, a value beyond fp16's range becomes Inf, fp16 and bf16 subnormals
  * are exact), or for bf16 parameters with stochastic_rounding, round
  * stochastically.  descent_mixed_step is the same on any variant: it
- * widens blocks of 512 elements into L1-resident fp32 scratch, runs that
+ * widens blocks of 1024 elements into L1-resident fp32 scratch, runs that
  * variant's fp32 kernel (the one definition of each optimizer) on them and
  * rounds them back; it agrees with the reference as the variant's fp32
  * kernel does (the registry's rtol), plus one ulp of the stored type where

@@ -139,7 +139,7 @@ size_t descent_parallel_first_nonfinite(descent_finite_fn check, size_t n, const
 
 /* Mixed precision (kernels/mixed.c): one step of step->kind on n elements
  * stored as p says, on `isa`'s kernels and `threads` threads: per block of
- * the OpenMP layer, 512 elements at a time are widened into fp32 scratch,
+ * the OpenMP layer, 1024 elements at a time are widened into fp32 scratch,
  * stepped by isa's fp32 kernel and rounded back (a per-tensor optimizer's
  * n elements in one piece), so the bits do not depend on the thread count.
  * Arguments checked by the caller (descent_mixed_check_call). */

@@ -116,7 +116,7 @@ void descent_parallel_mixed_step(const descent_isa_kernels *isa, const descent_s
     mixed_call c = {isa, step, n, param, grad, {NULL, NULL, NULL}, p};
     for (int k = 0; k < descent_optim_state_count(step->kind); k++)
         if (descent_optim_state_used(step->kind, step->h, k))
-            c.state[k] = state[k];
+            c.state[k] = state ? state[k] : NULL; /* NULL only with n = 0 */
     if (!descent_kernel_per_tensor(step->kind)) {
         descent_parallel_for_blocks(n, threads, step_block, &c);
         return;

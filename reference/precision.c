@@ -251,6 +251,9 @@ descent_status descent_ref_mixed_step(descent_optim_kind kind, const descent_hpa
                                                 mu_product, n, param, grad, state, p);
     if (s != DESCENT_OK)
         return s;
+    void *const no_state[3] = {NULL, NULL, NULL};
+    if (!state) /* allowed for n = 0 */
+        state = no_state;
     const int states = descent_optim_state_count(kind);
     float *p32 = malloc((n ? n : 1) * sizeof *p32), *g32 = malloc((n ? n : 1) * sizeof *g32);
     float *s32[3] = {NULL, NULL, NULL};

@@ -666,6 +666,9 @@ static void test_bad_arguments(void)
     descent_hparams_default(DESCENT_LAMB, &lh);
     EXPECT(descent_mixed_step(DESCENT_LAMB, &lh, 1, NULL, 0, NULL, NULL, NULL, &p, NULL, NULL) ==
                DESCENT_OK, "LAMB n = 0: %s", descent_last_error());
+    found = -1;
+    EXPECT(descent_ref_mixed_step(DESCENT_ADAM, &h, 1, NULL, 0, NULL, NULL, NULL, &p, &found) ==
+               DESCENT_OK && found == 0, "reference n = 0: %s", descent_last_error());
     descent_dtype d;
     EXPECT(descent_dtype_from_name("bf16", &d) == DESCENT_OK && d == DESCENT_BF16, "bf16 name");
     EXPECT(descent_dtype_from_name("fp8", &d) == DESCENT_ERR_INVALID, "fp8 accepted");

@@ -95,4 +95,17 @@ descent_status descent_ref_mixed_step(descent_optim_kind kind, const descent_hpa
                                       const void *grad, void *const state[3],
                                       const descent_precision *p, int *found_inf);
 
+/* An optimizer object (descent.h) whose parameters and state are kept at
+ * these dtypes' precision: after every step taken, the parameters and the
+ * state arrays are rounded to nearest even in place (the arrays stay fp32,
+ * holding bf16 or fp16 values), the numbers descent_mixed_step gives with
+ * fp32 gradients and the arrays stored at those dtypes.  Round the initial
+ * parameters once (descent_convert there and back); the state is rounded
+ * here and at reset.  For the memory savings, call descent_mixed_step on
+ * 16-bit arrays.  `descent train --param-dtype/--state-dtype` uses this.
+ * DESCENT_ERR_INVALID for a NULL opt or dtypes outside param fp32/bf16/fp16,
+ * state fp32/bf16. */
+descent_status descent_optimizer_set_storage(descent_optimizer *opt, descent_dtype param,
+                                             descent_dtype state);
+
 #endif

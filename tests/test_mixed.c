@@ -621,6 +621,74 @@ static void test_found_inf_skips_step(void)
     }
 }
 
+/* descent_optimizer_set_storage on the scalar variant: the optimizer's fp32
+ * arrays hold, step after step, the bits descent_ref_mixed_step stores
+ * (fp32 gradients); Adagrad's initial accumulator is rounded too. */
+static void test_optimizer_storage_is_the_reference(void)
+{
+    const size_t n = 1500;
+    static const descent_optim_kind kinds[] = {DESCENT_ADAM, DESCENT_ADAGRAD};
+    static const descent_dtype stores[][2] = {{DESCENT_BF16, DESCENT_BF16},
+                                             {DESCENT_FP16, DESCENT_FP32}};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t d = 0; d < 2; d++) {
+            descent_hparams h;
+            descent_hparams_default(kinds[k], &h);
+            h.weight_decay = 0.01, h.lr = 0.01;
+            if (kinds[k] == DESCENT_ADAGRAD)
+                h.initial_accumulator_value = 0.1;
+            descent_precision p;
+            descent_precision_default(&p);
+            p.param = stores[d][0], p.state = stores[d][1];
+            problem ref;
+            problem_init(&ref, kinds[k], &h, &p, n);
+            /* A fresh optimizer from the same (rounded) parameters: the
+             * reference restarts from its initial state as well. */
+            for (int s = 0; s < 3; s++)
+                if (ref.state[s]) {
+                    float v = kinds[k] == DESCENT_ADAGRAD ? 0.1f : 0.0f;
+                    for (size_t i = 0; i < n; i++)
+                        descent_ref_narrow(1, &v, p.state,
+                                           (char *)ref.state[s] + i * descent_dtype_size(p.state));
+                }
+            ref.t = 0;
+            float *param = malloc(n * sizeof *param), *grad = malloc(n * sizeof *grad);
+            descent_ref_widen(n, p.param, ref.param, param);
+            descent_optimizer *opt;
+            EXPECT(descent_optimizer_create(kinds[k], &h, n, &opt) == DESCENT_OK &&
+                       descent_optimizer_set_isa(opt, DESCENT_ISA_SCALAR) == DESCENT_OK &&
+                       descent_optimizer_set_storage(opt, p.param, p.state) == DESCENT_OK,
+                   "%s", descent_last_error());
+            free(ref.grad);
+            ref.p.grad = DESCENT_FP32;
+            ref.grad = grad;
+            for (int step = 0; step < 3; step++) {
+                for (size_t i = 0; i < n; i++)
+                    grad[i] = gradient_value();
+                EXPECT(problem_step(&ref, DESCENT_ISA_COUNT, 1, NULL) == DESCENT_OK, "%s",
+                       descent_last_error());
+                EXPECT(descent_optimizer_step(opt, param, grad) == DESCENT_OK, "%s",
+                       descent_last_error());
+                int same = 1;
+                for (size_t i = 0; i < n; i++)
+                    same &= bits_of(param[i]) == bits_of(element(p.param, ref.param, i));
+                for (int s = 0; s < 3; s++) {
+                    const float *st = descent_optimizer_state(opt, s);
+                    for (size_t i = 0; st && i < n; i++)
+                        same &= bits_of(st[i]) == bits_of(element(p.state, ref.state[s], i));
+                }
+                EXPECT(same, "%s storage %s/%s step %d: not the reference's bits",
+                       descent_optim_name(kinds[k]), descent_dtype_name(p.param),
+                       descent_dtype_name(p.state), step + 1);
+            }
+            descent_optimizer_free(opt);
+            free(param);
+            problem_free(&ref, 1);
+        }
+    EXPECT(descent_optimizer_set_storage(NULL, DESCENT_BF16, DESCENT_BF16) == DESCENT_ERR_INVALID,
+           "NULL optimizer accepted");
+}
+
 static void test_bad_arguments(void)
 {
     float param[4] = {0}, grad[4] = {0}, m[4] = {0}, v[4] = {0};
@@ -684,6 +752,7 @@ int main(void)
     RUN(test_threads_bitwise_identical);
     RUN(test_stochastic_rounding_unbiased);
     RUN(test_found_inf_skips_step);
+    RUN(test_optimizer_storage_is_the_reference);
     RUN(test_bad_arguments);
     return CHECK_EXIT_STATUS();
 }

@@ -88,7 +88,8 @@ static void bm_mixed(bench_state *s)
     }
     const bench_rw_fn rw = bench_ceiling_for(bench_best_isa())->rw;
     const long long passes = (bench_iterations(s) + 1) / 2;
-    double ceiling_time = bench_time_rw_passes(rw, PATTERN_4R3W, ceiling_n, ceiling, threads, passes);
+    double ceiling_time =
+        bench_time_rw_passes(rw, PATTERN_4R3W, ceiling_n, ceiling, threads, passes);
     const double t0 = descent_seconds();
     while (bench_keep_running(s)) {
         descent_mixed_step(DESCENT_ADAM, &h, ++t, &mu_product, n, param, grad, state, p, &exec,

@@ -146,7 +146,8 @@ static void test_reference_conversions_known_answers(void)
            bits_of(descent_fp16_to_float(0x7D01)));
     EXPECT(bits_of(descent_bf16_to_float(0x7F81)) == 0x7F810000u, "bf16 widening is exact");
     for (uint32_t h = 0; h < 65536; h++) {
-        const float f16 = descent_fp16_to_float((uint16_t)h), b16 = descent_bf16_to_float((uint16_t)h);
+        const float f16 = descent_fp16_to_float((uint16_t)h);
+        const float b16 = descent_bf16_to_float((uint16_t)h);
         if (f16 == f16)
             EXPECT(descent_float_to_fp16(f16) == h, "fp16 0x%04x round trip", h);
         if (b16 == b16)
@@ -171,9 +172,12 @@ static size_t narrowing_inputs(float *x, size_t cap)
         x[n++] = float_of(specials[k]);
     while (n < cap / 2)
         x[n++] = float_of((uint32_t)next_u64());
-    while (n < cap) /* ties and near-ties of both formats around their ulps */
-        x[n++] = float_of(0x3F800000u + ((uint32_t)next_u64() & 0x7FFFFFu & ~0xFFFu) +
-                          ((next_u64() & 1) ? 0x1000u : 0x8000u)) * (float)ldexp(1, (int)(next_u64() % 60) - 40);
+    while (n < cap) { /* ties and near-ties of both formats, at many scales */
+        const uint32_t kept = (uint32_t)next_u64() & 0x7FF000u;
+        const uint32_t dropped = (next_u64() & 1) ? 0x1000u : 0x8000u;
+        x[n++] = float_of(0x3F800000u + kept + dropped) *
+                 (float)ldexp(1, (int)(next_u64() % 60) - 40);
+    }
     return n;
 }
 
@@ -441,7 +445,8 @@ static void test_every_combination_agrees_with_reference(void)
 {
     for (int v = 0; v < n_variants; v++)
         for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
-            agree_ctx c = {.isa = variants[v], .info = descent_optim_info_of((descent_optim_kind)k)};
+            agree_ctx c = {.isa = variants[v],
+                           .info = descent_optim_info_of((descent_optim_kind)k)};
             const int branches = quick() ? 1 : c.info->branch_count;
             for (int b = 0; b < branches; b++) {
                 c.branch = &c.info->branches[b];
@@ -729,7 +734,8 @@ static void test_bad_arguments(void)
     /* n = 0: nothing to do, for an elementwise and a per-tensor kernel, checked or not. */
     int found = -1;
     EXPECT(descent_mixed_step(DESCENT_ADAM, &h, 1, NULL, 0, NULL, NULL, NULL, &p, NULL,
-                              &found) == DESCENT_OK && found == 0, "n = 0: %s", descent_last_error());
+                              &found) == DESCENT_OK && found == 0,
+           "n = 0: %s", descent_last_error());
     descent_hparams lh;
     descent_hparams_default(DESCENT_LAMB, &lh);
     EXPECT(descent_mixed_step(DESCENT_LAMB, &lh, 1, NULL, 0, NULL, NULL, NULL, &p, NULL, NULL) ==

@@ -101,8 +101,8 @@ static inline void vf_store_bf16(uint16_t *p, vf v)
 {
     const __m256i b = _mm256_castps_si256(v);
     const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(1));
-    const __m256i rounded =
-        _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(0x7FFF)), lsb), 16);
+    const __m256i bias = _mm256_add_epi32(_mm256_set1_epi32(0x7FFF), lsb);
+    const __m256i rounded = _mm256_srli_epi32(_mm256_add_epi32(b, bias), 16);
     const __m256i quiet = _mm256_or_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(0x40));
     const __m256i h = _mm256_blendv_epi8(rounded, quiet, _mm256_castps_si256(vf_isnan(v)));
     _mm_storeu_si128((__m128i *)p,

@@ -90,8 +90,8 @@ static inline __m512i vec_avx512_bf16_bits(vf v)
 {
     const __m512i b = _mm512_castps_si512(v);
     const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
-    const __m512i rounded =
-        _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x7FFF)), lsb), 16);
+    const __m512i bias = _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), lsb);
+    const __m512i rounded = _mm512_srli_epi32(_mm512_add_epi32(b, bias), 16);
     const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(0x40));
     return _mm512_mask_mov_epi32(rounded, vf_isnan(v), quiet);
 }

@@ -68,7 +68,8 @@ endif
 # ---------------------------------------------------------------- library
 LIB := $(BUILDDIR)/libdescent.a
 LIB_SRCS := $(wildcard src/*.c reference/*.c) \
-            kernels/dispatch.c kernels/parallel.c kernels/scalar.c kernels/scalar_gemm.c
+            kernels/dispatch.c kernels/parallel.c kernels/mixed.c kernels/scalar.c \
+            kernels/scalar_gemm.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 
 # Vector kernels: every source in a family folder (kernels/optim/, ...) is
@@ -180,7 +181,7 @@ endif
 # The tests that exercise kernels; the CLI and data tests need no second run.
 A64_TESTS := $(patsubst tests/%.c,$(A64)/tests/%,$(filter \
                $(addprefix tests/,$(addsuffix .c,test_reference test_hparams test_agreement test_mlp \
-                                                  test_registry test_lbfgs test_vec_math test_mlp_gemm_blocks)),$(TEST_SRCS)))
+                                                  test_registry test_lbfgs test_vec_math test_mlp_gemm_blocks test_mixed)),$(TEST_SRCS)))
 # Lion, LAMB, segments and clipping kernels on NEON too.
 A64_TESTS += $(patsubst tests/%.c,$(A64)/tests/%,$(filter tests/test_segments.c tests/test_clip.c,\
                $(TEST_SRCS)))
@@ -336,7 +337,7 @@ BENCH_PROG := $(BUILDDIR)/descent-bench
 BENCH_CONVERGE := $(BUILDDIR)/descent-converge
 BENCH_PROG_OBJS := $(BUILDDIR)/obj/bench/bench_main.o $(BUILDDIR)/obj/bench/bench_mlp.o \
                    $(BUILDDIR)/obj/bench/bench_busy.o $(BUILDDIR)/obj/bench/ports.o \
-                   $(BUILDDIR)/obj/bench/bench_hogwild.o
+                   $(BUILDDIR)/obj/bench/bench_hogwild.o $(BUILDDIR)/obj/bench/bench_mixed.o
 BENCH_CEIL_ISAS := scalar $(if $(filter 1,$(HAVE_AVX2)),avx2) $(if $(filter 1,$(HAVE_AVX512)),avx512)
 BENCH_CEIL_OBJS := $(BENCH_CEIL_ISAS:%=$(BUILDDIR)/obj/bench/ceiling_%.o)
 BENCH_CEIL_FLAGS_avx2 := $(AVX2_CFLAGS) -DDESCENT_VEC_ISA=1

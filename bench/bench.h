@@ -138,6 +138,13 @@ void bench_close_ports(void);
 /* MLP benchmarks (bench_mlp.c); the --gemm ports' rows among them. */
 void bench_register_mlp(const descent_isa *isas, int nisa, const int *threads, int nthreads,
                         int with_openblas);
+/* `passes` calls of rw(p, n, a, 0, threads): their seconds (bench_main.c). */
+double bench_time_rw_passes(bench_rw_fn rw, bench_pattern p, size_t n, float *const *a,
+                            int threads, long long passes);
+/* Mixed-precision Adam steps (bench_mixed.c): BM_mixed/adam/<isa>/<param>-<grad>-<state>
+ * [-sr]/<level>/<n> for each precision worth comparing, on `isa`. */
+void bench_register_mixed(descent_isa isa, const char *level, size_t n, const int *threads,
+                          int nthreads);
 /* The default thread count on an idle and a busy machine (bench_busy.c). */
 void bench_register_busy(descent_isa isa);
 /* Hogwild's scaling with threads on sparse-logreg (bench_hogwild.c). */

@@ -284,7 +284,7 @@ static void free_ceiling_arrays(void)
 
 /* Runs `passes` passes of the rw pattern with multiplier 0 (values kept)
  * and returns the seconds taken. */
-static double time_rw_passes(bench_rw_fn rw, bench_pattern p, size_t n, float *const *a,
+double bench_time_rw_passes(bench_rw_fn rw, bench_pattern p, size_t n, float *const *a,
                              int threads, long long passes)
 {
     double t0 = descent_seconds();
@@ -500,14 +500,14 @@ static void bm_step(bench_state *s)
     arrays[na++] = g;
     const bench_rw_fn rw = bench_ceiling_for(bench_best_isa())->rw;
     const long long passes = (bench_iterations(s) + 1) / 2;
-    double ceiling_time = time_rw_passes(rw, cfg->pattern, n, arrays, threads, passes);
+    double ceiling_time = bench_time_rw_passes(rw, cfg->pattern, n, arrays, threads, passes);
     double t0 = descent_seconds();
     while (bench_keep_running(s)) {
         run.step(&run, p, g);
         bench_clobber_memory();
     }
     double elapsed = descent_seconds() - t0;
-    ceiling_time += time_rw_passes(rw, cfg->pattern, n, arrays, threads, passes);
+    ceiling_time += bench_time_rw_passes(rw, cfg->pattern, n, arrays, threads, passes);
     double items = (double)bench_iterations(s) * (double)n;
     double bytes = items * pattern_bytes(cfg->pattern);
     bench_set_items_processed(s, items);
@@ -748,6 +748,8 @@ int main(int argc, char **argv)
                                                      .n = level_n[l], .tidx = t})});
                 }
     register_step_ports(thread_counts, ntc);
+    bench_register_mixed(bench_best_isa(), level_names[N_LEVELS - 1], level_n[N_LEVELS - 1],
+                         thread_counts, ntc);
     /* Before the MLP rows, whose OpenBLAS rows come last (its workers
      * would take a core from any row after them). */
     bench_register_hogwild();

@@ -2,9 +2,10 @@
 # bench/summary.sh RESULTS — the short table `make bench` prints at the end:
 # the measured ceilings and peaks, the best variant of each optimizer at the
 # main-memory size (params/s and fraction of its access pattern's
-# ceiling), the MLP train step's GFLOP/s and fraction of the FMA peak,
-# Hogwild's updates/s and time to target per thread count, and the
-# time-to-result table of descent-converge.  Reads
+# ceiling), mixed-precision Adam per precision (BM_mixed), the MLP train
+# step's GFLOP/s and fraction of the FMA peak, Hogwild's updates/s and time
+# to target per thread count, and the time-to-result table of
+# descent-converge.  Reads
 # RESULTS/throughput.json (medians over repetitions) and
 # RESULTS/convergence_table.txt, and the peer table RESULTS/peers.txt
 # (bench/torch_peer.py).  POSIX sh + awk.
@@ -35,6 +36,10 @@ if [ -f "$R/throughput.json" ]; then
             if (op == "forward" && v != "openblas" && $7 > fw[b, t]) fw[b, t] = $7
             if (op == "backward" && v != "openblas" && $7 > bw[b, t]) bw[b, t] = $7
             batches[b] = 1
+        } else if (fam == "BM_mixed") {
+            pr = seg($1, 4); misa = seg($1, 3); mn = seg($1, 6)
+            if (!(pr in mseen)) { mseen[pr] = 1; mpr[++nm] = pr }
+            mi[pr, t] = $5; mcf[pr, t] = $8; if ($5 > 0) mbpp[pr] = $6 / $5
         } else if (fam == "BM_busy") {
             busy[seg($1, 4), seg($1, 5)] = $12; busy_isa = seg($1, 3); havebusy = 1
         }
@@ -83,6 +88,25 @@ if [ -f "$R/throughput.json" ]; then
                 printf "  %-6s %7d %-7s %8.1f %8s   %7s %7s %7s %16s\n", b, t, mv[b, t], mg[b, t],
                     mf[b, t] == "-" ? "-" : sprintf("%.2f", mf[b, t]), opt1(fw[b, t]), opt1(bw[b, t]),
                     opt1(fb[b, t]), opt1(ob[b, t])
+            }
+        }
+        if (nm > 0) {
+            printf "Mixed-precision Adam (BM_mixed, %s, n = %s, out of cache): param-grad-state dtypes; x fp32: params/s over the fp32 row'"'"'s:\n", misa, mn
+            printf "  %-22s %7s", "precision", "B/param"
+            for (t = 1; t <= maxt; t++) if (t == 1 || t == maxt) printf "  %-5s %9s %8s %7s", "t=" t, "Mparam/s", "fraction", "x fp32"
+            printf "\n"
+            for (k = 1; k <= nm; k++) {
+                pr = mpr[k]
+                printf "  %-22s %7s", pr, (pr in mbpp) ? sprintf("%.0f", mbpp[pr]) : "-"
+                for (tt = 1; tt <= maxt; tt++) {
+                    if (tt != 1 && tt != maxt) continue
+                    if (!((pr, tt) in mi)) { printf "  %-5s %9s %8s %7s", "", "-", "-", "-"; continue }
+                    base = mi["fp32-fp32-fp32", tt] + 0
+                    frac = mcf[pr, tt] == "-" ? "-" : sprintf("%.2f", mcf[pr, tt])
+                    ratio = base > 0 ? sprintf("%.2f", mi[pr, tt] / base) : "-"
+                    printf "  %-5s %9.0f %8s %7s", "", mi[pr, tt] / 1e6, frac, ratio
+                }
+                printf "\n"
             }
         }
         if (havebusy) {

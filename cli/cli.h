@@ -92,6 +92,7 @@ typedef struct cli_train_extras {
     double clip_grad_norm, clip_norm_type, clip_grad_value, grad_noise, grad_noise_gamma;
     int clip_error_if_nonfinite, no_bias_decay;
     descent_init init;
+    descent_dtype param_dtype, state_dtype;
     unsigned given; /* a bit per flag */
 } cli_train_extras;
 void cli_train_extras_default(cli_train_extras *x);

@@ -1,7 +1,8 @@
 /* `descent train`'s gradient and model flags, with PyTorch's names:
  * clipping (torch.nn.utils.clip_grad_norm_ / clip_grad_value_), gradient
- * noise, --no-bias-decay (the usual two param groups) and --init
- * (torch.nn.init).  They fill a cli_train_extras that goes onto the loop's
+ * noise, --no-bias-decay (the usual two param groups), --init
+ * (torch.nn.init) and the precision the parameters and the state are kept
+ * at (--param-dtype, --state-dtype).  They fill a cli_train_extras that goes onto the loop's
  * config as it is. */
 #include <math.h>
 #include <stddef.h>
@@ -10,7 +11,8 @@
 
 #include "cli.h"
 
-enum { X_POSITIVE = CLI_POSITIVE, X_SWITCH = CLI_SWITCH, X_NORM_TYPE = CLI_VALUE_TYPES, X_INIT };
+enum { X_POSITIVE = CLI_POSITIVE, X_SWITCH = CLI_SWITCH, X_NORM_TYPE = CLI_VALUE_TYPES, X_INIT,
+       X_DTYPE, X_STATE_DTYPE };
 
 typedef struct extra_def {
     const char *name;
@@ -30,6 +32,8 @@ static const extra_def extras[] = {
     {"--grad-noise-gamma", X_POSITIVE, AT(grad_noise_gamma), "--grad-noise", 0},
     {"--no-bias-decay", X_SWITCH, AT(no_bias_decay), NULL, 1},
     {"--init", X_INIT, AT(init), NULL, 1},
+    {"--param-dtype", X_DTYPE, AT(param_dtype), NULL, 0},
+    {"--state-dtype", X_STATE_DTYPE, AT(state_dtype), NULL, 0},
 };
 #define N_EXTRAS (sizeof extras / sizeof extras[0])
 
@@ -72,6 +76,14 @@ int cli_parse_train_extra(int argc, char **argv, int *i, int k, cli_train_extras
         ok = descent_init_from_name(v, field) == DESCENT_OK;
         if (!ok)
             cli_error("%s: %s", f->name, descent_last_error());
+    } else if (f->type == X_DTYPE || f->type == X_STATE_DTYPE) {
+        ok = descent_dtype_from_name(v, field) == DESCENT_OK;
+        if (!ok)
+            cli_error("%s: %s", f->name, descent_last_error());
+        else if (f->type == X_STATE_DTYPE && *(descent_dtype *)field == DESCENT_FP16) {
+            cli_error("%s: fp32 or bf16 (fp16 state underflows: g^2)", f->name);
+            ok = 0;
+        }
     } else
         ok = cli_parse_value(f->name, (cli_value_type)f->type, v, 0, 0, field);
     x->given |= ok ? 1u << k : 0;
@@ -108,6 +120,7 @@ void cli_train_extras_apply(const cli_train_extras *x, descent_train_config *c)
     c->clip_grad_value = x->clip_grad_value;
     c->grad_noise_eta = x->grad_noise, c->grad_noise_gamma = x->grad_noise_gamma;
     c->no_bias_decay = x->no_bias_decay;
+    c->param_dtype = x->param_dtype, c->state_dtype = x->state_dtype;
 }
 
 void cli_print_train_extras(FILE *out)
@@ -126,5 +139,8 @@ void cli_print_train_extras(FILE *out)
             "  --init NAME           default (nn.Linear's), kaiming_uniform, kaiming_normal,\n"
             "                        xavier_uniform or xavier_normal (biases 0)\n"
             "  --no-bias-decay       biases get weight_decay 0 (torch's two param groups);\n"
-            "                        every W and b is its own tensor (LAMB's trust ratio)\n\n");
+            "                        every W and b is its own tensor (LAMB's trust ratio)\n\n"
+            "precision (fp32 math; the values kept rounded to nearest even after every step):\n"
+            "  --param-dtype D       the parameters at fp32 (default), bf16 or fp16\n"
+            "  --state-dtype D       the optimizer state at fp32 (default) or bf16\n\n");
 }

@@ -459,6 +459,9 @@ typedef struct descent_exec {
     int threads;     /* 0: OpenMP's default */
 } descent_exec;
 
+/* Mixed-precision steps (bf16/fp16 storage, fp32 arithmetic) on a variant and threads. */
+#include "descent_precision.h"
+
 /* The p-norm (norm_type > 0, or INFINITY for max|g|) of grad[0, n) is
  * *total_norm (float32, as PyTorch returns it; may be NULL); when
  * max_norm/(total_norm + 1e-6), in float32, is below 1 every element is

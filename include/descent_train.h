@@ -168,6 +168,10 @@ typedef struct descent_train_config {
     double clip_norm_type;        /* its norm_type (default 2; INFINITY for max) */
     int clip_error_if_nonfinite;  /* a non-finite total norm stops the run as diverged */
     int no_bias_decay;            /* the problem's bias tensors get weight_decay 0 */
+    /* The parameters and the optimizer state kept at these precisions
+     * (descent_optimizer_set_storage; fp32 math; 0 = DESCENT_FP32: none):
+     * the initial parameters are rounded, then every step's results. */
+    descent_dtype param_dtype, state_dtype;
     /* Non-NULL: torch.optim.LBFGS instead of `optim` (its own API, not the
      * registry's): one loop step is one descent_lbfgs_step, its closure the
      * loss and gradient over all examples; batch must be 0 (full), without

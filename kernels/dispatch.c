@@ -61,7 +61,8 @@ int descent_isa_cpu_has(descent_isa isa)
     /* __builtin_cpu_supports also checks that the OS saves the wide
      * registers (XCR0), which a bare cpuid bit does not. */
     case DESCENT_ISA_AVX2:
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+               __builtin_cpu_supports("f16c"); /* mixed precision's fp16; every AVX2 CPU */
     case DESCENT_ISA_AVX512:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");

@@ -60,6 +60,16 @@ typedef descent_scale *descent_scale_fn;
 typedef void descent_clamp(size_t n, float *x, float lo, float hi);
 typedef descent_clamp *descent_clamp_fn;
 
+/* The mixed-precision conversions (kernels/convert/convert.c per ISA, the
+ * reference's in kernels/scalar.c): widen n 16-bit values to fp32 exactly,
+ * narrow n floats to nearest even, bit for bit as reference/precision.c. */
+typedef struct descent_convert_kernels {
+    void (*widen_bf16)(size_t n, const uint16_t *x, float *out);
+    void (*widen_fp16)(size_t n, const uint16_t *x, float *out);
+    void (*narrow_bf16)(size_t n, const float *x, uint16_t *out);
+    void (*narrow_fp16)(size_t n, const float *x, uint16_t *out);
+} descent_convert_kernels;
+
 /* 1 for a row of DESCENT_PER_TENSOR_OPTIMIZERS (its kernel reduces over the
  * n elements it is given, so it is never cut into blocks). */
 static inline int descent_kernel_per_tensor(descent_optim_kind kind)
@@ -92,6 +102,7 @@ typedef struct descent_isa_kernels {
     /* Bits per vector on this CPU (SVE's are known at run time only): call
      * it only where the CPU runs the ISA. */
     unsigned (*vector_bits)(void);
+    descent_convert_kernels convert;  /* mixed precision's loads and stores */
 } descent_isa_kernels;
 
 extern const descent_isa_kernels descent_scalar_isa;
@@ -128,6 +139,19 @@ void descent_parallel_clamp(descent_clamp_fn fn, size_t n, float *x, float lo, f
  * the smallest bad index (n if none), whatever the thread count. */
 size_t descent_parallel_first_nonfinite(descent_finite_fn check, size_t n, const float *x,
                                         int threads);
+
+/* Mixed precision (kernels/mixed.c): one step of step->kind on n elements
+ * stored as p says, on `isa`'s kernels and `threads` threads: per block of
+ * the OpenMP layer, 1024 elements at a time are widened into fp32 scratch,
+ * stepped by isa's fp32 kernel and rounded back (a per-tensor optimizer's
+ * n elements in one piece), so the bits do not depend on the thread count.
+ * Arguments checked by the caller (descent_mixed_check_call). */
+void descent_parallel_mixed_step(const descent_isa_kernels *isa, const descent_step *step,
+                                 size_t n, void *param, const void *grad, void *const state[3],
+                                 const descent_precision *p, int threads);
+/* 1 if any of grad[0, n) (dtype `dtype`) is NaN or Inf; -1 without memory. */
+int descent_parallel_mixed_nonfinite(const descent_isa_kernels *isa, size_t n,
+                                     descent_dtype dtype, const void *grad, int threads);
 
 /* The number of blocks descent_parallel_for_blocks cuts n elements into
  * (1 for n = 0), and a reduction over them: partial[b] = reduce(ctx,

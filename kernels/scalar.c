@@ -142,6 +142,23 @@ static void clamp(size_t n, float *x, float lo, float hi)
 
 /* One float at a time. */
 static unsigned scalar_bits(void) { return 32; }
+/* Mixed precision's conversions: the reference's. */
+static void widen_bf16(size_t n, const uint16_t *x, float *out)
+{
+    descent_ref_widen(n, DESCENT_BF16, x, out);
+}
+static void widen_fp16(size_t n, const uint16_t *x, float *out)
+{
+    descent_ref_widen(n, DESCENT_FP16, x, out);
+}
+static void narrow_bf16(size_t n, const float *x, uint16_t *out)
+{
+    descent_ref_narrow(n, x, DESCENT_BF16, out);
+}
+static void narrow_fp16(size_t n, const float *x, uint16_t *out)
+{
+    descent_ref_narrow(n, x, DESCENT_FP16, out);
+}
 
 const descent_isa_kernels descent_scalar_isa = {
     .optim = {
@@ -162,4 +179,5 @@ const descent_isa_kernels descent_scalar_isa = {
     .map_exp = map_exp,
     .map_tanh = map_tanh,
     .vector_bits = scalar_bits,
+    .convert = {widen_bf16, widen_fp16, narrow_bf16, narrow_fp16},
 };

@@ -46,4 +46,19 @@ float descent_mlp_activate(descent_activation act, float z);
 float descent_mlp_softmax_cross_entropy(int outputs, const float *z, int label, int batch,
                                         float *g);
 
+/* Mixed precision (reference/precision.c, include/descent_precision.h):
+ * arrays widened to fp32 exactly and rounded back to nearest even; bf16
+ * rounded stochastically with the bits of global element first + k at
+ * step t; and the argument check descent_mixed_step and the reference
+ * share (`fn` names the caller). */
+void descent_ref_widen(size_t n, descent_dtype from, const void *src, float *dst);
+void descent_ref_narrow(size_t n, const float *src, descent_dtype to, void *dst);
+void descent_ref_narrow_bf16_stochastic(size_t n, const float *src, uint16_t *dst,
+                                        unsigned long long seed, long t, size_t first);
+descent_status descent_mixed_check_call(const char *fn, descent_optim_kind kind,
+                                        const descent_hparams *h, long t,
+                                        const double *mu_product, size_t n, const void *param,
+                                        const void *grad, void *const state[3],
+                                        const descent_precision *p);
+
 #endif

@@ -14,38 +14,14 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "../kernels/philox.h"
 #include "internal.h"
 
-#define PHILOX_M0 0xD2511F53u
-#define PHILOX_M1 0xCD9E8D57u
-#define PHILOX_W0 0x9E3779B9u /* the golden ratio, the key's bump per round */
-#define PHILOX_W1 0xBB67AE85u /* sqrt(3) - 1 */
-#define PHILOX_ROUNDS 10
-
-static void mulhilo(uint32_t a, uint32_t b, uint32_t *hi, uint32_t *lo)
-{
-    const uint64_t p = (uint64_t)a * b;
-    *hi = (uint32_t)(p >> 32);
-    *lo = (uint32_t)p;
-}
-
-/* Philox4x32-10: four random words from a 128-bit counter and a 64-bit key. */
+/* Philox4x32-10: four random words from a 128-bit counter and a 64-bit key
+ * (the one generator, kernels/philox.h). */
 void descent_philox4x32(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4])
 {
-    uint32_t c0 = counter[0], c1 = counter[1], c2 = counter[2], c3 = counter[3];
-    uint32_t k0 = key[0], k1 = key[1];
-    for (int round = 0; round < PHILOX_ROUNDS; round++) {
-        uint32_t hi0, lo0, hi1, lo1;
-        mulhilo(PHILOX_M0, c0, &hi0, &lo0);
-        mulhilo(PHILOX_M1, c2, &hi1, &lo1);
-        c0 = hi1 ^ c1 ^ k0;
-        c1 = lo1;
-        c2 = hi0 ^ c3 ^ k1;
-        c3 = lo0;
-        k0 += PHILOX_W0;
-        k1 += PHILOX_W1;
-    }
-    out[0] = c0, out[1] = c1, out[2] = c2, out[3] = c3;
+    descent_philox4x32_10(counter, key, out);
 }
 
 /* A uniform in (0, 1] from 32 random bits: never 0, so log() is finite. */

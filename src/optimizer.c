@@ -39,7 +39,37 @@ struct descent_optimizer {
     long skipped;            /* steps skipped under DESCENT_NONFINITE_SKIP */
     size_t segment_count;    /* 0: one segment of n, no own hparams */
     optimizer_segment *segments;
+    /* descent_optimizer_set_storage: what the parameters and the state are
+     * rounded to after each step (FP32: nothing). */
+    descent_dtype store_param, store_state;
 };
+
+/* x[0, n) rounded in place to dtype, nearest even, with the variant's
+ * conversions (bit for bit the reference's). */
+static void round_to(const descent_isa_kernels *table, descent_dtype dtype, size_t n, float *x)
+{
+    if (dtype == DESCENT_FP32 || !table)
+        return;
+    uint16_t h[1024];
+    const descent_convert_kernels *cv = &table->convert;
+    for (size_t i = 0; i < n; i += 1024) {
+        const size_t m = n - i < 1024 ? n - i : 1024;
+        if (dtype == DESCENT_BF16) {
+            cv->narrow_bf16(m, x + i, h);
+            cv->widen_bf16(m, h, x + i);
+        } else {
+            cv->narrow_fp16(m, x + i, h);
+            cv->widen_fp16(m, h, x + i);
+        }
+    }
+}
+
+static void round_state(descent_optimizer *opt)
+{
+    for (int k = 0; k < 3; k++)
+        if (opt->state[k])
+            round_to(descent_isa_table(opt->isa), opt->store_state, opt->n, opt->state[k]);
+}
 
 void descent_optimizer_reset(descent_optimizer *opt)
 {
@@ -58,6 +88,7 @@ void descent_optimizer_reset(descent_optimizer *opt)
         for (size_t i = 0; i < opt->n; i++)
             opt->state[s][i] = init;
     }
+    round_state(opt); /* initial values as the storage holds them */
 }
 
 void descent_optimizer_free(descent_optimizer *opt)
@@ -323,6 +354,9 @@ descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
         descent_parallel_step(opt->kernel, &step, opt->n, param, grad, opt->state, plan.threads);
     else
         step_segments(opt, &step, param, grad, plan.threads);
+    if (opt->store_param != DESCENT_FP32)
+        round_to(descent_isa_table(opt->isa), opt->store_param, opt->n, param);
+    round_state(opt);
     thread_tuner_done(&opt->tuner, &plan, (double)opt->n);
     opt->t = step.t;
     const descent_optim_info *info = descent_optim_info_of(opt->kind);
@@ -372,6 +406,21 @@ descent_status descent_nonfinite_from_name(const char *name, descent_nonfinite_p
     if (i < 0)
         return DESCENT_ERR_INVALID;
     *policy = (descent_nonfinite_policy)i;
+    return DESCENT_OK;
+}
+
+descent_status descent_optimizer_set_storage(descent_optimizer *opt, descent_dtype param,
+                                             descent_dtype state)
+{
+    if (!opt)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_optimizer_set_storage: opt is NULL");
+    if ((unsigned)param >= DESCENT_DTYPE_COUNT || (state != DESCENT_FP32 && state != DESCENT_BF16))
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "descent_optimizer_set_storage: parameters fp32, bf16 or fp16; "
+                            "state fp32 or bf16");
+    opt->store_param = param;
+    opt->store_state = state;
+    round_state(opt);
     return DESCENT_OK;
 }
 

@@ -87,6 +87,12 @@ static descent_status check_args(const descent_train_problem *p, const descent_t
         return descent_fail(DESCENT_ERR_INVALID, "descent_train: L-BFGS runs save no state");
     if (c->save_every < 0)
         return descent_fail(DESCENT_ERR_INVALID, "descent_train: save_every must be >= 0");
+    if ((unsigned)c->param_dtype >= DESCENT_DTYPE_COUNT ||
+        (c->state_dtype != DESCENT_FP32 && c->state_dtype != DESCENT_BF16))
+        return descent_fail(DESCENT_ERR_INVALID, "descent_train: parameters fp32, bf16 or fp16; "
+                            "state fp32 or bf16");
+    if (c->lbfgs && (c->param_dtype != DESCENT_FP32 || c->state_dtype != DESCENT_FP32))
+        return descent_fail(DESCENT_ERR_INVALID, "L-BFGS keeps its parameters in fp32");
     if (c->lbfgs && (c->batch != 0 || c->grad_noise_eta > 0 || c->clip_grad_value > 0 ||
                      c->clip_grad_norm > 0 || c->nonfinite_set))
         return descent_fail(DESCENT_ERR_INVALID,
@@ -135,6 +141,17 @@ static descent_status make_lbfgs(run *r)
     return s;
 }
 
+/* The initial parameters as the storage holds them (nearest even). */
+static void round_params(float *x, size_t n, descent_dtype dtype)
+{
+    uint16_t h[1024];
+    for (size_t i = 0; dtype != DESCENT_FP32 && i < n; i += 1024) {
+        const size_t m = n - i < 1024 ? n - i : 1024;
+        descent_convert(m, DESCENT_FP32, x + i, dtype, h);
+        descent_convert(m, dtype, h, DESCENT_FP32, x + i);
+    }
+}
+
 static descent_status setup(run *r)
 {
     const descent_train_config *c = r->c;
@@ -169,6 +186,10 @@ static descent_status setup(run *r)
         s = descent_optimizer_set_nonfinite(r->opt, c->nonfinite);
     if (s == DESCENT_OK)
         s = set_tensors(r);
+    if (s == DESCENT_OK && (c->param_dtype != DESCENT_FP32 || c->state_dtype != DESCENT_FP32)) {
+        s = descent_optimizer_set_storage(r->opt, c->param_dtype, c->state_dtype);
+        round_params(r->params, r->p->n_params, c->param_dtype);
+    }
     return s == DESCENT_OK ? make_schedule(r) : s;
 }
 

@@ -370,4 +370,27 @@ bad "--line-search-fn: unknown line search 'backtracking'" "--line-search-fn unk
     --problem linreg --optimizer lbfgs --line-search-fn backtracking
 bad "--tolerance-grad: -1 must be >= 0" "--tolerance-grad negative" \
     --problem linreg --optimizer lbfgs --tolerance-grad -1
+# ----------------------------------------------- precision
+# --param-dtype/--state-dtype keep the parameters and Adam's state rounded to
+# bf16/fp16 after every step: the run ends at another loss than fp32's (the
+# rounding is applied), the same on a rerun; bad dtypes are refused.
+final_loss() {
+    "$descent" train --problem linreg --optimizer adam --lr 0.01 --epochs 50 --quiet "$@" 2>&1 |
+        sed -n 's/.*final loss \([^ ]*\) .*/\1/p'
+}
+loss32=$(final_loss)
+for d in "bf16 fp32" "bf16 bf16" "fp16 fp32" "fp32 bf16"; do
+    set -- $d
+    got=$(final_loss --param-dtype "$1" --state-dtype "$2")
+    again=$(final_loss --param-dtype "$1" --state-dtype "$2")
+    if [ -n "$got" ] && [ "$got" != "$loss32" ] && [ "$got" = "$again" ]; then
+        pass "--param-dtype $1 --state-dtype $2: final loss $got (fp32 $loss32), the same again"
+    else
+        fail "--param-dtype $1 --state-dtype $2" "got '$got' and '$again', fp32 '$loss32'"
+    fi
+done
+bad "--state-dtype: fp32 or bf16" "--state-dtype fp16" --problem linreg --state-dtype fp16
+bad "--param-dtype: unknown dtype 'fp8'" "--param-dtype fp8" --problem linreg --param-dtype fp8
+bad "--optimizer lbfgs takes no" "lbfgs with --param-dtype" \
+    --problem linreg --optimizer lbfgs --param-dtype bf16
 expect 0 "usage: descent train" "train --help" "$descent" train --help

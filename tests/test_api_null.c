@@ -192,6 +192,10 @@ static void test_null_in_names_and_lookups(void)
     EXPECT_INVALID(descent_optim_from_name("adam", NULL));
     EXPECT_INVALID(descent_optim_from_name(NULL, NULL));
     EXPECT_INVALID(descent_isa_from_name(NULL, &isa));
+    descent_dtype dtype;
+    EXPECT_INVALID(descent_dtype_from_name(NULL, &dtype));
+    EXPECT_INVALID(descent_dtype_from_name("bf16", NULL));
+    EXPECT(descent_dtype_name(DESCENT_DTYPE_COUNT) == NULL, "dtype name");
     EXPECT_INVALID(descent_isa_from_name("scalar", NULL));
     EXPECT_INVALID(descent_isa_resolve(DESCENT_ISA_SCALAR, NULL));
     EXPECT_INVALID(descent_isa_resolve(DESCENT_ISA_BEST, NULL));
@@ -270,6 +274,25 @@ static void test_null_optimizer(void)
     EXPECT(descent_optimizer_hparams(NULL) == NULL, "hparams of NULL");
     EXPECT_INVALID(descent_optimizer_step(NULL, param, grad));
     EXPECT_INVALID(descent_optimizer_step(NULL, NULL, NULL));
+    {
+        descent_hparams mh;
+        descent_hparams_default(DESCENT_ADAM, &mh);
+        descent_precision mp;
+        descent_precision_default(&mp);
+        descent_precision_default(NULL);
+        void *none[3] = {NULL, NULL, NULL};
+        EXPECT_INVALID(descent_mixed_step(DESCENT_ADAM, NULL, 1, NULL, 4, param, grad, none, &mp,
+                                          NULL, NULL));
+        EXPECT_INVALID(descent_mixed_step(DESCENT_ADAM, &mh, 1, NULL, 4, param, grad, none, NULL,
+                                          NULL, NULL));
+        EXPECT_INVALID(descent_mixed_step(DESCENT_ADAM, &mh, 1, NULL, 4, NULL, NULL, NULL, &mp,
+                                          NULL, NULL));
+        EXPECT_INVALID(descent_mixed_step(DESCENT_OPTIM_COUNT, &mh, 1, NULL, 4, param, grad,
+                                          none, &mp, NULL, NULL));
+        EXPECT_INVALID(descent_ref_mixed_step(DESCENT_ADAM, &mh, 1, NULL, 4, NULL, grad, none,
+                                              &mp, NULL));
+        descent_convert(4, DESCENT_FP32, NULL, DESCENT_BF16, NULL);
+    }
     EXPECT(descent_optimizer_step_count(NULL) == 0, "step count of NULL");
     EXPECT(descent_optimizer_size(NULL) == 0, "size of NULL");
     for (int i = -1; i <= 3; i++)

@@ -2,7 +2,7 @@
  * descent_neon_isa, descent_sve_isa: kernel.h), compiled once per ISA like the kernels it
  * collects: the optimizers from the registry's rows, the non-finite check,
  * the clipping kernels, the MLP's two products and its elementwise parts,
- * and L-BFGS's vector work. */
+ * and L-BFGS's vector work, and mixed precision's conversions. */
 #include "../kernel.h"
 #include "../vec/vec.h"
 
@@ -26,6 +26,10 @@ descent_mlp_act_grad VEC_FN(mlp_act_grad);
 descent_mlp_softmax_xent VEC_FN(mlp_softmax_xent);
 descent_map VEC_FN(map_exp);
 descent_map VEC_FN(map_tanh);
+void VEC_FN(widen_bf16)(size_t n, const uint16_t *x, float *out);
+void VEC_FN(widen_fp16)(size_t n, const uint16_t *x, float *out);
+void VEC_FN(narrow_bf16)(size_t n, const float *x, uint16_t *out);
+void VEC_FN(narrow_fp16)(size_t n, const float *x, uint16_t *out);
 
 static unsigned vector_bits(void) { return (unsigned)(VEC_WIDTH * 32); }
 
@@ -49,4 +53,6 @@ const descent_isa_kernels VEC_FN(isa) = {
     .map_exp = VEC_FN(map_exp),
     .map_tanh = VEC_FN(map_tanh),
     .vector_bits = vector_bits,
+    .convert = {VEC_FN(widen_bf16), VEC_FN(widen_fp16), VEC_FN(narrow_bf16),
+                VEC_FN(narrow_fp16)},
 };

@@ -24,6 +24,10 @@
  *   of vec_math.h (at most 2 ulp); the MLP's activations and softmax use
  *   them (kernels/mlp/elementwise.c), tests/test_vec_math.c measures them.
  * and names its registers (VEC_REGISTER_NAME: "ymm", ...) for labels.
+ * Optionally (VEC_HAVE_HALF 1), for mixed precision (kernels/convert/):
+ *   vf_load_bf16 vf_store_bf16 vf_load_fp16 vf_store_fp16  (VEC_WIDTH 16-bit
+ *   values, unaligned: exact widening, nearest-even narrowing, bit for bit as
+ *   reference/precision.c); without them the conversions are scalar.
  * A new ISA (RVV, ...) is one more header with these functions.
  *
  * vf may be sizeless (SVE): kernels keep vectors in named variables only,
@@ -64,6 +68,14 @@
  * contract above. */
 #ifndef VEC_HAVE_FMA
 #define VEC_HAVE_FMA 1
+#endif
+
+/* Layers without 16-bit loads and stores convert with scalar code. */
+#ifndef VEC_HAVE_HALF
+#define VEC_HAVE_HALF 0
+#endif
+#ifndef VEC_HAVE_BF16_NATIVE
+#define VEC_HAVE_BF16_NATIVE 0
 #endif
 
 #if VEC_HAVE_FMA && !defined(VEC_HAVE_NATIVE_MATH)

@@ -5,6 +5,7 @@
 
 #include <immintrin.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define VEC_WIDTH 8
 #define VEC_REGISTER_NAME "ymm"
@@ -81,6 +82,40 @@ static inline vf vf_pow2i(vf n)
 {
     __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
     return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+}
+
+/* Mixed precision: VEC_WIDTH 16-bit values to and from a vector, exact
+ * widening and nearest-even narrowing, bit for bit as reference/precision.c.
+ * bf16 in integers (AVX2 has no bf16 instructions); fp16 by F16C, which
+ * every AVX2 CPU has (the AVX2 build and its CPU check include it). */
+#define VEC_HAVE_HALF 1
+static inline vf vf_load_bf16(const uint16_t *p)
+{
+    const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+}
+/* Nearest even: + 0x7FFF + the kept lowest bit, then >> 16; a NaN keeps
+ * its upper bits with the quiet bit set.  The 32-bit lanes hold values
+ * below 2^16, so the unsigned saturating pack is a plain narrowing. */
+static inline void vf_store_bf16(uint16_t *p, vf v)
+{
+    const __m256i b = _mm256_castps_si256(v);
+    const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(1));
+    const __m256i bias = _mm256_add_epi32(_mm256_set1_epi32(0x7FFF), lsb);
+    const __m256i rounded = _mm256_srli_epi32(_mm256_add_epi32(b, bias), 16);
+    const __m256i quiet = _mm256_or_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(0x40));
+    const __m256i h = _mm256_blendv_epi8(rounded, quiet, _mm256_castps_si256(vf_isnan(v)));
+    _mm_storeu_si128((__m128i *)p,
+                     _mm_packus_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1)));
+}
+static inline vf vf_load_fp16(const uint16_t *p)
+{
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+static inline void vf_store_fp16(uint16_t *p, vf v)
+{
+    _mm_storeu_si128((__m128i *)p,
+                     _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
 #if DESCENT_HAVE_SLEEF

@@ -5,6 +5,7 @@
 
 #include <immintrin.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define VEC_WIDTH 16
 #define VEC_REGISTER_NAME "zmm"
@@ -71,6 +72,62 @@ static inline vf vf_pow2i(vf n)
 {
     __m512i e = _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127));
     return _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
+}
+
+/* Mixed precision: VEC_WIDTH 16-bit values to and from a vector, exact
+ * widening and nearest-even narrowing, bit for bit as reference/precision.c
+ * (NaN quiet, overflow to Inf, subnormals exact).  bf16 is fp32's upper
+ * half; fp16 goes through AVX-512F's vcvtph2ps/vcvtps2ph. */
+#define VEC_HAVE_HALF 1
+static inline vf vf_load_bf16(const uint16_t *p)
+{
+    const __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
+}
+/* Nearest even in integers: + 0x7FFF + the kept lowest bit, then >> 16; a
+ * NaN keeps its upper bits with the quiet bit set. */
+static inline __m512i vec_avx512_bf16_bits(vf v)
+{
+    const __m512i b = _mm512_castps_si512(v);
+    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
+    const __m512i bias = _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), lsb);
+    const __m512i rounded = _mm512_srli_epi32(_mm512_add_epi32(b, bias), 16);
+    const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(0x40));
+    return _mm512_mask_mov_epi32(rounded, vf_isnan(v), quiet);
+}
+static inline void vf_store_bf16(uint16_t *p, vf v)
+{
+    _mm256_storeu_si256((__m256i *)p, _mm512_cvtepi32_epi16(vec_avx512_bf16_bits(v)));
+}
+/* AVX512_BF16's vcvtneps2bf16 (run-time dispatch: VEC_HAVE_BF16_NATIVE
+ * functions run only where the CPU reports avx512bf16) rounds to nearest
+ * even and quiets NaN as above, but treats fp32 subnormal inputs as zero:
+ * those lanes (exponent field 0, mantissa not 0: rare) take the integer
+ * rounding instead. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 10
+#define VEC_HAVE_BF16_NATIVE 1
+#define VEC_BF16_NATIVE_TARGET __attribute__((target("avx512bf16")))
+static inline int vec_bf16_native_cpu(void) { return __builtin_cpu_supports("avx512bf16"); }
+VEC_BF16_NATIVE_TARGET static inline void vf_store_bf16_native(uint16_t *p, vf v)
+{
+    __m256i h = (__m256i)_mm512_cvtneps_pbh(v);
+    const __m512i b = _mm512_castps_si512(v);
+    const __mmask16 subnormal =
+        _mm512_testn_epi32_mask(b, _mm512_set1_epi32(0x7F800000)) &
+        _mm512_test_epi32_mask(b, _mm512_set1_epi32(0x007FFFFF));
+    if (subnormal)
+        h = _mm256_mask_mov_epi16(h, subnormal, _mm512_cvtepi32_epi16(vec_avx512_bf16_bits(v)));
+    _mm256_storeu_si256((__m256i *)p, h);
+}
+#endif
+static inline vf vf_load_fp16(const uint16_t *p)
+{
+    return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
+}
+static inline void vf_store_fp16(uint16_t *p, vf v)
+{
+    _mm256_storeu_si256((__m256i *)p,
+                        _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
 #if DESCENT_HAVE_SLEEF

@@ -6,6 +6,7 @@
 
 #include <arm_neon.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #define VEC_WIDTH 4
@@ -59,6 +60,33 @@ static inline vf vf_pow2i(vf n)
 {
     int32x4_t e = vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127));
     return vreinterpretq_f32_s32(vshlq_n_s32(e, 23));
+}
+
+/* Mixed precision: VEC_WIDTH 16-bit values to and from a vector, exact
+ * widening and nearest-even narrowing, bit for bit as reference/precision.c.
+ * bf16 in integers (bf16 instructions are ARMv8.6; this layer is v8.0);
+ * fp16 by fcvtl/fcvtn, which round by FPCR (nearest even, as Linux starts
+ * every thread) and quiet a NaN keeping its upper payload. */
+#define VEC_HAVE_HALF 1
+static inline vf vf_load_bf16(const uint16_t *p)
+{
+    return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16));
+}
+static inline void vf_store_bf16(uint16_t *p, vf v)
+{
+    const uint32x4_t b = vreinterpretq_u32_f32(v);
+    const uint32x4_t lsb = vandq_u32(vshrq_n_u32(b, 16), vdupq_n_u32(1));
+    const uint32x4_t rounded = vaddq_u32(vaddq_u32(b, vdupq_n_u32(0x7FFF)), lsb);
+    const uint32x4_t quiet = vorrq_u32(b, vdupq_n_u32(0x00400000));
+    vst1_u16(p, vshrn_n_u32(vbslq_u32(vf_isnan(v), quiet, rounded), 16));
+}
+static inline vf vf_load_fp16(const uint16_t *p)
+{
+    return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)));
+}
+static inline void vf_store_fp16(uint16_t *p, vf v)
+{
+    vst1_u16(p, vreinterpret_u16_f16(vcvt_f16_f32(v)));
 }
 
 /* Debian ships SLEEF for the build machine only, so the cross-compiled

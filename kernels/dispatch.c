@@ -7,6 +7,16 @@
  */
 #include "kernel.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+/* F16C (cpuid leaf 1, ECX bit 29): clang's __builtin_cpu_supports does not
+ * know the name; it needs no state beyond AVX's, which the caller checks. */
+static int cpu_has_f16c(void)
+{
+    unsigned eax, ebx, ecx, edx;
+    return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+}
+#endif
 #if defined(__aarch64__)
 #include <sys/auxv.h>
 #ifndef HWCAP_SVE
@@ -62,7 +72,7 @@ int descent_isa_cpu_has(descent_isa isa)
      * registers (XCR0), which a bare cpuid bit does not. */
     case DESCENT_ISA_AVX2:
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-               __builtin_cpu_supports("f16c"); /* mixed precision's fp16; every AVX2 CPU */
+               cpu_has_f16c(); /* mixed precision's fp16; every AVX2 CPU has it */
     case DESCENT_ISA_AVX512:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");

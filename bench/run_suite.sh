@@ -72,7 +72,7 @@ fi
 if [ -n "${MPIRUN:-}" ] && [ -x "$B/descent-bench-dist" ]; then
     dist_filter=
     [ "$scope" = quick ] && dist_filter=784-128-10
-    echo "BM_dist: mpirun -np 2 descent-bench-dist (console: $R/dist_console.txt)"
+    echo "data parallel (BM_dist): mpirun -np 2 descent-bench-dist (console: $R/dist_console.txt)"
     # shellcheck disable=SC2086  # MPIRUN: the command and its options
     OMPI_MCA_btl_vader_single_copy_mechanism=none $MPIRUN -np 2 "$B/descent-bench-dist" \
         ${dist_filter:+"--benchmark_filter=$dist_filter"} --benchmark_repetitions=$reps \
@@ -80,7 +80,7 @@ if [ -n "${MPIRUN:-}" ] && [ -x "$B/descent-bench-dist" ]; then
         >"$stage/dist_console.txt" 2>&1 ||
         echo "  descent-bench-dist failed: $(tail -n 1 "$stage/dist_console.txt")"
 else
-    echo "BM_dist: skipped (configure found no MPI: apt-get install openmpi-bin libopenmpi-dev)" |
+    echo "data parallel (BM_dist): skipped (configure found no MPI: apt-get install openmpi-bin libopenmpi-dev)" |
         tee "$stage/dist_console.txt"
 fi
 t_tp=$(date +%s)

@@ -59,6 +59,10 @@ typedef void descent_scale(size_t n, float *x, float factor);
 typedef descent_scale *descent_scale_fn;
 typedef void descent_clamp(size_t n, float *x, float lo, float hi);
 typedef descent_clamp *descent_clamp_fn;
+/* sum_squares: the sum of x[i]^2 over x[0, n) in double, the same bits on
+ * every ISA (kernels/clip/sum_squares.h): the trainer's gradient norm. */
+typedef double descent_sum_squares(size_t n, const float *x);
+typedef descent_sum_squares *descent_sum_squares_fn;
 
 /* 1 for a row of DESCENT_PER_TENSOR_OPTIMIZERS (its kernel reduces over the
  * n elements it is given, so it is never cut into blocks). */
@@ -82,6 +86,7 @@ typedef struct descent_isa_kernels {
     descent_norm_sum_fn norm_sum;
     descent_scale_fn scale;
     descent_clamp_fn clamp;
+    descent_sum_squares_fn sum_squares;
     descent_gemm_fn gemm;       /* the MLP's products (mlp_kernel.h) */
     descent_gemm_nt_fn gemm_nt;
     descent_lbfgs_kernels lbfgs;

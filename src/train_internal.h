@@ -23,6 +23,7 @@ typedef struct run {
     double epoch_loss; /* sum over the epoch's steps taken, and their count */
     long epoch_steps;
     int metric_current;
+    double (*sum_squares)(size_t n, const float *x); /* the ISA's, for the norm */
 } run;
 
 /* The loop's whole state to c->save_state / from c->resume (the problem,

@@ -914,6 +914,51 @@ static void test_save_every_epoch(void)
     remove(path);
 }
 
+/* A fixed gradient of many parameters, for the log's grad_norm. */
+#define NORM_PARAMS 1003
+static descent_status fixed_grad(void *ctx, const float *params, const long *idx, long count,
+                                 float *grad, double *loss)
+{
+    (void)idx, (void)count, (void)params;
+    const float *g = ctx;
+    if (grad)
+        memcpy(grad, g, NORM_PARAMS * sizeof *grad);
+    *loss = 1.0;
+    return DESCENT_OK;
+}
+
+/* The gradient norm is the sum of squares in 32 double lanes (element i
+ * in lane i % 32, the lanes in one fixed tree, kernels/clip/sum_squares.h),
+ * the same bits on every ISA and thread count (a single chain of adds took
+ * a fifth of the Fashion-MNIST run). */
+static void test_grad_norm_same_bits_every_isa(void)
+{
+    float *g = check_randoms(NORM_PARAMS, 11, 3);
+    double lane[32] = {0}, v[8];
+    for (int i = 0; i < NORM_PARAMS; i++)
+        lane[i % 32] += (double)g[i] * (double)g[i];
+    for (int j = 0; j < 8; j++)
+        v[j] = (lane[j] + lane[j + 8]) + (lane[j + 16] + lane[j + 24]);
+    const double want = sqrt(((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7])));
+    const descent_train_problem p = {.n_params = NORM_PARAMS, .loss_grad = fixed_grad, .ctx = g};
+    for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
+        if (!CHECK_VARIANT_RUNS((descent_isa)isa))
+            continue;
+        for (int threads = 1; threads <= 2; threads++) {
+            descent_train_config c;
+            descent_train_config_default(DESCENT_SGD, &c);
+            c.isa = (descent_isa)isa, c.threads = threads, c.max_steps = 1;
+            float *x = calloc(NORM_PARAMS, sizeof *x);
+            descent_train_result r;
+            EXPECT(descent_train(&p, &c, x, &r) == DESCENT_OK, "%s", descent_last_error());
+            EXPECT(r.last_grad_norm == want, "%s, %d threads: grad_norm %.17g, want %.17g",
+                   descent_isa_name((descent_isa)isa), threads, r.last_grad_norm, want);
+            free(x);
+        }
+    }
+    free(g);
+}
+
 int main(void)
 {
     RUN(test_rng_is_deterministic_and_uniform);
@@ -939,5 +984,6 @@ int main(void)
     RUN(test_lbfgs_in_the_loop);
     RUN(test_save_and_resume);
     RUN(test_save_every_epoch);
+    RUN(test_grad_norm_same_bits_every_isa);
     return CHECK_EXIT_STATUS();
 }

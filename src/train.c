@@ -145,7 +145,8 @@ static descent_status setup(run *r)
     if (r->n_ex > 0 && r->batch < r->n_ex) {
         r->order = malloc((size_t)r->n_ex * sizeof *r->order);
         r->idx = malloc((size_t)r->batch * sizeof *r->idx);
-        if (!r->order || !r->idx)
+        r->next_idx = malloc((size_t)r->batch * sizeof *r->next_idx);
+        if (!r->order || !r->idx || !r->next_idx)
             return descent_fail(DESCENT_ERR_NOMEM, "descent_train: out of memory");
         for (long i = 0; i < r->n_ex; i++)
             r->order[i] = (int)i;
@@ -206,7 +207,7 @@ static descent_status setup_and_resume(run *r)
 static void teardown(run *r)
 {
     descent_free_floats(r->grad);
-    free(r->order), free(r->idx);
+    free(r->order), free(r->idx), free(r->next_idx);
     descent_optimizer_free(r->opt);
     descent_lbfgs_free(r->lbfgs);
     descent_schedule_free(r->sched);
@@ -364,6 +365,20 @@ static descent_status lbfgs_step(run *r, double *loss, double *gnorm, int *took,
     return s == DESCENT_ERR_NONFINITE ? DESCENT_OK : s;
 }
 
+/* The examples of the step after this one, from order[next] on, to the
+ * problem's next_batch hint (none past the epoch's end: the next epoch
+ * reshuffles first). */
+static void tell_next_batch(run *r, long next)
+{
+    if (!r->p->next_batch)
+        return;
+    const long left = r->n_ex - next;
+    const long count = left < r->batch ? (left > 0 ? left : 0) : r->batch;
+    for (long k = 0; k < count; k++)
+        r->next_idx[k] = r->order[next + k];
+    r->p->next_batch(r->p->ctx, r->next_idx, count);
+}
+
 /* One step on examples order[start .. start+count); sets *stop. */
 static descent_status one_step(run *r, long epoch, long start, long count,
                                descent_train_stop *stop)
@@ -379,6 +394,7 @@ static descent_status one_step(run *r, long epoch, long start, long count,
         for (long k = 0; k < count; k++)
             r->idx[k] = r->order[start + k];
         idx = r->idx;
+        tell_next_batch(r, start + count);
     }
     const double t0 = descent_seconds();
     double loss = NAN, gnorm = NAN;

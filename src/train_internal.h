@@ -16,7 +16,7 @@ typedef struct run {
     descent_schedule *sched;
     long n_ex, batch, steps_per_epoch;
     int *order;
-    long *idx;
+    long *idx, *next_idx; /* this step's examples, the next one's (next_batch) */
     descent_rng rng;
     long skipped_in_a_row;
     long pos; /* where the current epoch goes on: 0 at its start (shuffle first) */

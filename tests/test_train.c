@@ -914,6 +914,45 @@ static void test_save_every_epoch(void)
     remove(path);
 }
 
+/* next_batch: before each step, the examples of the step after in the
+ * same epoch (what a problem prefetches), none before an epoch's last. */
+typedef struct hinted_problem {
+    user_problem u; /* first: user_loss_grad's ctx */
+    long hints, counts[16], idx[16][N_TARGETS];
+} hinted_problem;
+
+static void record_hint(void *ctx, const long *idx, long count)
+{
+    hinted_problem *h = ctx;
+    if (h->hints < 16) {
+        h->counts[h->hints] = count;
+        for (long k = 0; k < count; k++)
+            h->idx[h->hints][k] = idx[k];
+    }
+    h->hints++;
+}
+
+static void test_next_batch_hint(void)
+{
+    hinted_problem h;
+    memset(&h, 0, sizeof h);
+    descent_train_problem p = user_setup(&h.u);
+    p.ctx = &h, p.next_batch = record_hint;
+    descent_train_config c = user_config(3, 2); /* 10 examples: steps of 3, 3, 3, 1 */
+    float x = 0;
+    descent_train_result r;
+    EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_OK, "%s", descent_last_error());
+    EXPECT(h.hints == 8 && h.u.calls == 8, "%ld hints for %ld steps", h.hints, h.u.calls);
+    for (long s = 0; s < 8 && s < h.hints; s++) {
+        const long want = s % 4 == 3 ? 0 : h.u.counts[s + 1];
+        int same = h.counts[s] == want;
+        for (long k = 0; same && k < want; k++)
+            same = h.idx[s][k] == h.u.seen[s + 1][k];
+        EXPECT(same, "step %ld: hint of %ld examples, want the next step's %ld", s, h.counts[s],
+               want);
+    }
+}
+
 /* A fixed gradient of many parameters, for the log's grad_norm. */
 #define NORM_PARAMS 1003
 static descent_status fixed_grad(void *ctx, const float *params, const long *idx, long count,
@@ -985,5 +1024,6 @@ int main(void)
     RUN(test_save_and_resume);
     RUN(test_save_every_epoch);
     RUN(test_grad_norm_same_bits_every_isa);
+    RUN(test_next_batch_hint);
     return CHECK_EXIT_STATUS();
 }

@@ -34,21 +34,17 @@ static inline double sum_squares_combine(const double lane[SUM_SQUARES_LANES])
 typedef float sum_squares_vf __attribute__((vector_size(32)));
 typedef double sum_squares_vd __attribute__((vector_size(64)));
 
-static inline sum_squares_vd sum_squares_of8(const float *x)
-{
-    sum_squares_vf f;
-    memcpy(&f, x, sizeof f); /* x need not be aligned */
-    const sum_squares_vd d = __builtin_convertvector(f, sum_squares_vd);
-    return d * d;
-}
-
 static inline double sum_squares_double(size_t n, const float *x)
 {
     sum_squares_vd acc[4] = {{0}, {0}, {0}, {0}};
     size_t i = 0;
     for (; i + SUM_SQUARES_LANES <= n; i += SUM_SQUARES_LANES)
-        for (int q = 0; q < 4; q++)
-            acc[q] += sum_squares_of8(x + i + 8 * q);
+        for (int q = 0; q < 4; q++) { /* no vector-typed function: no ABI for it */
+            sum_squares_vf f;
+            memcpy(&f, x + i + 8 * q, sizeof f); /* x need not be aligned */
+            const sum_squares_vd d = __builtin_convertvector(f, sum_squares_vd);
+            acc[q] += d * d;
+        }
     double lane[SUM_SQUARES_LANES];
     memcpy(lane, acc, sizeof lane);
     for (size_t j = 0; i + j < n; j++)

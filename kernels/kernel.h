@@ -112,8 +112,9 @@ void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
                            float *const state[3], int threads);
 
 /* 1 when descent_parallel_step would cut n elements into two blocks or
- * more (below that it runs the kernel whole, on one thread, whatever the
- * thread count). */
+ * more and share them (below that, or below kernels/parallel.c's measured
+ * PARALLEL_MIN_ELEMENTS, it runs the kernel whole, on one thread, whatever
+ * the thread count). */
 int descent_parallel_splits(size_t n);
 
 /* The p-norm sum (see descent_norm_sum) of x[0, n) over the blocks of
@@ -130,6 +131,11 @@ void descent_parallel_clamp(descent_clamp_fn fn, size_t n, float *x, float lo, f
  * the smallest bad index (n if none), whatever the thread count. */
 size_t descent_parallel_first_nonfinite(descent_finite_fn check, size_t n, const float *x,
                                         int threads);
+
+/* block(ctx, start, len) over the blocks of [0, n), shared out statically
+ * over `threads` threads (one call of the whole below the threshold). */
+void descent_parallel_for_blocks(size_t n, int threads,
+                                 void (*block)(void *ctx, size_t start, size_t len), void *ctx);
 
 /* The number of blocks descent_parallel_for_blocks cuts n elements into
  * (1 for n = 0), and a reduction over them: partial[b] = reduce(ctx,

@@ -112,10 +112,24 @@ static void apply_epilogue(const descent_mlp *mlp, const epilogue *e, int m0, in
         act_grad_rows(mlp, e, m0, mt, n0, nt, C, ldc);
 }
 
-/* Products of fewer multiply-adds than this run on one thread: waking the
- * second costs more than it saves (the 784-128-10 output layer, ~0.3 M at
- * batch 256, is below; the hidden layer's, 6.4 M at batch 64, above). */
-#define PARALLEL_MIN_MADDS (1024.0 * 1024.0)
+/* Products of fewer multiply-adds than this run on thread 0 alone: below
+ * it a second thread costs more than it saves.  Measured on the 2-core
+ * AVX-512 development machine (AMD EPYC), idle, the fastest of 7
+ * repetitions of
+ *   descent-bench --benchmark_filter=BM_threshold/forward --benchmark_repetitions=7
+ *       --benchmark_min_time=0.05
+ * in a build with EXTRA_CFLAGS=-DPARALLEL_MIN_MADDS=0 (bench/README.md): one
+ * forward product, batch 64 x in x 128 outputs, in = 8 ... 512:
+ *   multiply-adds   64 Ki  128 Ki  256 Ki  512 Ki    1 Mi    2 Mi    4 Mi
+ *   1 thread, us     6.44    5.69    6.91    9.37   13.81   26.59   44.46
+ *   2 threads, us    5.95    6.37    6.53    8.62   12.24   15.90   25.86
+ * so 2 threads pay from 256 Ki on (1.06x there, 1.7x at 2 Mi; at 128 Ki
+ * 12% slower in this run, 1.2x faster in another: the crossover).  The
+ * 784-128-10 output layer's products (82 Ki at batch 64) stay on one
+ * thread, the hidden layer's (6.4 Mi) are shared; 1 Mi before, a guess. */
+#ifndef PARALLEL_MIN_MADDS
+#define PARALLEL_MIN_MADDS (256.0 * 1024.0)
+#endif
 /* Thread blocks start at multiples of this many rows or columns (the
  * register tiles' rows, 8 or 6, and a vector of columns), so that edge
  * tiles are few. */

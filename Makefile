@@ -127,7 +127,7 @@ TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILDDIR)/tests/%)
 .PHONY: all test check bench plots install uninstall clean distclean
 all: $(LIB) $(CLI)
 
-$(BUILDDIR)/obj/%.o: %.c $(CONFIG_MK) $(wildcard include/*.h src/*.h kernels/*.h cli/*.h reference/*.h)
+$(BUILDDIR)/obj/%.o: %.c $(CONFIG_MK) $(wildcard include/*.h src/*.h kernels/*.h kernels/*/*.h cli/*.h reference/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 

@@ -636,6 +636,28 @@ static int find_patterns(void)
     return 0;
 }
 
+/* BM_threshold/adam/<isa>/<n>: Adam's step (BM_step's timing) on the
+ * widest variant from 16 Ki to 512 Ki parameters, on 1 and all threads:
+ * where a second thread starts to pay, the crossover kernels/parallel.c's
+ * PARALLEL_MIN_ELEMENTS was measured with (its comment has the command). */
+static void register_threshold_rows(descent_isa isa, const int *thread_counts, int ntc)
+{
+    size_t adam = 0;
+    while (adam < n_optcfg && strcmp(optcfgs[adam].c.name, "adam") != 0)
+        adam++;
+    if (adam == n_optcfg)
+        return;
+    for (size_t n = 16384; n <= 524288; n *= 2)
+        for (int t = 0; t < ntc; t++)
+            bench_register("BM_threshold", bm_step,
+                           &(bench_args){.variant = {"adam", descent_isa_name(isa)},
+                                         .arg = {(long long)n}, .nargs = 1,
+                                         .threads = thread_counts[t], .use_real_time = 1,
+                                         .data = new_case((bench_case){
+                                             .opt = (int)adam, .isa = isa, .level = 1, .n = n,
+                                             .tidx = t})});
+}
+
 /* BM_step/<name>/port:<symbol>/<level>/<n>: every --port, at every size
  * class, on 1 and all threads like descent's rows. */
 static void register_step_ports(const int *thread_counts, int ntc)
@@ -747,6 +769,7 @@ int main(int argc, char **argv)
                                                      .opt = (int)o, .isa = isas[i], .level = l,
                                                      .n = level_n[l], .tidx = t})});
                 }
+    register_threshold_rows(isas[nisa - 1], thread_counts, ntc);
     register_step_ports(thread_counts, ntc);
     bench_register_mixed(bench_best_isa(), level_names[N_LEVELS - 1], level_n[N_LEVELS - 1],
                          thread_counts, ntc);

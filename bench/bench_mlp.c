@@ -298,9 +298,71 @@ static void register_gemm_ports(const int *threads, int nthreads)
                 }
 }
 
+/* BM_threshold/forward/<isa>/madds:<n>: one product of n multiply-adds,
+ * batch 64 through one layer of `in` inputs and 128 outputs (the forward,
+ * n = 64 x in x 128, in = 4 ... 512), on 1 and all
+ * threads: where a second thread starts to pay for a product, the
+ * crossover src/mlp.c's PARALLEL_MIN_MADDS was measured with. */
+typedef struct threshold_case {
+    descent_isa isa;
+    int in;
+} threshold_case;
+
+static void bm_forward_threshold(bench_state *s)
+{
+    const threshold_case *c = bench_data(s);
+    const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1, batch = 64;
+    const descent_mlp_shape shape = {.layers = 1, .sizes = {c->in, HID},
+                                     .activation = DESCENT_RELU, .loss = DESCENT_MSE};
+    const size_t n = descent_mlp_param_count(&shape);
+    float *params = malloc(n * sizeof *params);
+    float *x = malloc((size_t)batch * c->in * sizeof *x);
+    float *out = malloc((size_t)batch * HID * sizeof *out);
+    descent_mlp *mlp = NULL;
+    if (!params || !x || !out) {
+        bench_skip_with_error(s, "out of memory");
+        goto done;
+    }
+    bench_fill_random(params, n, 1);
+    bench_fill_random(x, (size_t)batch * c->in, 3);
+    if (descent_mlp_create(&shape, batch, &mlp) != DESCENT_OK ||
+        descent_mlp_set_isa(mlp, c->isa) != DESCENT_OK ||
+        descent_mlp_set_threads(mlp, threads) != DESCENT_OK) {
+        bench_skip_with_error(s, "%s", descent_last_error());
+        goto done;
+    }
+    descent_mlp_forward(mlp, params, batch, x, out);
+    while (bench_keep_running(s)) {
+        descent_mlp_forward(mlp, params, batch, x, out);
+        bench_clobber_memory();
+    }
+    const double flops = 2.0 * batch * c->in * HID * (double)bench_iterations(s);
+    bench_set_counter(s, "GFLOPS", flops * 1e-9, BENCH_COUNTER_RATE);
+done:
+    descent_mlp_free(mlp);
+    free(params);
+    free(x);
+    free(out);
+}
+
+static void register_thresholds(descent_isa isa, const int *threads, int nthreads)
+{
+    static threshold_case cases[8];
+    for (int k = 0; k < 8; k++) {
+        cases[k] = (threshold_case){.isa = isa, .in = 4 << k};
+        for (int t = 0; t < nthreads; t++)
+            bench_register("BM_threshold", bm_forward_threshold,
+                           &(bench_args){.variant = {"forward", descent_isa_name(isa)},
+                                         .arg = {64LL * (4 << k) * HID}, .nargs = 1,
+                                         .arg_name = {"madds"}, .threads = threads[t],
+                                         .use_real_time = 1, .data = &cases[k]});
+    }
+}
+
 void bench_register_mlp(const descent_isa *isas, int nisa, const int *threads, int nthreads,
                         int with_openblas)
 {
+    register_thresholds(isas[nisa - 1], threads, nthreads);
     static const int batches[2] = {64, 256};
     static mlp_case cases[OP_COUNT * (DESCENT_ISA_COUNT + 1) * 2 * 2];
     int k = 0;

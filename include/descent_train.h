@@ -45,6 +45,11 @@ typedef struct descent_train_problem {
     size_t n_tensors;
     const size_t *tensor_sizes;
     const unsigned char *tensor_is_bias;
+    /* Optional: the examples of the next step (within the epoch), told
+     * before each loss_grad call of a batched run, so that the problem can
+     * start loading them while it computes this one (the built-in ones
+     * prefetch their rows); count 0: none.  NULL: no hint. */
+    void (*next_batch)(void *ctx, const long *idx, long count);
 } descent_train_problem;
 
 /* A built-in problem: "linreg-2x1", "linreg-4-3x", "linreg-multi",

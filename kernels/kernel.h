@@ -59,6 +59,10 @@ typedef void descent_scale(size_t n, float *x, float factor);
 typedef descent_scale *descent_scale_fn;
 typedef void descent_clamp(size_t n, float *x, float lo, float hi);
 typedef descent_clamp *descent_clamp_fn;
+/* sum_squares: the sum of x[i]^2 over x[0, n) in double, the same bits on
+ * every ISA (kernels/clip/sum_squares.h): the trainer's gradient norm. */
+typedef double descent_sum_squares(size_t n, const float *x);
+typedef descent_sum_squares *descent_sum_squares_fn;
 
 /* The mixed-precision conversions (kernels/convert/convert.c per ISA, the
  * reference's in kernels/scalar.c): widen n 16-bit values to fp32 exactly,
@@ -92,6 +96,7 @@ typedef struct descent_isa_kernels {
     descent_norm_sum_fn norm_sum;
     descent_scale_fn scale;
     descent_clamp_fn clamp;
+    descent_sum_squares_fn sum_squares;
     descent_gemm_fn gemm;       /* the MLP's products (mlp_kernel.h) */
     descent_gemm_nt_fn gemm_nt;
     descent_lbfgs_kernels lbfgs;
@@ -121,8 +126,9 @@ void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
                            float *const state[3], int threads);
 
 /* 1 when descent_parallel_step would cut n elements into two blocks or
- * more (below that it runs the kernel whole, on one thread, whatever the
- * thread count). */
+ * more and share them (below that, or below kernels/parallel.c's measured
+ * PARALLEL_MIN_ELEMENTS, it runs the kernel whole, on one thread, whatever
+ * the thread count). */
 int descent_parallel_splits(size_t n);
 
 /* The p-norm sum (see descent_norm_sum) of x[0, n) over the blocks of
@@ -152,6 +158,10 @@ void descent_parallel_mixed_step(const descent_isa_kernels *isa, const descent_s
 /* 1 if any of grad[0, n) (dtype `dtype`) is NaN or Inf; -1 without memory. */
 int descent_parallel_mixed_nonfinite(const descent_isa_kernels *isa, size_t n,
                                      descent_dtype dtype, const void *grad, int threads);
+/* block(ctx, start, len) over the blocks of [0, n), shared out statically
+ * over `threads` threads (one call of the whole below the threshold). */
+void descent_parallel_for_blocks(size_t n, int threads,
+                                 void (*block)(void *ctx, size_t start, size_t len), void *ctx);
 
 /* The number of blocks descent_parallel_for_blocks cuts n elements into
  * (1 for n = 0), and a reduction over them: partial[b] = reduce(ctx,

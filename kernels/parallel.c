@@ -29,33 +29,51 @@ static inline size_t block_length(size_t n, size_t b)
     return n - start < BLOCK_ELEMENTS ? n - start : BLOCK_ELEMENTS;
 }
 
-/* The threads to share `blocks` blocks over: 1 (run the kernel whole)
- * unless there are two blocks or more and more than one thread is asked
- * for (<= 0: OpenMP's default); never more threads than blocks. */
-static int threads_for_blocks(size_t blocks, int threads)
+/* Arrays of fewer elements than this run on one thread whatever the
+ * thread count: below it a second thread costs more (its fork and join,
+ * and the other core's caches missing the arrays) than it saves.  Measured
+ * on the 2-core AVX-512 development machine (AMD EPYC, 1 MiB L2 a core),
+ * idle, the fastest of 7 repetitions of
+ *   descent-bench --benchmark_filter=BM_threshold/adam --benchmark_repetitions=7
+ *       --benchmark_min_time=0.05
+ * in a build with EXTRA_CFLAGS=-DPARALLEL_MIN_ELEMENTS=0 (bench/README.md):
+ *   Adam, avx512   16 Ki   32 Ki   64 Ki  128 Ki  256 Ki  512 Ki parameters
+ *   1 thread, us    2.33    4.65   10.25   23.73   63.63  119.80
+ *   2 threads, us   2.36    5.14    9.52   17.01   33.80   71.06
+ * so a second thread pays from 64 Ki on (by 7% there, 1.4x at 128 Ki) and
+ * costs 10% at 32 Ki, where it ran before. */
+#ifndef PARALLEL_MIN_ELEMENTS
+#define PARALLEL_MIN_ELEMENTS ((size_t)65536)
+#endif
+
+/* The threads to share the `blocks` blocks of n elements over: 1 (run the
+ * kernel whole) unless there are two blocks or more, at least
+ * PARALLEL_MIN_ELEMENTS, and more than one thread is asked for (<= 0:
+ * OpenMP's default); never more threads than blocks. */
+static int threads_for_blocks(size_t n, size_t blocks, int threads)
 {
 #if DESCENT_HAVE_OPENMP
     if (threads <= 0)
         threads = omp_get_max_threads();
-    if (blocks < 2 || threads < 2)
+    if (blocks < 2 || threads < 2 || n < PARALLEL_MIN_ELEMENTS)
         return 1;
     return (size_t)threads > blocks ? (int)blocks : threads;
 #else
-    (void)blocks, (void)threads;
+    (void)n, (void)blocks, (void)threads;
     return 1;
 #endif
 }
 
 int descent_parallel_splits(size_t n)
 {
-    return n > BLOCK_ELEMENTS;
+    return n > BLOCK_ELEMENTS && n >= PARALLEL_MIN_ELEMENTS;
 }
 
 void descent_parallel_for_blocks(size_t n, int threads,
                                  void (*block)(void *ctx, size_t start, size_t len), void *ctx)
 {
     const size_t blocks = (n + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
-    threads = threads_for_blocks(blocks, threads);
+    threads = threads_for_blocks(n, blocks, threads);
     if (threads == 1) {
         block(ctx, 0, n);
         return;
@@ -102,7 +120,7 @@ size_t descent_parallel_first_nonfinite(descent_finite_fn check, size_t n, const
                                         int threads)
 {
     const size_t blocks = (n + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
-    threads = threads_for_blocks(blocks, threads);
+    threads = threads_for_blocks(n, blocks, threads);
     if (threads == 1)
         return check(n, x);
     size_t first = n;
@@ -132,7 +150,7 @@ void descent_parallel_reduce_blocks(size_t n, int threads,
         partial[0] = reduce(ctx, 0, 0);
         return;
     }
-    threads = threads_for_blocks(blocks, threads);
+    threads = threads_for_blocks(n, blocks, threads);
     (void)threads; /* without OpenMP */
 #if DESCENT_HAVE_OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
@@ -151,7 +169,7 @@ double descent_parallel_norm_sum(descent_norm_sum_fn fn, size_t n, const float *
     double one_slot, *slots = blocks > 1 ? malloc(blocks * sizeof *slots) : &one_slot;
     if (!slots) /* no memory for the slots: the same order, on this thread */
         threads = 1;
-    threads = threads_for_blocks(blocks, threads);
+    threads = threads_for_blocks(n, blocks, threads);
     double total = 0;
     if (slots) {
 #if DESCENT_HAVE_OPENMP

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "../reference/ref_internal.h"
+#include "clip/sum_squares.h"
 #include "kernel.h"
 
 /* Every optimizer's reference through the registry's generic caller, which
@@ -134,6 +135,11 @@ static void scale(size_t n, float *x, float factor)
         x[i] = x[i] * factor;
 }
 
+static double sum_squares(size_t n, const float *x)
+{
+    return sum_squares_double(n, x);
+}
+
 static void clamp(size_t n, float *x, float lo, float hi)
 {
     for (size_t i = 0; i < n; i++)
@@ -170,6 +176,7 @@ const descent_isa_kernels descent_scalar_isa = {
     .norm_sum = norm_sum,
     .scale = scale,
     .clamp = clamp,
+    .sum_squares = sum_squares,
     .gemm = descent_gemm_scalar,
     .gemm_nt = descent_gemm_nt_scalar,
     .lbfgs = {lbfgs_dot, lbfgs_abs_sum, lbfgs_abs_max, lbfgs_axpy, lbfgs_scale, lbfgs_sub},

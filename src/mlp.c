@@ -13,6 +13,10 @@
  * where a whole row's do), and sums over the batch (dW, db, the loss) are
  * never split between threads.  So the results are the same bits for any
  * number of threads.
+ *
+ * Threads: a call (forward, loss_grad, backward) is one OpenMP region, its
+ * products and row passes stages of it (see "the team" below), so a train
+ * step forks once instead of once per product.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -108,15 +112,79 @@ static void apply_epilogue(const descent_mlp *mlp, const epilogue *e, int m0, in
         act_grad_rows(mlp, e, m0, mt, n0, nt, C, ldc);
 }
 
-/* Products of fewer multiply-adds than this run on one thread: waking the
- * second costs more than it saves (the 784-128-10 output layer, ~0.3 M at
- * batch 256, is below; the hidden layer's, 6.4 M at batch 64, above). */
-#define PARALLEL_MIN_MADDS (1024.0 * 1024.0)
+/* Products of fewer multiply-adds than this run on thread 0 alone: below
+ * it a second thread costs more than it saves.  Measured on the 2-core
+ * AVX-512 development machine (AMD EPYC), idle, the fastest of 7
+ * repetitions of
+ *   descent-bench --benchmark_filter=BM_threshold/forward --benchmark_repetitions=7
+ *       --benchmark_min_time=0.05
+ * in a build with EXTRA_CFLAGS=-DPARALLEL_MIN_MADDS=0 (bench/README.md): one
+ * forward product, batch 64 x in x 128 outputs, in = 8 ... 512:
+ *   multiply-adds   64 Ki  128 Ki  256 Ki  512 Ki    1 Mi    2 Mi    4 Mi
+ *   1 thread, us     6.44    5.69    6.91    9.37   13.81   26.59   44.46
+ *   2 threads, us    5.95    6.37    6.53    8.62   12.24   15.90   25.86
+ * so 2 threads pay from 256 Ki on (1.06x there, 1.7x at 2 Mi; at 128 Ki
+ * 12% slower in this run, 1.2x faster in another: the crossover).  The
+ * 784-128-10 output layer's products (82 Ki at batch 64) stay on one
+ * thread, the hidden layer's (6.4 Mi) are shared; 1 Mi before, a guess. */
+#ifndef PARALLEL_MIN_MADDS
+#define PARALLEL_MIN_MADDS (256.0 * 1024.0)
+#endif
 /* Thread blocks start at multiples of this many rows or columns (the
  * register tiles' rows, 8 or 6, and a vector of columns), so that edge
  * tiles are few. */
 #define ROW_ALIGN 8
 #define COL_ALIGN 16
+
+/* ------------------------------------------------------------- the team */
+
+/* A call runs in one OpenMP region (run_call): every thread of the team
+ * goes through the same forward and backward, takes its own block of each
+ * product, and waits at a barrier for the others before the next product
+ * reads the result; what is too small to share is done by thread 0 alone.
+ * One fork and join per call, not one per product.  Outside a region
+ * (one thread) the team is that thread and the barriers do nothing. */
+static int team_size(void)
+{
+#if DESCENT_HAVE_OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
+static int team_rank(void)
+{
+#if DESCENT_HAVE_OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+static void team_barrier(void)
+{
+#if DESCENT_HAVE_OPENMP
+#pragma omp barrier
+#endif
+}
+
+/* Each thread's view of the call's stages (a product, the loss rows, the
+ * loss sum), the same on every thread since it follows the shapes only.  A
+ * stage waits for the one before unless both are thread 0's alone (its own
+ * program order suffices): the 784-128-10 step at batch 64 then has two
+ * barriers, after the hidden layer's forward and before its dW. */
+typedef struct team {
+    int started, prev_shared;
+} team;
+
+static void team_stage(team *tm, int shared)
+{
+    if (tm->started && (tm->prev_shared || shared))
+        team_barrier();
+    tm->started = 1;
+    tm->prev_shared = shared;
+}
 
 /* [*start, *start + *count) of n items for thread t of threads, in units
  * of align. */
@@ -129,18 +197,29 @@ static void thread_block(int n, int align, int t, int threads, int *start, int *
     *count = end - *start;
 }
 
-/* C = A B (or C += A B) through gemm, or, with b_transposed, C = A B^T
- * through gemm_nt (B is then [N][K] with row stride ldb, and A's k is
- * contiguous: csa 1), then the epilogue (NULL: none) on C.  The threads
- * split the larger of C's dimensions into one block each; gemm and gemm_nt
- * give every element the same bits whichever block computes it, so the
- * result does not depend on the thread count (or one call of the sgemm set
- * by descent_mlp_set_sgemm, which tiles and threads itself). */
-static void parallel_gemm(const descent_mlp *mlp, int b_transposed, int M, int N, int K,
-                          const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
-                          ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
-                          const epilogue *epi)
+/* The threads a product of M x N x K is shared by: 1 below
+ * PARALLEL_MIN_MADDS or with a set sgemm, else one block per thread. */
+static int gemm_threads(const descent_mlp *mlp, int M, int N, int K)
 {
+    const int split_rows = M >= N;
+    const int align = split_rows ? ROW_ALIGN : COL_ALIGN;
+    const int blocks = ((split_rows ? M : N) + align - 1) / align;
+    const int team = team_size();
+    if (mlp->sgemm || (double)M * N * K < PARALLEL_MIN_MADDS)
+        return 1;
+    return team < blocks ? team : blocks;
+}
+
+/* This thread's block of the product on `threads` threads (gemm_threads),
+ * with no wait before or after. */
+static void gemm_share(const descent_mlp *mlp, int threads, int b_transposed, int M, int N,
+                       int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
+                       ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
+                       const epilogue *epi)
+{
+    const int t = team_rank();
+    if (t >= threads)
+        return;
     if (mlp->sgemm) { /* whole: the port tiles and threads itself */
         sgemm_product(mlp->sgemm, b_transposed, M, N, K, A, rsa, csa, B, ldb, C, ldc,
                       accumulate);
@@ -148,45 +227,55 @@ static void parallel_gemm(const descent_mlp *mlp, int b_transposed, int M, int N
             apply_epilogue(mlp, epi, 0, M, 0, N, C, ldc);
         return;
     }
-    const int split_rows = M >= N;
-    const int align = split_rows ? ROW_ALIGN : COL_ALIGN;
-    const int blocks = ((split_rows ? M : N) + align - 1) / align;
-    int threads = 1;
-#if DESCENT_HAVE_OPENMP
-    threads = mlp->run_threads < blocks ? mlp->run_threads : blocks;
-    if ((double)M * N * K < PARALLEL_MIN_MADDS)
-        threads = 1;
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-#endif
-    for (int t = 0; t < threads; t++) {
-        int m0 = 0, mt = M, n0 = 0, nt = N;
-        if (split_rows)
-            thread_block(M, ROW_ALIGN, t, threads, &m0, &mt);
-        else
-            thread_block(N, COL_ALIGN, t, threads, &n0, &nt);
-        if (mt == 0 || nt == 0)
-            continue;
-        if (b_transposed)
-            mlp->gemm_nt(mt, nt, K, A + m0 * rsa, rsa, B + n0 * ldb, ldb, C + m0 * ldc + n0, ldc);
-        else
-            mlp->gemm(mt, nt, K, A + m0 * rsa, rsa, csa, B + n0, ldb, C + m0 * ldc + n0, ldc,
-                      accumulate);
-        if (epi)
-            apply_epilogue(mlp, epi, m0, mt, n0, nt, C, ldc);
-    }
+    int m0 = 0, mt = M, n0 = 0, nt = N;
+    if (M >= N)
+        thread_block(M, ROW_ALIGN, t, threads, &m0, &mt);
+    else
+        thread_block(N, COL_ALIGN, t, threads, &n0, &nt);
+    if (mt == 0 || nt == 0)
+        return;
+    if (b_transposed)
+        mlp->gemm_nt(mt, nt, K, A + m0 * rsa, rsa, B + n0 * ldb, ldb, C + m0 * ldc + n0, ldc);
+    else
+        mlp->gemm(mt, nt, K, A + m0 * rsa, rsa, csa, B + n0, ldb, C + m0 * ldc + n0, ldc,
+                  accumulate);
+    if (epi)
+        apply_epilogue(mlp, epi, m0, mt, n0, nt, C, ldc);
 }
 
-static int threads_for_rows(const descent_mlp *mlp, int rows, int cols)
+/* C = A B (or C += A B) through gemm, or, with b_transposed, C = A B^T
+ * through gemm_nt (B is then [N][K] with row stride ldb, and A's k is
+ * contiguous: csa 1), then the epilogue (NULL: none) on C, as one stage of the
+ * call (team_stage, then this thread's block).  The threads split the
+ * larger of C's dimensions into one block each; gemm and gemm_nt give
+ * every element the same bits whichever block computes it, so the result
+ * does not depend on the thread count (or one call of the sgemm set by
+ * descent_mlp_set_sgemm, which tiles and threads itself; the call then
+ * runs on one thread, run_call). */
+static void parallel_gemm(const descent_mlp *mlp, team *tm, int b_transposed, int M, int N,
+                          int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
+                          ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
+                          const epilogue *epi)
 {
-#if DESCENT_HAVE_OPENMP
-    const int threads = mlp->run_threads;
-    if ((double)rows * cols < 32768.0)
-        return 1;
-    return threads < rows ? threads : rows;
-#else
-    (void)mlp, (void)rows, (void)cols;
-    return 1;
-#endif
+    const int threads = gemm_threads(mlp, M, N, K);
+    team_stage(tm, threads > 1);
+    gemm_share(mlp, threads, b_transposed, M, N, K, A, rsa, csa, B, ldb, C, ldc, accumulate,
+               epi);
+}
+
+/* This thread's share [*first, *first + *count) of `rows` rows of `cols`
+ * elementwise work: all of it on thread 0 below 32 Ki elements (a barrier
+ * costs more than the work), else one block per thread. */
+static void rows_of_team(team *tm, int rows, int cols, int *first, int *count)
+{
+    const int size = team_size(), t = team_rank();
+    const int threads = (double)rows * cols < 32768.0 ? 1 : (size < rows ? size : rows);
+    team_stage(tm, threads > 1);
+    if (t >= threads) {
+        *first = *count = 0;
+        return;
+    }
+    thread_block(rows, 1, t, threads, first, count);
 }
 
 /* ---------------------------------------------------------- the object */
@@ -314,7 +403,8 @@ static thread_plan begin_call(descent_mlp *mlp)
     return plan;
 }
 
-static void run_forward(descent_mlp *mlp, const float *params, int batch, const float *x)
+static void run_forward(descent_mlp *mlp, team *tm, const float *params, int batch,
+                        const float *x)
 {
     const descent_mlp_shape *s = &mlp->shape;
     const float *a_prev = x;
@@ -327,12 +417,24 @@ static void run_forward(descent_mlp *mlp, const float *params, int batch, const 
             .act = s->activation,
             .bias = params + descent_mlp_bias_offset(s, l),
         };
-        parallel_gemm(mlp, 1, batch, out, in, a_prev, in, 1, W, in, mlp->out[l], out, 0,
+        parallel_gemm(mlp, tm, 1, batch, out, in, a_prev, in, 1, W, in, mlp->out[l], out, 0,
                       &bias_act);
         a_prev = mlp->out[l];
     }
-    mlp->forward_params = params, mlp->forward_x = x, mlp->forward_batch = batch;
+    if (team_rank() == 0)
+        mlp->forward_params = params, mlp->forward_x = x, mlp->forward_batch = batch;
 }
+
+/* What a call computes, run by every thread of its team. */
+typedef struct call {
+    descent_mlp *mlp;
+    const float *params, *x, *targets;
+    const int *labels;
+    int batch, forward, backward;
+    float *grad, *loss;
+} call;
+
+static void run_call(const call *c);
 
 /* The object, batch <= max_batch, then the shape and arguments as the
  * reference checks them (descent_mlp_check_call). */
@@ -357,7 +459,7 @@ descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int ba
     if (s != DESCENT_OK)
         return s;
     const thread_plan plan = begin_call(mlp);
-    run_forward(mlp, params, batch, x);
+    run_call(&(call){.mlp = mlp, .params = params, .x = x, .batch = batch, .forward = 1});
     thread_tuner_done(&mlp->tuner, &plan, (double)batch * WORK_FORWARD);
     const int L = mlp->shape.layers;
     memcpy(out, mlp->out[L], (size_t)batch * (size_t)mlp->shape.sizes[L] * sizeof(float));
@@ -368,18 +470,15 @@ descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int ba
  * loss into example_loss[b], with this ISA's softmax kernel (the scalar
  * one is the reference's function) or the reference's MSE gradient (the
  * MSE total is summed by the caller). */
-static void loss_and_output_gradient(descent_mlp *mlp, int batch, const int *labels,
+static void loss_and_output_gradient(descent_mlp *mlp, team *tm, int batch, const int *labels,
                                      const float *targets)
 {
     const descent_mlp_shape *s = &mlp->shape;
     const int outputs = s->sizes[s->layers];
     const float *logits = mlp->out[s->layers];
-    const int threads = threads_for_rows(mlp, batch, outputs * 8);
-    (void)threads;
-#if DESCENT_HAVE_OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-#endif
-    for (int b = 0; b < batch; b++) {
+    int first, count;
+    rows_of_team(tm, batch, outputs * 8, &first, &count);
+    for (int b = first; b < first + count; b++) {
         const float *z = logits + (size_t)b * outputs;
         float *g = mlp->dz + (size_t)b * outputs;
         mlp->example_loss[b] =
@@ -389,29 +488,38 @@ static void loss_and_output_gradient(descent_mlp *mlp, int batch, const int *lab
     }
 }
 
-/* The loss and, if grad is not NULL, the gradient, from the activations
- * that run_forward left for these params, batch and x. */
-static void run_backward(descent_mlp *mlp, const float *params, int batch, const float *x,
-                         const int *labels, const float *targets, float *grad, float *loss)
+/* The batch loss: a sequential sum in double, as the reference. */
+static float batch_loss(const descent_mlp *mlp, int batch, const float *targets)
 {
     const descent_mlp_shape *s = &mlp->shape;
-    const int L = s->layers, outputs = s->sizes[L];
-    loss_and_output_gradient(mlp, batch, labels, targets);
-
-    /* The batch loss: a sequential sum in double, as the reference. */
+    const int outputs = s->sizes[s->layers];
     double total = 0.0;
     if (s->loss == DESCENT_CROSS_ENTROPY) {
         for (int b = 0; b < batch; b++)
             total += (double)mlp->example_loss[b];
-        *loss = (float)(total / batch);
-    } else {
-        const float *z = mlp->out[L];
-        for (size_t k = 0; k < (size_t)batch * outputs; k++) {
-            const float diff = z[k] - targets[k];
-            total += (double)(diff * diff);
-        }
-        *loss = (float)(total / ((double)batch * outputs));
+        return (float)(total / batch);
     }
+    const float *z = mlp->out[s->layers];
+    for (size_t k = 0; k < (size_t)batch * outputs; k++) {
+        const float diff = z[k] - targets[k];
+        total += (double)(diff * diff);
+    }
+    return (float)(total / ((double)batch * outputs));
+}
+
+/* The loss and, if grad is not NULL, the gradient, from the activations
+ * that run_forward left for these params, batch and x. */
+static void run_backward(descent_mlp *mlp, team *tm, const float *params, int batch,
+                         const float *x, const int *labels, const float *targets, float *grad,
+                         float *loss)
+{
+    const descent_mlp_shape *s = &mlp->shape;
+    const int L = s->layers;
+    loss_and_output_gradient(mlp, tm, batch, labels, targets);
+    const int lead = team_rank() == 0; /* does what is not shared */
+    team_stage(tm, 0);
+    if (lead)
+        *loss = batch_loss(mlp, batch, targets);
     if (!grad)
         return;
 
@@ -422,23 +530,53 @@ static void run_backward(descent_mlp *mlp, const float *params, int batch, const
         const float *W = params + descent_mlp_weight_offset(s, l);
         float *dW = grad + descent_mlp_weight_offset(s, l);
         float *db = grad + descent_mlp_bias_offset(s, l);
-        /* dW = dZ^T A_prev: A(m = o, k = b) = dz[b*out + o] */
-        parallel_gemm(mlp, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in, 0, NULL);
-        /* db = column sums of dZ, over b in order */
-        for (int o = 0; o < out; o++)
-            db[o] = 0.0f;
-        for (int b = 0; b < batch; b++)
+        /* One stage: db = column sums of dZ, over b in order, by thread 0
+         * before its block of dW = dZ^T A_prev, A(m = o, k = b) =
+         * dz[b*out + o] (both only read dZ, complete once the stage began) */
+        const int threads = gemm_threads(mlp, out, in, batch);
+        team_stage(tm, threads > 1);
+        if (lead) {
             for (int o = 0; o < out; o++)
-                db[o] += dz[(size_t)b * out + o];
+                db[o] = 0.0f;
+            for (int b = 0; b < batch; b++)
+                for (int o = 0; o < out; o++)
+                    db[o] += dz[(size_t)b * out + o];
+        }
+        gemm_share(mlp, threads, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in, 0, NULL);
         if (l == 1)
             break;
         /* dA = dZ W, then times act'(z_{l-1}) */
         const epilogue act_grad = {
             .kind = EPILOGUE_ACT_GRAD, .act = s->activation, .a = a_prev, .lda = in};
-        parallel_gemm(mlp, 0, batch, in, out, dz, out, 1, W, in, da, in, 0, &act_grad);
+        parallel_gemm(mlp, tm, 0, batch, in, out, dz, out, 1, W, in, da, in, 0, &act_grad);
         float *swap = dz;
         dz = da, da = swap;
     }
+}
+
+static void call_body(const call *c)
+{
+    team tm = {0};
+    if (c->forward)
+        run_forward(c->mlp, &tm, c->params, c->batch, c->x);
+    if (c->backward)
+        run_backward(c->mlp, &tm, c->params, c->batch, c->x, c->labels, c->targets, c->grad,
+                     c->loss);
+}
+
+/* The call in one region of mlp->run_threads threads (none for one, or
+ * with a set sgemm, which threads itself). */
+static void run_call(const call *c)
+{
+    const int threads = c->mlp->sgemm ? 1 : c->mlp->run_threads;
+    if (threads <= 1) {
+        call_body(c);
+        return;
+    }
+#if DESCENT_HAVE_OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    call_body(c);
 }
 
 descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int batch,
@@ -450,8 +588,9 @@ descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int 
     if (st != DESCENT_OK)
         return st;
     const thread_plan plan = begin_call(mlp);
-    run_forward(mlp, params, batch, x);
-    run_backward(mlp, params, batch, x, labels, targets, grad, loss);
+    run_call(&(call){.mlp = mlp, .params = params, .x = x, .targets = targets,
+                     .labels = labels, .batch = batch, .forward = 1, .backward = 1,
+                     .grad = grad, .loss = loss});
     thread_tuner_done(&mlp->tuner, &plan,
                       (double)batch * (WORK_FORWARD + (grad ? WORK_BACKWARD : 0)));
     return DESCENT_OK;
@@ -470,7 +609,9 @@ descent_status descent_mlp_backward(descent_mlp *mlp, const float *params, int b
                             "descent_mlp_backward: the last descent_mlp_forward on this MLP "
                             "was not with these params, x and batch %d", batch);
     const thread_plan plan = begin_call(mlp);
-    run_backward(mlp, params, batch, x, labels, targets, grad, loss);
+    run_call(&(call){.mlp = mlp, .params = params, .x = x, .targets = targets,
+                     .labels = labels, .batch = batch, .backward = 1, .grad = grad,
+                     .loss = loss});
     thread_tuner_done(&mlp->tuner, &plan, grad ? (double)batch * WORK_BACKWARD : 0);
     return DESCENT_OK;
 }

@@ -109,14 +109,6 @@ descent_status descent_train_dist_segments(const run *r)
     return s;
 }
 
-static double sum_squares(const float *v, size_t n)
-{
-    double sum_sq = 0;
-    for (size_t i = 0; i < n; i++)
-        sum_sq += (double)v[i] * v[i];
-    return sum_sq;
-}
-
 /* This rank's share of the batch: its gradient weighted by share / count
  * (the weights add up to 1: the sum over the ranks is the batch mean), and
  * so its loss in *weighted_loss. */
@@ -156,14 +148,14 @@ descent_status descent_train_dist_gradient(run *r, const long *idx, long count, 
     if (s == DESCENT_OK && !r->c->shard_state)
         s = m->allgather(m->ctx, r->grad, r->parts);
     const size_t own = r->parts[m->rank], own_n = r->parts[m->rank + 1] - own;
-    sums[1] = sum_squares(r->grad + own, own_n);
+    sums[1] = r->sum_squares(own_n, r->grad + own);
     if (s == DESCENT_OK)
         s = m->sum(m->ctx, sums, r->c->shard_state ? 2 : 1);
     r->out->comm_seconds += descent_seconds() - t0;
     if (!r->c->shard_state) {
-        sums[1] = sum_squares(r->grad, r->parts[1]);
+        sums[1] = r->sum_squares(r->parts[1], r->grad);
         for (int k = 1; k < m->size; k++)
-            sums[1] += sum_squares(r->grad + r->parts[k], r->parts[k + 1] - r->parts[k]);
+            sums[1] += r->sum_squares(r->parts[k + 1] - r->parts[k], r->grad + r->parts[k]);
     }
     *loss = sums[0], *gnorm = sqrt(sums[1]);
     return s;

@@ -16,7 +16,7 @@ typedef struct run {
     descent_schedule *sched;
     long n_ex, batch, steps_per_epoch;
     int *order;
-    long *idx;
+    long *idx, *next_idx; /* this step's examples, the next one's (next_batch) */
     descent_rng rng;
     long skipped_in_a_row;
     long pos; /* where the current epoch goes on: 0 at its start (shuffle first) */
@@ -28,6 +28,7 @@ typedef struct run {
     size_t *parts;          /* the parameters' parts, offsets[0..size] */
     long *all_idx;          /* a full batch's examples in order, for the shares */
     size_t step_lo, step_n; /* the parameters this process steps (all, or its part) */
+    double (*sum_squares)(size_t n, const float *x); /* the ISA's, for the norm */
 } run;
 
 /* src/train_dist.c: the config's refusals under comm; the parts and the

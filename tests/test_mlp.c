@@ -346,6 +346,11 @@ static void test_fast_wide_layers(void)
     /* Rows enough (batch x width >= 32768) that the elementwise kernels
      * (activation, act', softmax over 40 logits) run on several threads. */
     fast_matches_reference((const int[]){20, 300, 40}, 3, 128, 128);
+    /* One region per call (src/mlp.c): products shared by the threads
+     * (256 Ki multiply-adds or more: the first two layers' forward, dW and
+     * dA) and thread 0's alone (the last layer's, the loss rows) in turn,
+     * each stage waiting for the one before. */
+    fast_matches_reference((const int[]){200, 160, 40, 10}, 4, 64, 64);
 }
 
 static void test_fast_fashion_mnist_shape(void)

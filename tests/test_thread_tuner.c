@@ -15,9 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../kernels/kernel.h"
 #include "check.h"
+#include "config.h"
 #include "descent.h"
 #include "thread_tuner.h"
+
+#if DESCENT_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 typedef struct machine {
     double single, all; /* seconds a call takes on 1 thread and on all */
@@ -192,6 +198,39 @@ static void test_default_threads_same_bits(void)
     free(params), free(x), free(g1), free(g2);
 }
 
+/* The team size each 16 Ki-element block of descent_parallel_for_blocks
+ * ran on, by block. */
+static void record_team(void *ctx, size_t start, size_t len)
+{
+    int *teams = ctx;
+    (void)len;
+#if DESCENT_HAVE_OPENMP
+    teams[start / 16384] = omp_get_num_threads();
+#else
+    teams[start / 16384] = 1;
+#endif
+}
+
+/* Below kernels/parallel.c's measured PARALLEL_MIN_ELEMENTS (64 Ki) an
+ * elementwise kernel runs on one thread even when two are asked for (Adam
+ * at 32 Ki parameters was 10% slower on two); from it on, on two. */
+static void test_small_arrays_one_thread(void)
+{
+    int teams[16];
+    for (int b = 0; b < 16; b++)
+        teams[b] = 0;
+    descent_parallel_for_blocks(32768, 2, record_team, teams);
+    EXPECT(teams[0] == 1, "32 Ki elements on 2 threads: ran whole on a team of %d", teams[0]);
+    EXPECT(!descent_parallel_splits(32768) && descent_parallel_splits(65536),
+           "descent_parallel_splits: 32 Ki %d, 64 Ki %d", descent_parallel_splits(32768),
+           descent_parallel_splits(65536));
+#if DESCENT_HAVE_OPENMP
+    descent_parallel_for_blocks(65536, 2, record_team, teams);
+    EXPECT(teams[0] == 2 && teams[3] == 2, "64 Ki elements on 2 threads: teams of %d, %d",
+           teams[0], teams[3]);
+#endif
+}
+
 int main(void)
 {
     RUN(test_idle_machine_uses_all_threads);
@@ -201,5 +240,6 @@ int main(void)
     RUN(test_cold_first_call_is_not_the_cost);
     RUN(test_fixed_counts_are_kept);
     RUN(test_default_threads_same_bits);
+    RUN(test_small_arrays_one_thread);
     return CHECK_EXIT_STATUS();
 }

@@ -914,6 +914,90 @@ static void test_save_every_epoch(void)
     remove(path);
 }
 
+/* next_batch: before each step, the examples of the step after in the
+ * same epoch (what a problem prefetches), none before an epoch's last. */
+typedef struct hinted_problem {
+    user_problem u; /* first: user_loss_grad's ctx */
+    long hints, counts[16], idx[16][N_TARGETS];
+} hinted_problem;
+
+static void record_hint(void *ctx, const long *idx, long count)
+{
+    hinted_problem *h = ctx;
+    if (h->hints < 16) {
+        h->counts[h->hints] = count;
+        for (long k = 0; k < count; k++)
+            h->idx[h->hints][k] = idx[k];
+    }
+    h->hints++;
+}
+
+static void test_next_batch_hint(void)
+{
+    hinted_problem h;
+    memset(&h, 0, sizeof h);
+    descent_train_problem p = user_setup(&h.u);
+    p.ctx = &h, p.next_batch = record_hint;
+    descent_train_config c = user_config(3, 2); /* 10 examples: steps of 3, 3, 3, 1 */
+    float x = 0;
+    descent_train_result r;
+    EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_OK, "%s", descent_last_error());
+    EXPECT(h.hints == 8 && h.u.calls == 8, "%ld hints for %ld steps", h.hints, h.u.calls);
+    for (long s = 0; s < 8 && s < h.hints; s++) {
+        const long want = s % 4 == 3 ? 0 : h.u.counts[s + 1];
+        int same = h.counts[s] == want;
+        for (long k = 0; same && k < want; k++)
+            same = h.idx[s][k] == h.u.seen[s + 1][k];
+        EXPECT(same, "step %ld: hint of %ld examples, want the next step's %ld", s, h.counts[s],
+               want);
+    }
+}
+
+/* A fixed gradient of many parameters, for the log's grad_norm. */
+#define NORM_PARAMS 1003
+static descent_status fixed_grad(void *ctx, const float *params, const long *idx, long count,
+                                 float *grad, double *loss)
+{
+    (void)idx, (void)count, (void)params;
+    const float *g = ctx;
+    if (grad)
+        memcpy(grad, g, NORM_PARAMS * sizeof *grad);
+    *loss = 1.0;
+    return DESCENT_OK;
+}
+
+/* The gradient norm is the sum of squares in 32 double lanes (element i
+ * in lane i % 32, the lanes in one fixed tree, kernels/clip/sum_squares.h),
+ * the same bits on every ISA and thread count (a single chain of adds took
+ * a fifth of the Fashion-MNIST run). */
+static void test_grad_norm_same_bits_every_isa(void)
+{
+    float *g = check_randoms(NORM_PARAMS, 11, 3);
+    double lane[32] = {0}, v[8];
+    for (int i = 0; i < NORM_PARAMS; i++)
+        lane[i % 32] += (double)g[i] * (double)g[i];
+    for (int j = 0; j < 8; j++)
+        v[j] = (lane[j] + lane[j + 8]) + (lane[j + 16] + lane[j + 24]);
+    const double want = sqrt(((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7])));
+    const descent_train_problem p = {.n_params = NORM_PARAMS, .loss_grad = fixed_grad, .ctx = g};
+    for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
+        if (!CHECK_VARIANT_RUNS((descent_isa)isa))
+            continue;
+        for (int threads = 1; threads <= 2; threads++) {
+            descent_train_config c;
+            descent_train_config_default(DESCENT_SGD, &c);
+            c.isa = (descent_isa)isa, c.threads = threads, c.max_steps = 1;
+            float *x = calloc(NORM_PARAMS, sizeof *x);
+            descent_train_result r;
+            EXPECT(descent_train(&p, &c, x, &r) == DESCENT_OK, "%s", descent_last_error());
+            EXPECT(r.last_grad_norm == want, "%s, %d threads: grad_norm %.17g, want %.17g",
+                   descent_isa_name((descent_isa)isa), threads, r.last_grad_norm, want);
+            free(x);
+        }
+    }
+    free(g);
+}
+
 int main(void)
 {
     RUN(test_rng_is_deterministic_and_uniform);
@@ -939,5 +1023,7 @@ int main(void)
     RUN(test_lbfgs_in_the_loop);
     RUN(test_save_and_resume);
     RUN(test_save_every_epoch);
+    RUN(test_grad_norm_same_bits_every_isa);
+    RUN(test_next_batch_hint);
     return CHECK_EXIT_STATUS();
 }

@@ -12,6 +12,7 @@
 
 #include "../kernel.h"
 #include "../vec/vec.h"
+#include "sum_squares.h"
 
 #define CHUNK (16 * VEC_WIDTH)
 
@@ -108,4 +109,9 @@ void VEC_FN(clamp)(size_t n, float *x, float lo, float hi)
         /* the element first: vf_min/vf_max keep a NaN in their first operand */
         vf_store_n(x + i, vf_max(vf_min(vf_load_n(x + i, lanes), vhi), vlo), lanes);
     }
+}
+
+double VEC_FN(sum_squares)(size_t n, const float *x)
+{
+    return sum_squares_double(n, x);
 }

@@ -13,6 +13,7 @@ descent_finite_check VEC_FN(first_nonfinite);
 descent_norm_sum VEC_FN(norm_sum);
 descent_scale VEC_FN(scale);
 descent_clamp VEC_FN(clamp);
+descent_sum_squares VEC_FN(sum_squares);
 descent_gemm VEC_FN(gemm);
 descent_gemm_nt VEC_FN(gemm_nt);
 float VEC_FN(lbfgs_dot)(size_t n, const float *x, const float *y);
@@ -43,6 +44,7 @@ const descent_isa_kernels VEC_FN(isa) = {
     .norm_sum = VEC_FN(norm_sum),
     .scale = VEC_FN(scale),
     .clamp = VEC_FN(clamp),
+    .sum_squares = VEC_FN(sum_squares),
     .gemm = VEC_FN(gemm),
     .gemm_nt = VEC_FN(gemm_nt),
     .lbfgs = {VEC_FN(lbfgs_dot), VEC_FN(lbfgs_abs_sum), VEC_FN(lbfgs_abs_max),

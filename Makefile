@@ -386,9 +386,8 @@ install: all
 	    -e 's|@LIBS@|$(OPENMP_CFLAGS) $(LIBS)|' descent.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/lib/libdescent.a $(DESTDIR)$(PREFIX)/include/descent.h \
-	      $(DESTDIR)$(PREFIX)/include/descent_optimizers.h \
-	      $(DESTDIR)$(PREFIX)/lib/libdescent_mpi.a $(DESTDIR)$(PREFIX)/include/descent_mpi.h \
+	rm -f $(DESTDIR)$(PREFIX)/lib/libdescent.a $(DESTDIR)$(PREFIX)/lib/libdescent_mpi.a \
+	      $(addprefix $(DESTDIR)$(PREFIX)/,$(wildcard include/*.h)) \
 	      $(DESTDIR)$(PREFIX)/bin/descent $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
 
 clean:

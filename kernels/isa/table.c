@@ -2,7 +2,8 @@
  * descent_neon_isa, descent_sve_isa: kernel.h), compiled once per ISA like the kernels it
  * collects: the optimizers from the registry's rows, the non-finite check,
  * the clipping kernels, the MLP's two products and its elementwise parts,
- * and L-BFGS's vector work, and mixed precision's conversions. */
+ * and L-BFGS's vector work, and mixed precision's conversions and fused
+ * kernels. */
 #include "../kernel.h"
 #include "../vec/vec.h"
 
@@ -31,6 +32,13 @@ void VEC_FN(widen_fp16)(size_t n, const uint16_t *x, float *out);
 void VEC_FN(narrow_bf16)(size_t n, const float *x, uint16_t *out);
 void VEC_FN(narrow_fp16)(size_t n, const float *x, uint16_t *out);
 
+#if VEC_HAVE_HALF
+extern const descent_fused_table VEC_FN(adam_fused), VEC_FN(adamw_fused);
+#define FUSED_TABLES {[DESCENT_ADAM] = &VEC_FN(adam_fused), [DESCENT_ADAMW] = &VEC_FN(adamw_fused)}
+#else
+#define FUSED_TABLES {NULL}
+#endif
+
 static unsigned vector_bits(void) { return (unsigned)(VEC_WIDTH * 32); }
 
 const descent_isa_kernels VEC_FN(isa) = {
@@ -55,4 +63,5 @@ const descent_isa_kernels VEC_FN(isa) = {
     .vector_bits = vector_bits,
     .convert = {VEC_FN(widen_bf16), VEC_FN(widen_fp16), VEC_FN(narrow_bf16),
                 VEC_FN(narrow_fp16)},
+    .fused = FUSED_TABLES,
 };

@@ -116,7 +116,10 @@ typedef struct descent_isa_kernels {
      * it only where the CPU runs the ISA. */
     unsigned (*vector_bits)(void);
     descent_convert_kernels convert;  /* mixed precision's loads and stores */
-    const descent_fused_table *fused[DESCENT_OPTIM_COUNT]; /* by descent_optim_kind */
+    /* The fused kernels of `kind` (NULL: none).  cpu_bf16 1: those storing
+     * bf16 by the CPU's own conversion, where the variant has them and this
+     * CPU runs them (same bits); else the portable ones. */
+    const descent_fused_table *(*fused)(descent_optim_kind kind, int cpu_bf16);
 } descent_isa_kernels;
 
 extern const descent_isa_kernels descent_scalar_isa;

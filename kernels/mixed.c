@@ -133,8 +133,10 @@ static void fused_block(void *ctx, size_t start, size_t len)
 static descent_fused_kernel_fn fused_kernel(const descent_isa_kernels *isa,
                                             const descent_step *step, const descent_precision *p)
 {
-    const descent_fused_table *table = isa->fused[step->kind];
-    if (!table || p->stochastic_rounding || descent_kernel_per_tensor(step->kind))
+    if (!isa->fused || p->stochastic_rounding || descent_kernel_per_tensor(step->kind))
+        return NULL;
+    const descent_fused_table *table = isa->fused(step->kind, 1);
+    if (!table)
         return NULL;
     return (*table)[p->param][p->grad][p->state];
 }

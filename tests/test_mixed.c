@@ -489,7 +489,9 @@ static void test_fp32_is_the_plain_kernel(void)
  * for every optimizer and precision they cover, every option, inv_scale 1
  * and 2^-3, sizes with tails and across blocks, threads 1 to 3 (the last
  * for one option: threads only move the blocks' offsets).  Each
- * fused variant (avx2, avx512, neon) must have Adam's and AdamW's. */
+ * fused variant (avx2, avx512, neon) must have Adam's and AdamW's.  Where
+ * the CPU's bf16 conversion is used (AVX512_BF16), the portable kernels
+ * are compared as well. */
 static const char *const fused_settings[] = {
     "lr=0.01", "lr=0.01 weight_decay=0.1", "lr=0.01 weight_decay=0", "lr=0.01 amsgrad=1",
     "lr=0.01 maximize=1", "lr=0.01 amsgrad=1 weight_decay=0.1 maximize=1",
@@ -519,6 +521,21 @@ static int fused_matches_chunked(const descent_isa_kernels *isa, descent_optim_k
                        fused.p.inv_scale, threads);
                 failures++;
             }
+            /* The portable kernel too where the CPU's bf16 conversion
+             * replaced it above, on the whole arrays. */
+            const descent_fused_kernel_fn portable =
+                (*isa->fused(kind, 0))[p->param][p->grad][p->state];
+            if (threads == 1 && portable != (*isa->fused(kind, 1))[p->param][p->grad][p->state]) {
+                problem again;
+                problem_copy(&again, &base);
+                portable(&step, n, again.param, again.grad, again.state, fused.p.inv_scale);
+                if (!arrays_identical(&again, &chunked)) {
+                    EXPECT(0, "%s, inv_scale %g: portable fused != chunked", what,
+                           fused.p.inv_scale);
+                    failures++;
+                }
+                problem_free(&again, 0);
+            }
             problem_free(&fused, 0);
             problem_free(&chunked, 0);
         }
@@ -534,11 +551,11 @@ static void test_fused_bitwise_chunked(void)
         const descent_isa_kernels *isa = descent_isa_table(variants[v]);
         const char *name = descent_isa_name(variants[v]);
         if (!strcmp(name, "avx2") || !strcmp(name, "avx512") || !strcmp(name, "neon"))
-            EXPECT(isa->fused[DESCENT_ADAM] && isa->fused[DESCENT_ADAMW],
+            EXPECT(isa->fused && isa->fused(DESCENT_ADAM, 0) && isa->fused(DESCENT_ADAMW, 0),
                    "%s has no fused Adam/AdamW", name);
-        for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
+        for (int k = 0; k < DESCENT_OPTIM_COUNT && isa->fused; k++) {
             const descent_optim_info *info = descent_optim_info_of((descent_optim_kind)k);
-            if (!isa->fused[k])
+            if (!isa->fused(info->kind, 0))
                 continue;
             for (size_t o = 0; o < n_options; o++) {
                 descent_hparams h;
@@ -561,7 +578,9 @@ static void test_fused_bitwise_chunked(void)
                                          info->name, fused_settings[o],
                                          descent_dtype_name(p.param), descent_dtype_name(p.grad),
                                          descent_dtype_name(p.state), sizes[z]);
-                                EXPECT((*isa->fused[k])[p.param][p.grad][p.state] != NULL,
+                                EXPECT((*isa->fused(info->kind, 0))[p.param][p.grad][p.state]
+                                           && (*isa->fused(info->kind, 1))[p.param][p.grad]
+                                                                         [p.state],
                                        "%s: no fused kernel", what);
                                 /* Threads move the blocks' offsets only:
                                  * every dtype, one option. */

@@ -34,10 +34,28 @@ void VEC_FN(narrow_fp16)(size_t n, const float *x, uint16_t *out);
 
 #if VEC_HAVE_HALF
 extern const descent_fused_table VEC_FN(adam_fused), VEC_FN(adamw_fused);
-#define FUSED_TABLES {[DESCENT_ADAM] = &VEC_FN(adam_fused), [DESCENT_ADAMW] = &VEC_FN(adamw_fused)}
-#else
-#define FUSED_TABLES {NULL}
 #endif
+#if VEC_HAVE_BF16_NATIVE
+extern const descent_fused_table VEC_FN(adam_fused_bf16_native), VEC_FN(adamw_fused_bf16_native);
+#endif
+
+static const descent_fused_table *fused(descent_optim_kind kind, int cpu_bf16)
+{
+    (void)cpu_bf16;
+#if VEC_HAVE_BF16_NATIVE
+    if (cpu_bf16 && vec_bf16_native_cpu())
+        return kind == DESCENT_ADAM    ? &VEC_FN(adam_fused_bf16_native)
+               : kind == DESCENT_ADAMW ? &VEC_FN(adamw_fused_bf16_native)
+                                       : NULL;
+#endif
+#if VEC_HAVE_HALF
+    return kind == DESCENT_ADAM ? &VEC_FN(adam_fused) : kind == DESCENT_ADAMW ? &VEC_FN(adamw_fused)
+                                                                              : NULL;
+#else
+    (void)kind;
+    return NULL;
+#endif
+}
 
 static unsigned vector_bits(void) { return (unsigned)(VEC_WIDTH * 32); }
 
@@ -63,5 +81,5 @@ const descent_isa_kernels VEC_FN(isa) = {
     .vector_bits = vector_bits,
     .convert = {VEC_FN(widen_bf16), VEC_FN(widen_fp16), VEC_FN(narrow_bf16),
                 VEC_FN(narrow_fp16)},
-    .fused = FUSED_TABLES,
+    .fused = fused,
 };

@@ -98,3 +98,36 @@ const descent_fused_table VEC_FN(adamw_fused) = {TYPED_COMBINATIONS(ADAMW_ENTRY)
 #undef ADAM_ENTRY
 #undef ADAMW_ENTRY
 #endif
+
+#if VEC_HAVE_BF16_NATIVE
+/* The same instances with bf16 stored by the CPU's conversion
+ * (typed_io.h: TYPED_BF16_NATIVE), for CPUs with it (kernels/isa/table.c). */
+#define NATIVE_FP32 DESCENT_FP32
+#define NATIVE_FP16 DESCENT_FP16
+#define NATIVE_BF16 TYPED_BF16_NATIVE
+#define ADAM_NATIVE(P, G, S)                                                                     \
+    VEC_BF16_NATIVE_TARGET static void adam_native_##P##_##G##_##S(                              \
+        const descent_step *s, size_t n, void *param, const void *grad, void *const state[3],   \
+        float inv_scale)                                                                         \
+    {                                                                                            \
+        adam_family(s, n, param, grad, state, 0, NATIVE_##P, DESCENT_##G, NATIVE_##S,           \
+                    inv_scale);                                                                  \
+    }                                                                                            \
+    VEC_BF16_NATIVE_TARGET static void adamw_native_##P##_##G##_##S(                             \
+        const descent_step *s, size_t n, void *param, const void *grad, void *const state[3],   \
+        float inv_scale)                                                                         \
+    {                                                                                            \
+        adam_family(s, n, param, grad, state, 1, NATIVE_##P, DESCENT_##G, NATIVE_##S,           \
+                    inv_scale);                                                                  \
+    }
+TYPED_COMBINATIONS(ADAM_NATIVE)
+#undef ADAM_NATIVE
+
+#define ADAM_ENTRY(P, G, S) [DESCENT_##P][DESCENT_##G][DESCENT_##S] = adam_native_##P##_##G##_##S,
+#define ADAMW_ENTRY(P, G, S)                                                                     \
+    [DESCENT_##P][DESCENT_##G][DESCENT_##S] = adamw_native_##P##_##G##_##S,
+const descent_fused_table VEC_FN(adam_fused_bf16_native) = {TYPED_COMBINATIONS(ADAM_ENTRY)};
+const descent_fused_table VEC_FN(adamw_fused_bf16_native) = {TYPED_COMBINATIONS(ADAMW_ENTRY)};
+#undef ADAM_ENTRY
+#undef ADAMW_ENTRY
+#endif

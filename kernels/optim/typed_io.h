@@ -17,13 +17,25 @@
 
 #define TYPED_INLINE static inline __attribute__((always_inline))
 
+/* bf16 stored by the CPU's own conversion (VEC_HAVE_BF16_NATIVE: same bits
+ * as vf_store_bf16, fewer instructions), for instances compiled with
+ * VEC_BF16_NATIVE_TARGET and run only where the CPU has it; an internal
+ * dtype code, never an index. */
+#define TYPED_BF16_NATIVE ((descent_dtype)DESCENT_DTYPE_COUNT)
+
 #if VEC_HAVE_HALF
 TYPED_INLINE vf typed_load_half(descent_dtype dtype, const uint16_t *h)
 {
-    return dtype == DESCENT_BF16 ? vf_load_bf16(h) : vf_load_fp16(h);
+    return dtype == DESCENT_FP16 ? vf_load_fp16(h) : vf_load_bf16(h);
 }
 TYPED_INLINE void typed_store_half(descent_dtype dtype, uint16_t *h, vf v)
 {
+#if VEC_HAVE_BF16_NATIVE
+    if (dtype == TYPED_BF16_NATIVE) {
+        vf_store_bf16_native(h, v);
+        return;
+    }
+#endif
     if (dtype == DESCENT_BF16)
         vf_store_bf16(h, v);
     else

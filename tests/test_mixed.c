@@ -489,13 +489,22 @@ static void test_fp32_is_the_plain_kernel(void)
  * for every optimizer and precision they cover, every option, inv_scale 1
  * and 2^-3, sizes with tails and across blocks, threads 1 to 3 (the last
  * for one option: threads only move the blocks' offsets).  Each
- * fused variant (avx2, avx512, neon) must have Adam's and AdamW's.  Where
+ * fused variant (avx2, avx512, neon) must have SGD's, Adam's and AdamW's.  Where
  * the CPU's bf16 conversion is used (AVX512_BF16), the portable kernels
  * are compared as well. */
-static const char *const fused_settings[] = {
-    "lr=0.01", "lr=0.01 weight_decay=0.1", "lr=0.01 weight_decay=0", "lr=0.01 amsgrad=1",
-    "lr=0.01 maximize=1", "lr=0.01 amsgrad=1 weight_decay=0.1 maximize=1",
-};
+#define FUSED_OPTIONS 6
+static const char *const *fused_settings(descent_optim_kind kind)
+{
+    static const char *const adam[FUSED_OPTIONS] = {
+        "lr=0.01", "lr=0.01 weight_decay=0.1", "lr=0.01 weight_decay=0", "lr=0.01 amsgrad=1",
+        "lr=0.01 maximize=1", "lr=0.01 amsgrad=1 weight_decay=0.1 maximize=1",
+    };
+    static const char *const sgd[FUSED_OPTIONS] = {
+        "lr=0.01", "momentum=0.9", "momentum=0.9 dampening=0.2", "momentum=0.9 nesterov=1",
+        "weight_decay=0.1 maximize=1", "momentum=0.9 nesterov=1 weight_decay=0.1 maximize=1",
+    };
+    return kind == DESCENT_SGD ? sgd : adam;
+}
 
 static int fused_matches_chunked(const descent_isa_kernels *isa, descent_optim_kind kind,
                                  const descent_hparams *h, const descent_precision *p, size_t n,
@@ -546,13 +555,14 @@ static int fused_matches_chunked(const descent_isa_kernels *isa, descent_optim_k
 static void test_fused_bitwise_chunked(void)
 {
     const size_t sizes[] = {1, 17, 1100, 515 + 16 * 1100}; /* the last: two blocks */
-    const size_t n_options = sizeof fused_settings / sizeof fused_settings[0];
+    const size_t n_options = FUSED_OPTIONS;
     for (int v = 0; v < n_variants; v++) {
         const descent_isa_kernels *isa = descent_isa_table(variants[v]);
         const char *name = descent_isa_name(variants[v]);
         if (!strcmp(name, "avx2") || !strcmp(name, "avx512") || !strcmp(name, "neon"))
-            EXPECT(isa->fused && isa->fused(DESCENT_ADAM, 0) && isa->fused(DESCENT_ADAMW, 0),
-                   "%s has no fused Adam/AdamW", name);
+            EXPECT(isa->fused && isa->fused(DESCENT_ADAM, 0) && isa->fused(DESCENT_ADAMW, 0) &&
+                       isa->fused(DESCENT_SGD, 0),
+                   "%s has no fused SGD/Adam/AdamW", name);
         for (int k = 0; k < DESCENT_OPTIM_COUNT && isa->fused; k++) {
             const descent_optim_info *info = descent_optim_info_of((descent_optim_kind)k);
             if (!isa->fused(info->kind, 0))
@@ -560,8 +570,9 @@ static void test_fused_bitwise_chunked(void)
             for (size_t o = 0; o < n_options; o++) {
                 descent_hparams h;
                 descent_hparams_default(info->kind, &h);
-                EXPECT(descent_hparams_apply(info->kind, &h, fused_settings[o]) == DESCENT_OK,
-                       "%s", descent_last_error());
+                const char *settings = fused_settings(info->kind)[o];
+                EXPECT(descent_hparams_apply(info->kind, &h, settings) == DESCENT_OK, "%s: %s",
+                       settings, descent_last_error());
                 for (int pd = 0; pd < 3; pd++)
                     for (int gd = 0; gd < 3; gd++)
                         for (int sd = 0; sd < 2; sd++)
@@ -575,7 +586,7 @@ static void test_fused_bitwise_chunked(void)
                                 p.state = state_dtypes[sd];
                                 char what[160];
                                 snprintf(what, sizeof what, "%s %s [%s] %s-%s-%s n=%zu", name,
-                                         info->name, fused_settings[o],
+                                         info->name, settings,
                                          descent_dtype_name(p.param), descent_dtype_name(p.grad),
                                          descent_dtype_name(p.state), sizes[z]);
                                 EXPECT((*isa->fused(info->kind, 0))[p.param][p.grad][p.state]

@@ -33,28 +33,34 @@ void VEC_FN(narrow_bf16)(size_t n, const float *x, uint16_t *out);
 void VEC_FN(narrow_fp16)(size_t n, const float *x, uint16_t *out);
 
 #if VEC_HAVE_HALF
-extern const descent_fused_table VEC_FN(adam_fused), VEC_FN(adamw_fused);
+extern const descent_fused_table VEC_FN(sgd_fused), VEC_FN(adam_fused), VEC_FN(adamw_fused);
 #endif
 #if VEC_HAVE_BF16_NATIVE
-extern const descent_fused_table VEC_FN(adam_fused_bf16_native), VEC_FN(adamw_fused_bf16_native);
+extern const descent_fused_table VEC_FN(sgd_fused_bf16_native), VEC_FN(adam_fused_bf16_native),
+    VEC_FN(adamw_fused_bf16_native);
 #endif
 
 static const descent_fused_table *fused(descent_optim_kind kind, int cpu_bf16)
 {
-    (void)cpu_bf16;
+    (void)kind, (void)cpu_bf16;
 #if VEC_HAVE_BF16_NATIVE
     if (cpu_bf16 && vec_bf16_native_cpu())
-        return kind == DESCENT_ADAM    ? &VEC_FN(adam_fused_bf16_native)
-               : kind == DESCENT_ADAMW ? &VEC_FN(adamw_fused_bf16_native)
-                                       : NULL;
+        switch (kind) {
+        case DESCENT_SGD: return &VEC_FN(sgd_fused_bf16_native);
+        case DESCENT_ADAM: return &VEC_FN(adam_fused_bf16_native);
+        case DESCENT_ADAMW: return &VEC_FN(adamw_fused_bf16_native);
+        default: return NULL;
+        }
 #endif
 #if VEC_HAVE_HALF
-    return kind == DESCENT_ADAM ? &VEC_FN(adam_fused) : kind == DESCENT_ADAMW ? &VEC_FN(adamw_fused)
-                                                                              : NULL;
-#else
-    (void)kind;
-    return NULL;
+    switch (kind) {
+    case DESCENT_SGD: return &VEC_FN(sgd_fused);
+    case DESCENT_ADAM: return &VEC_FN(adam_fused);
+    case DESCENT_ADAMW: return &VEC_FN(adamw_fused);
+    default: return NULL;
+    }
 #endif
+    return NULL;
 }
 
 static unsigned vector_bits(void) { return (unsigned)(VEC_WIDTH * 32); }

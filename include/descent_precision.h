@@ -11,7 +11,7 @@
  * NaN, a value beyond fp16's range becomes Inf, fp16 and bf16 subnormals
  * are exact), or for bf16 parameters with stochastic_rounding, round
  * stochastically.  descent_mixed_step is the same on any variant: for SGD,
- * Adam and AdamW with nearest rounding on avx2, avx512 and neon, a fused
+ * Adam and AdamW with nearest rounding on avx2, avx512, neon and sve, a fused
  * kernel (the fp32 kernel's one definition, instantiated for the dtypes)
  * loads the 16-bit arrays straight into vectors and rounds on the store;
  * otherwise it widens blocks of 1024 elements into L1-resident fp32

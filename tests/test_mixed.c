@@ -489,7 +489,7 @@ static void test_fp32_is_the_plain_kernel(void)
  * for every optimizer and precision they cover, every option, inv_scale 1
  * and 2^-3, sizes with tails and across blocks, threads 1 to 3 (those for
  * one option of Adam: threads only move the blocks' offsets).  Each
- * fused variant (avx2, avx512, neon) must have SGD's, Adam's and AdamW's.  Where
+ * fused variant (avx2, avx512, neon, sve) must have SGD's, Adam's and AdamW's.  Where
  * the CPU's bf16 conversion is used (AVX512_BF16), the portable kernels
  * are compared as well. */
 #define FUSED_OPTIONS 6
@@ -559,7 +559,8 @@ static void test_fused_bitwise_chunked(void)
     for (int v = 0; v < n_variants; v++) {
         const descent_isa_kernels *isa = descent_isa_table(variants[v]);
         const char *name = descent_isa_name(variants[v]);
-        if (!strcmp(name, "avx2") || !strcmp(name, "avx512") || !strcmp(name, "neon"))
+        if (!strcmp(name, "avx2") || !strcmp(name, "avx512") || !strcmp(name, "neon") ||
+            !strcmp(name, "sve"))
             EXPECT(isa->fused && isa->fused(DESCENT_ADAM, 0) && isa->fused(DESCENT_ADAMW, 0) &&
                        isa->fused(DESCENT_SGD, 0),
                    "%s has no fused SGD/Adam/AdamW", name);

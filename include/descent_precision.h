@@ -10,13 +10,16 @@
  * and the state back to their dtypes to nearest even (NaN stays a quiet
  * NaN, a value beyond fp16's range becomes Inf, fp16 and bf16 subnormals
  * are exact), or for bf16 parameters with stochastic_rounding, round
- * stochastically.  descent_mixed_step is the same on any variant: it
- * widens blocks of 1024 elements into L1-resident fp32 scratch, runs that
- * variant's fp32 kernel (the one definition of each optimizer) on them and
- * rounds them back; it agrees with the reference as the variant's fp32
- * kernel does (the registry's rtol), plus one ulp of the stored type where
- * the fp32 values sit next to a rounding boundary (bitwise for the scalar
- * variant and for the kernels with rtol 0).
+ * stochastically.  descent_mixed_step is the same on any variant: for SGD,
+ * Adam and AdamW with nearest rounding on avx2, avx512, neon and sve, a fused
+ * kernel (the fp32 kernel's one definition, instantiated for the dtypes)
+ * loads the 16-bit arrays straight into vectors and rounds on the store;
+ * otherwise it widens blocks of 1024 elements into L1-resident fp32
+ * scratch, runs that variant's fp32 kernel on them and rounds them back.
+ * The two give the same bits.  It agrees with the reference as the
+ * variant's fp32 kernel does (the registry's rtol), plus one ulp of the
+ * stored type where the fp32 values sit next to a rounding boundary
+ * (bitwise for the scalar variant and for the kernels with rtol 0).
  *
  * Stochastic rounding: the 16 bits below a bf16 are added to 16 random
  * bits and truncated, so a value rounds up with probability equal to its

@@ -74,6 +74,18 @@ typedef struct descent_convert_kernels {
     void (*narrow_fp16)(size_t n, const float *x, uint16_t *out);
 } descent_convert_kernels;
 
+/* A fused mixed-precision kernel (kernels/optim/typed_io.h): one
+ * elementwise optimizer's step on [0, n) of arrays stored at the dtypes it
+ * was instantiated for, the gradient multiplied by inv_scale first (when
+ * not 1), nearest-even rounding on the stores: bit for bit what widening,
+ * that ISA's fp32 kernel and narrowing give, without scratch.  A table per
+ * optimizer, indexed [param][grad][state] dtype, NULL where not provided. */
+typedef void descent_fused_kernel(const descent_step *step, size_t n, void *param,
+                                  const void *grad, void *const state[3], float inv_scale);
+typedef descent_fused_kernel *descent_fused_kernel_fn;
+typedef descent_fused_kernel_fn descent_fused_table[DESCENT_DTYPE_COUNT][DESCENT_DTYPE_COUNT]
+                                                   [DESCENT_DTYPE_COUNT];
+
 /* 1 for a row of DESCENT_PER_TENSOR_OPTIMIZERS (its kernel reduces over the
  * n elements it is given, so it is never cut into blocks). */
 static inline int descent_kernel_per_tensor(descent_optim_kind kind)
@@ -88,7 +100,8 @@ static inline int descent_kernel_per_tensor(descent_optim_kind kind)
  * Everything one ISA provides, one table per ISA: descent_scalar_isa
  * (kernels/scalar.c: the reference behind the kernel signature and the
  * scalar gemm) and descent_<isa>_isa (kernels/isa/table.c, compiled once
- * per ISA like the kernels it collects).  Every entry is set.
+ * per ISA like the kernels it collects).  Every entry is set but fused's
+ * (NULL for an optimizer or a layer without fused kernels).
  */
 typedef struct descent_isa_kernels {
     descent_kernel_fn optim[DESCENT_OPTIM_COUNT]; /* by descent_optim_kind */
@@ -108,6 +121,10 @@ typedef struct descent_isa_kernels {
      * it only where the CPU runs the ISA. */
     unsigned (*vector_bits)(void);
     descent_convert_kernels convert;  /* mixed precision's loads and stores */
+    /* The fused kernels of `kind` (NULL: none).  cpu_bf16 1: those storing
+     * bf16 by the CPU's own conversion, where the variant has them and this
+     * CPU runs them (same bits); else the portable ones. */
+    const descent_fused_table *(*fused)(descent_optim_kind kind, int cpu_bf16);
 } descent_isa_kernels;
 
 extern const descent_isa_kernels descent_scalar_isa;
@@ -147,14 +164,21 @@ size_t descent_parallel_first_nonfinite(descent_finite_fn check, size_t n, const
                                         int threads);
 
 /* Mixed precision (kernels/mixed.c): one step of step->kind on n elements
- * stored as p says, on `isa`'s kernels and `threads` threads: per block of
- * the OpenMP layer, 1024 elements at a time are widened into fp32 scratch,
- * stepped by isa's fp32 kernel and rounded back (a per-tensor optimizer's
- * n elements in one piece), so the bits do not depend on the thread count.
- * Arguments checked by the caller (descent_mixed_check_call). */
+ * stored as p says, on `isa`'s kernels and `threads` threads, per block of
+ * the OpenMP layer: by isa's fused kernel for that optimizer and those
+ * dtypes where there is one (nearest rounding only), else chunked: 1024
+ * elements at a time are widened into fp32 scratch, stepped by isa's fp32
+ * kernel and rounded back (a per-tensor optimizer's n elements in one
+ * piece).  Both give the same bits, whatever the thread count.  Arguments
+ * checked by the caller (descent_mixed_check_call).  The _chunked entry
+ * never takes the fused kernels (tests/test_mixed.c compares the two). */
 void descent_parallel_mixed_step(const descent_isa_kernels *isa, const descent_step *step,
                                  size_t n, void *param, const void *grad, void *const state[3],
                                  const descent_precision *p, int threads);
+void descent_parallel_mixed_step_chunked(const descent_isa_kernels *isa,
+                                         const descent_step *step, size_t n, void *param,
+                                         const void *grad, void *const state[3],
+                                         const descent_precision *p, int threads);
 /* 1 if any of grad[0, n) (dtype `dtype`) is NaN or Inf; -1 without memory. */
 int descent_parallel_mixed_nonfinite(const descent_isa_kernels *isa, size_t n,
                                      descent_dtype dtype, const void *grad, int threads);

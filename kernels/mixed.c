@@ -9,6 +9,12 @@
  * (LAMB's trust ratio reduces over the tensor) is widened whole instead,
  * into heap scratch, and stepped in one call.  Stochastic rounding draws
  * per global element index, so no split changes its bits.
+ *
+ * Where the ISA has a fused kernel for the optimizer and the dtypes
+ * (kernel.h: descent_fused_kernel; Adam and AdamW, nearest rounding), each
+ * block is stepped by it instead: the same operations on the values loaded
+ * straight from the 16-bit arrays, so the same bits without the scratch
+ * passes, which cost more than the bytes they save.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +38,7 @@ typedef struct mixed_call {
     const void *grad;
     void *state[3]; /* NULL when unused */
     const descent_precision *p;
+    descent_fused_kernel_fn fused; /* NULL: the chunked path */
 } mixed_call;
 
 static void widen(const descent_convert_kernels *cv, descent_dtype dtype, const void *base,
@@ -109,14 +116,44 @@ static void step_block(void *ctx, size_t start, size_t len)
     step_range(ctx, start, len, scratch, CHUNK);
 }
 
-void descent_parallel_mixed_step(const descent_isa_kernels *isa, const descent_step *step,
-                                 size_t n, void *param, const void *grad, void *const state[3],
-                                 const descent_precision *p, int threads)
+/* A fused call's arrays from element `start` on. */
+static void fused_block(void *ctx, size_t start, size_t len)
 {
-    mixed_call c = {isa, step, n, param, grad, {NULL, NULL, NULL}, p};
+    const mixed_call *c = ctx;
+    const descent_precision *p = c->p;
+    const size_t pb = descent_dtype_size(p->param), sb = descent_dtype_size(p->state);
+    void *state[3];
+    for (int k = 0; k < 3; k++)
+        state[k] = c->state[k] ? (char *)c->state[k] + start * sb : NULL;
+    c->fused(c->step, len, (char *)c->param + start * pb,
+             (const char *)c->grad + start * descent_dtype_size(p->grad), state, p->inv_scale);
+}
+
+/* isa's fused kernel for this step, or NULL: the chunked path then. */
+static descent_fused_kernel_fn fused_kernel(const descent_isa_kernels *isa,
+                                            const descent_step *step, const descent_precision *p)
+{
+    if (!isa->fused || p->stochastic_rounding || descent_kernel_per_tensor(step->kind))
+        return NULL;
+    const descent_fused_table *table = isa->fused(step->kind, 1);
+    if (!table)
+        return NULL;
+    return (*table)[p->param][p->grad][p->state];
+}
+
+static void mixed_step(const descent_isa_kernels *isa, const descent_step *step, size_t n,
+                       void *param, const void *grad, void *const state[3],
+                       const descent_precision *p, int threads, int allow_fused)
+{
+    mixed_call c = {isa, step, n, param, grad, {NULL, NULL, NULL}, p, NULL};
     for (int k = 0; k < descent_optim_state_count(step->kind); k++)
         if (descent_optim_state_used(step->kind, step->h, k))
             c.state[k] = state ? state[k] : NULL; /* NULL only with n = 0 */
+    c.fused = allow_fused ? fused_kernel(isa, step, p) : NULL;
+    if (c.fused) {
+        descent_parallel_for_blocks(n, threads, fused_block, &c);
+        return;
+    }
     if (!descent_kernel_per_tensor(step->kind)) {
         descent_parallel_for_blocks(n, threads, step_block, &c);
         return;
@@ -133,6 +170,21 @@ void descent_parallel_mixed_step(const descent_isa_kernels *isa, const descent_s
         descent_ref_mixed_step(step->kind, step->h, step->t, &product, n, param, grad, c.state,
                                p, NULL);
     }
+}
+
+void descent_parallel_mixed_step(const descent_isa_kernels *isa, const descent_step *step,
+                                 size_t n, void *param, const void *grad, void *const state[3],
+                                 const descent_precision *p, int threads)
+{
+    mixed_step(isa, step, n, param, grad, state, p, threads, 1);
+}
+
+void descent_parallel_mixed_step_chunked(const descent_isa_kernels *isa,
+                                         const descent_step *step, size_t n, void *param,
+                                         const void *grad, void *const state[3],
+                                         const descent_precision *p, int threads)
+{
+    mixed_step(isa, step, n, param, grad, state, p, threads, 0);
 }
 
 typedef struct check_call {

@@ -21,6 +21,8 @@
  *   included); stochastic rounding unbiased in the mean; found_inf skips
  *   the step and leaves every array as it was; inv_scale unscales; the
  *   all-fp32 step is the plain fp32 kernel's bits; bad arguments refused.
+ * - The fused kernels bitwise identical to the chunked path of their
+ *   variant, for every combination, option, size and thread count.
  */
 #include <math.h>
 #include <stdint.h>
@@ -482,6 +484,132 @@ static void test_fp32_is_the_plain_kernel(void)
     }
 }
 
+/* The fused kernels (kernel.h: descent_fused_kernel) against the chunked
+ * path of the same variant (descent_parallel_mixed_step_chunked): bitwise,
+ * for every optimizer and precision they cover, every option, inv_scale 1
+ * and 2^-3, sizes with tails and across blocks, threads 1 to 3 (those for
+ * one option of Adam: threads only move the blocks' offsets).  Each
+ * fused variant (avx2, avx512, neon, sve) must have SGD's, Adam's and AdamW's.  Where
+ * the CPU's bf16 conversion is used (AVX512_BF16), the portable kernels
+ * are compared as well. */
+#define FUSED_OPTIONS 6
+static const char *const *fused_settings(descent_optim_kind kind)
+{
+    static const char *const adam[FUSED_OPTIONS] = {
+        "lr=0.01", "lr=0.01 weight_decay=0.1", "lr=0.01 weight_decay=0", "lr=0.01 amsgrad=1",
+        "lr=0.01 maximize=1", "lr=0.01 amsgrad=1 weight_decay=0.1 maximize=1",
+    };
+    static const char *const sgd[FUSED_OPTIONS] = {
+        "lr=0.01", "momentum=0.9", "momentum=0.9 dampening=0.2", "momentum=0.9 nesterov=1",
+        "weight_decay=0.1 maximize=1", "momentum=0.9 nesterov=1 weight_decay=0.1 maximize=1",
+    };
+    return kind == DESCENT_SGD ? sgd : adam;
+}
+
+static int fused_matches_chunked(const descent_isa_kernels *isa, descent_optim_kind kind,
+                                 const descent_hparams *h, const descent_precision *p, size_t n,
+                                 int max_threads, const char *what)
+{
+    problem base;
+    problem_init(&base, kind, h, p, n);
+    problem_new_gradient(&base, 1.0f);
+    int failures = 0;
+    for (int scaled = 0; scaled < 2 && !failures; scaled++)
+        for (int threads = 1; threads <= (scaled ? 1 : max_threads) && !failures; threads++) {
+            problem fused, chunked;
+            problem_copy(&fused, &base);
+            problem_copy(&chunked, &base);
+            fused.p.inv_scale = chunked.p.inv_scale = scaled ? 0.125f : 1.0f;
+            const descent_step step = {kind, h, base.t + 1, 1.0};
+            descent_parallel_mixed_step(isa, &step, n, fused.param, fused.grad, fused.state,
+                                        &fused.p, threads);
+            descent_parallel_mixed_step_chunked(isa, &step, n, chunked.param, chunked.grad,
+                                                chunked.state, &chunked.p, threads);
+            if (!arrays_identical(&fused, &chunked)) {
+                EXPECT(0, "%s, inv_scale %g, %d threads: fused != chunked", what,
+                       fused.p.inv_scale, threads);
+                failures++;
+            }
+            /* The portable kernel too where the CPU's bf16 conversion
+             * replaced it above, on the whole arrays. */
+            const descent_fused_kernel_fn portable =
+                (*isa->fused(kind, 0))[p->param][p->grad][p->state];
+            if (threads == 1 && portable != (*isa->fused(kind, 1))[p->param][p->grad][p->state]) {
+                problem again;
+                problem_copy(&again, &base);
+                portable(&step, n, again.param, again.grad, again.state, fused.p.inv_scale);
+                if (!arrays_identical(&again, &chunked)) {
+                    EXPECT(0, "%s, inv_scale %g: portable fused != chunked", what,
+                           fused.p.inv_scale);
+                    failures++;
+                }
+                problem_free(&again, 0);
+            }
+            problem_free(&fused, 0);
+            problem_free(&chunked, 0);
+        }
+    problem_free(&base, 1);
+    return failures;
+}
+
+static void test_fused_bitwise_chunked(void)
+{
+    const size_t sizes[] = {1, 17, 1100, 515 + 16 * 1100}; /* the last: two blocks */
+    const size_t n_options = FUSED_OPTIONS;
+    for (int v = 0; v < n_variants; v++) {
+        const descent_isa_kernels *isa = descent_isa_table(variants[v]);
+        const char *name = descent_isa_name(variants[v]);
+        if (!strcmp(name, "avx2") || !strcmp(name, "avx512") || !strcmp(name, "neon") ||
+            !strcmp(name, "sve"))
+            EXPECT(isa->fused && isa->fused(DESCENT_ADAM, 0) && isa->fused(DESCENT_ADAMW, 0) &&
+                       isa->fused(DESCENT_SGD, 0),
+                   "%s has no fused SGD/Adam/AdamW", name);
+        for (int k = 0; k < DESCENT_OPTIM_COUNT && isa->fused; k++) {
+            const descent_optim_info *info = descent_optim_info_of((descent_optim_kind)k);
+            if (!isa->fused(info->kind, 0))
+                continue;
+            for (size_t o = 0; o < n_options; o++) {
+                descent_hparams h;
+                descent_hparams_default(info->kind, &h);
+                const char *settings = fused_settings(info->kind)[o];
+                EXPECT(descent_hparams_apply(info->kind, &h, settings) == DESCENT_OK, "%s: %s",
+                       settings, descent_last_error());
+                for (int pd = 0; pd < 3; pd++)
+                    for (int gd = 0; gd < 3; gd++)
+                        for (int sd = 0; sd < 2; sd++)
+                            for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+                                if (z == 3 && o != 0 && (o != n_options - 1 || quick()))
+                                    continue; /* two blocks: the plainest, the fullest */
+                                descent_precision p;
+                                descent_precision_default(&p);
+                                p.param = value_dtypes[pd];
+                                p.grad = value_dtypes[gd];
+                                p.state = state_dtypes[sd];
+                                char what[160];
+                                snprintf(what, sizeof what, "%s %s [%s] %s-%s-%s n=%zu", name,
+                                         info->name, settings,
+                                         descent_dtype_name(p.param), descent_dtype_name(p.grad),
+                                         descent_dtype_name(p.state), sizes[z]);
+                                EXPECT((*isa->fused(info->kind, 0))[p.param][p.grad][p.state]
+                                           && (*isa->fused(info->kind, 1))[p.param][p.grad]
+                                                                         [p.state],
+                                       "%s: no fused kernel", what);
+                                /* Threads move the blocks' offsets only
+                                 * (kernels/mixed.c, the same for every
+                                 * optimizer): every dtype, one option of
+                                 * Adam. */
+                                const int threads = o == 0 && info->kind == DESCENT_ADAM &&
+                                                            descent_parallel_splits(sizes[z])
+                                                        ? 3
+                                                        : 1;
+                                fused_matches_chunked(isa, info->kind, &h, &p, sizes[z],
+                                                      threads, what);
+                            }
+            }
+        }
+    }
+}
+
 /* Threads 1, 2, 3 over 40000 elements (three blocks of the OpenMP layer):
  * the same bits, stochastic rounding included; LAMB (one tensor) too. */
 static void test_threads_bitwise_identical(void)
@@ -755,6 +883,7 @@ int main(void)
     RUN(test_conversions_bitwise_every_variant);
     RUN(test_every_combination_agrees_with_reference);
     RUN(test_fp32_is_the_plain_kernel);
+    RUN(test_fused_bitwise_chunked);
     RUN(test_threads_bitwise_identical);
     RUN(test_stochastic_rounding_unbiased);
     RUN(test_found_inf_skips_step);

@@ -2,7 +2,8 @@
  * descent_neon_isa, descent_sve_isa: kernel.h), compiled once per ISA like the kernels it
  * collects: the optimizers from the registry's rows, the non-finite check,
  * the clipping kernels, the MLP's two products and its elementwise parts,
- * and L-BFGS's vector work, and mixed precision's conversions. */
+ * and L-BFGS's vector work, and mixed precision's conversions and fused
+ * kernels. */
 #include "../kernel.h"
 #include "../vec/vec.h"
 
@@ -32,6 +33,37 @@ void VEC_FN(widen_fp16)(size_t n, const uint16_t *x, float *out);
 void VEC_FN(narrow_bf16)(size_t n, const float *x, uint16_t *out);
 void VEC_FN(narrow_fp16)(size_t n, const float *x, uint16_t *out);
 
+#if VEC_HAVE_HALF
+extern const descent_fused_table VEC_FN(sgd_fused), VEC_FN(adam_fused), VEC_FN(adamw_fused);
+#endif
+#if VEC_HAVE_BF16_NATIVE
+extern const descent_fused_table VEC_FN(sgd_fused_bf16_native), VEC_FN(adam_fused_bf16_native),
+    VEC_FN(adamw_fused_bf16_native);
+#endif
+
+static const descent_fused_table *fused(descent_optim_kind kind, int cpu_bf16)
+{
+    (void)kind, (void)cpu_bf16;
+#if VEC_HAVE_BF16_NATIVE
+    if (cpu_bf16 && vec_bf16_native_cpu())
+        switch (kind) {
+        case DESCENT_SGD: return &VEC_FN(sgd_fused_bf16_native);
+        case DESCENT_ADAM: return &VEC_FN(adam_fused_bf16_native);
+        case DESCENT_ADAMW: return &VEC_FN(adamw_fused_bf16_native);
+        default: return NULL;
+        }
+#endif
+#if VEC_HAVE_HALF
+    switch (kind) {
+    case DESCENT_SGD: return &VEC_FN(sgd_fused);
+    case DESCENT_ADAM: return &VEC_FN(adam_fused);
+    case DESCENT_ADAMW: return &VEC_FN(adamw_fused);
+    default: return NULL;
+    }
+#endif
+    return NULL;
+}
+
 static unsigned vector_bits(void) { return (unsigned)(VEC_WIDTH * 32); }
 
 const descent_isa_kernels VEC_FN(isa) = {
@@ -57,4 +89,5 @@ const descent_isa_kernels VEC_FN(isa) = {
     .vector_bits = vector_bits,
     .convert = {VEC_FN(widen_bf16), VEC_FN(widen_fp16), VEC_FN(narrow_bf16),
                 VEC_FN(narrow_fp16)},
+    .fused = fused,
 };

@@ -81,6 +81,37 @@ static inline vf vf_pow2i(vf n)
     return svreinterpret_f32_s32(svlsl_n_s32_x(all, e, 23));
 }
 
+/* Mixed precision: VEC_WIDTH 16-bit values, one in the low half of each
+ * 32-bit lane (ld1h/st1h with 32-bit containers), exact widening and
+ * nearest-even narrowing, bit for bit as reference/precision.c.  bf16 in
+ * integers as NEON's; fp16 by FCVT, which rounds by FPCR (nearest even, as
+ * Linux starts every thread) and quiets a NaN keeping its upper payload. */
+#define VEC_HAVE_HALF 1
+static inline vf vf_load_bf16(const uint16_t *p)
+{
+    const svbool_t all = vec_sve_all();
+    return svreinterpret_f32_u32(svlsl_n_u32_x(all, svld1uh_u32(all, p), 16));
+}
+static inline void vf_store_bf16(uint16_t *p, vf v)
+{
+    const svbool_t all = vec_sve_all();
+    const svuint32_t b = svreinterpret_u32_f32(v);
+    const svuint32_t lsb = svand_n_u32_x(all, svlsr_n_u32_x(all, b, 16), 1);
+    const svuint32_t rounded = svadd_u32_x(all, svadd_n_u32_x(all, b, 0x7FFF), lsb);
+    const svuint32_t quiet = svorr_n_u32_x(all, b, 0x00400000);
+    svst1h_u32(all, p, svlsr_n_u32_x(all, svsel_u32(vf_isnan(v), quiet, rounded), 16));
+}
+static inline vf vf_load_fp16(const uint16_t *p)
+{
+    const svbool_t all = vec_sve_all();
+    return svcvt_f32_f16_x(all, svreinterpret_f16_u32(svld1uh_u32(all, p)));
+}
+static inline void vf_store_fp16(uint16_t *p, vf v)
+{
+    const svbool_t all = vec_sve_all();
+    svst1h_u32(all, p, svreinterpret_u32_f16(svcvt_f16_f32_x(all, v)));
+}
+
 /* No arm64 SLEEF on Debian for the build machine: vec_math.h's exp/tanh. */
 
 #endif

@@ -22,7 +22,7 @@ static inline vf pow_lanes(vf a, double p)
         return a;
     if (p == 2.0)
         return vf_mul(a, a);
-    float lanes[VEC_MAX_WIDTH];
+    float buffer[VEC_MAX_WIDTH], *lanes = vec_lane_buffer(buffer);
     vf_store(lanes, a);
     for (size_t k = 0; k < VEC_WIDTH; k++)
         lanes[k] = powf(lanes[k], (float)p);
@@ -67,7 +67,7 @@ static double chunk_norm(const float *x, size_t start, size_t end, double p)
         acc3 = norm_add(acc3, x + i, vec_lanes(end, i), is_max, p);
     if (!is_max)
         return vf_reduce_add(vf_add(vf_add(acc0, acc1), vf_add(acc2, acc3)));
-    float lanes[4 * VEC_MAX_WIDTH];
+    float buffer[4 * VEC_MAX_WIDTH], *lanes = vec_lane_buffer(buffer);
     vf_store(lanes, acc0);
     vf_store(lanes + w, acc1);
     vf_store(lanes + 2 * w, acc2);

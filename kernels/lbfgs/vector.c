@@ -52,7 +52,7 @@ float VEC_FN(lbfgs_abs_max)(size_t n, const float *x)
     vf m = vf_zero();
     for (size_t i = 0; i < n; i += VEC_WIDTH)
         m = vf_max(m, vf_abs(vf_load_n(x + i, vec_lanes(n, i))));
-    float lanes[VEC_MAX_WIDTH];
+    float buffer[VEC_MAX_WIDTH], *lanes = vec_lane_buffer(buffer);
     vf_store(lanes, m);
     float best = lanes[0];
     for (size_t k = 1; k < VEC_WIDTH; k++)

@@ -45,7 +45,7 @@ void VEC_FN(lamb)(const descent_step *s, size_t n, float *param, const float *gr
             vf_store_n(exp_avg_sq + i, v, lanes);
             vf u = lamb_update(bc1, bc2, eps, wd, m, v, p);
             if (lanes < VEC_WIDTH) { /* lanes past the end: 0, not 0/(sqrt(0)+eps) (NaN at eps 0) */
-                float tail[VEC_MAX_WIDTH];
+                float buffer[VEC_MAX_WIDTH], *tail = vec_lane_buffer(buffer);
                 vf_store(tail, u);
                 u = vf_load_partial(tail, lanes);
             }

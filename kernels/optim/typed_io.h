@@ -50,7 +50,7 @@ TYPED_INLINE vf typed_load(descent_dtype dtype, const void *base, size_t i, size
         const uint16_t *h = (const uint16_t *)base + i;
         if (lanes == VEC_WIDTH)
             return typed_load_half(dtype, h);
-        uint16_t tail[VEC_MAX_WIDTH] = {0};
+        uint16_t buffer[VEC_MAX_WIDTH] = {0}, *tail = vec_lane_buffer(buffer);
         memcpy(tail, h, lanes * sizeof *h);
         return typed_load_half(dtype, tail);
     }
@@ -68,7 +68,7 @@ TYPED_INLINE void typed_store(descent_dtype dtype, void *base, size_t i, vf v, s
             typed_store_half(dtype, h, v);
             return;
         }
-        uint16_t tail[VEC_MAX_WIDTH];
+        uint16_t buffer[VEC_MAX_WIDTH], *tail = vec_lane_buffer(buffer);
         typed_store_half(dtype, tail, v);
         memcpy(h, tail, lanes * sizeof *h);
         return;

@@ -64,6 +64,18 @@
 #define VEC_MAX_WIDTH VEC_WIDTH
 #endif
 
+/* A lane buffer on the stack (float x[VEC_MAX_WIDTH]) as the pointer that
+ * whole-vector stores and loads take: the empty asm hides the array's
+ * alignment, so the compiler keeps vf_store's unaligned store unaligned.
+ * Without it GCC 12 turned one into an aligned 64-byte vmovaps, which
+ * faults in AddressSanitizer's fake stack frames (make test SANITIZE=1
+ * detects use after return; those frames are 32-byte aligned). */
+static inline void *vec_lane_buffer(void *p)
+{
+    __asm__("" : "+r"(p));
+    return p;
+}
+
 /* Every layer but the baseline has fused multiply-add, and with it the whole
  * contract above. */
 #ifndef VEC_HAVE_FMA

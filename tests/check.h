@@ -9,6 +9,7 @@
 #define DESCENT_CHECK_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,37 @@ static inline float *check_randoms(size_t n, unsigned seed, float scale)
     for (size_t i = 0; x && i < n; i++)
         x[i] = scale * ((float)rand() / (float)RAND_MAX - 0.5f);
     return x;
+}
+
+/* DESCENT_TEST_QUICK=1 (the sanitizer, valgrind and qemu runs): programs
+ * that honour it use their smaller sizes and fewer steps. */
+static inline int check_quick(void)
+{
+    const char *q = getenv("DESCENT_TEST_QUICK");
+    return q && *q && *q != '0';
+}
+
+/* A seeded stream of test data (splitmix64), the same values on every
+ * machine and libc: check_seed(s), then check_u64, check_uniform in [0, 1)
+ * and check_normal (Box-Muller). */
+static inline uint64_t *check_rng_state(void)
+{
+    static uint64_t state = 1;
+    return &state;
+}
+static inline void check_seed(uint64_t seed) { *check_rng_state() = seed; }
+static inline uint64_t check_u64(void)
+{
+    uint64_t z = (*check_rng_state() += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static inline double check_uniform(void) { return (double)(check_u64() >> 11) * 0x1.0p-53; }
+static inline double check_normal(void)
+{
+    const double u = check_uniform(), v = check_uniform();
+    return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
 }
 
 #endif

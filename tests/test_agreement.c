@@ -67,20 +67,6 @@ static const size_t sizes[] = {0, 1, 3, 7, 8, 15, 16, 17, 31, 33, 1000, 65537};
 
 /* ---------------------------------------------------------- random data */
 
-static uint64_t rng_state;
-static uint64_t next_u64(void)
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-static double uniform(void) { return (double)(next_u64() >> 11) * 0x1.0p-53; }
-static double normal(void)
-{
-    double u = uniform(), v = uniform();
-    return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
-}
 
 /* ------------------------------------------------------------ one case */
 
@@ -120,14 +106,9 @@ static double worst[DESCENT_ISA_COUNT][DESCENT_OPTIM_COUNT];
 /* DESCENT_TEST_QUICK=1 (the sanitizer, valgrind and qemu runs): the largest size,
  * 65537, becomes 1025, still many vectors with a ragged tail, and fewer
  * steps (QUICK_STEPS; 2 in the thread test). */
-static int quick(void)
-{
-    const char *q = getenv("DESCENT_TEST_QUICK");
-    return q && *q && *q != '0';
-}
 static size_t quick_size(size_t n)
 {
-    return (quick() && n > 1025) ? 1025 : n;
+    return (check_quick() && n > 1025) ? 1025 : n;
 }
 
 /* Runs one branch at one size on `isa` and the reference side by side. */
@@ -143,8 +124,8 @@ static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
     float *grad_block = malloc((n + offset + 1) * sizeof(float));
     float *grad = grad_block + offset;
     for (size_t i = 0; i < n; i++) {
-        init[i] = (float)normal();
-        magnitude[i] = (float)pow(10.0, -6.0 + 9.0 * uniform());
+        init[i] = (float)check_normal();
+        magnitude[i] = (float)pow(10.0, -6.0 + 9.0 * check_uniform());
     }
     arrays got, want;
     arrays_init(&got, n, offset, &h, b->info, init);
@@ -157,10 +138,10 @@ static void agree(descent_isa isa, const branch *b, size_t n, size_t offset)
     const double rtol = b->info->rtol;
     double mu_product = 1.0;
 
-    const long steps = quick() ? QUICK_STEPS : STEPS;
+    const long steps = check_quick() ? QUICK_STEPS : STEPS;
     for (long t = 1; t <= steps; t++) {
         for (size_t i = 0; i < n; i++)
-            grad[i] = (t == steps / 2) ? 0.0f : (float)(normal() * magnitude[i]);
+            grad[i] = (t == steps / 2) ? 0.0f : (float)(check_normal() * magnitude[i]);
         const descent_step step = {kind, &h, t, mu_product};
         fast(&step, n, got.param, grad, got.state);
         ref(&step, n, want.param, grad, want.state);
@@ -190,7 +171,7 @@ static descent_isa current_isa;
 
 static void test_variant_agrees_with_reference(void)
 {
-    rng_state = 42;
+    check_seed(42);
     for (size_t b = 0; b < n_branches; b++)
         for (size_t s = 0; s < N_SIZES; s++)
             agree(current_isa, &branches[b], quick_size(sizes[s]), s % 4); /* offsets 0..3 floats */
@@ -206,18 +187,18 @@ static void test_threads_bitwise_identical(void)
         const descent_hparams h = branch_hparams(&branches[b]);
         const descent_kernel_fn fast = descent_isa_table(current_isa)->optim[info->kind];
         float *runs[3];
-        rng_state = 7;
+        check_seed(7);
         float *init = malloc(n * sizeof(float)), *grad = malloc(n * sizeof(float));
         for (size_t i = 0; i < n; i++)
-            init[i] = (float)normal();
+            init[i] = (float)check_normal();
         for (int r = 0; r < 3; r++) {
             arrays a;
             arrays_init(&a, n, 0, &h, info, init);
             double mu_product = 1.0;
-            rng_state = 11;
-            for (long t = 1; t <= (quick() ? 2 : 5); t++) {
+            check_seed(11);
+            for (long t = 1; t <= (check_quick() ? 2 : 5); t++) {
                 for (size_t i = 0; i < n; i++)
-                    grad[i] = (float)normal();
+                    grad[i] = (float)check_normal();
                 const descent_step step = {info->kind, &h, t, mu_product};
                 descent_parallel_step(fast, &step, n, a.param, grad, a.state, r + 1);
                 if (info->product_factor)
@@ -279,14 +260,14 @@ static void test_square_averages_are_addcmul(void)
         if (!kernel)
             continue;
         float param[N], grad[N], before[3][N], after[3][N], want[N];
-        rng_state = 5 + k;
+        check_seed(5 + k);
         for (size_t i = 0; i < N; i++) {
-            param[i] = (float)normal();
+            param[i] = (float)check_normal();
             /* |g| from 1e-3 to 1e21, the window 1.8e19 .. 5.8e20 included */
             grad[i] = i < 3 ? (float)((i % 2 ? -1 : 1) * (3e19 * pow(4.0, (double)i)))
-                            : (float)(normal() * pow(10.0, -3.0 + 24.0 * uniform()));
+                            : (float)(check_normal() * pow(10.0, -3.0 + 24.0 * check_uniform()));
             for (int a = 0; a < 3; a++)
-                before[a][i] = after[a][i] = (float)(fabs(normal()) * pow(10.0, 4.0 * uniform()));
+                before[a][i] = after[a][i] = (float)(fabs(check_normal()) * pow(10.0, 4.0 * check_uniform()));
         }
         float *state[3] = {after[0], after[1], after[2]};
         const descent_step step = {kind, &h, 3, 0.5};

@@ -34,26 +34,6 @@
 #include "check.h"
 #include "descent.h"
 
-static int quick(void)
-{
-    const char *q = getenv("DESCENT_TEST_QUICK");
-    return q && *q && *q != '0';
-}
-
-static uint64_t rng_state = 1;
-static uint64_t next_u64(void)
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-static double uniform(void) { return (double)(next_u64() >> 11) * 0x1.0p-53; }
-static double normal(void)
-{
-    const double u = uniform() + 1e-300, v = uniform();
-    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
-}
 
 static uint32_t bits_of(float x)
 {
@@ -173,19 +153,19 @@ static size_t narrowing_inputs(float *x, size_t cap)
     for (size_t k = 0; k < sizeof specials / sizeof specials[0] && n < cap; k++)
         x[n++] = float_of(specials[k]);
     while (n < cap / 2)
-        x[n++] = float_of((uint32_t)next_u64());
+        x[n++] = float_of((uint32_t)check_u64());
     while (n < cap) { /* ties and near-ties of both formats, at many scales */
-        const uint32_t kept = (uint32_t)next_u64() & 0x7FF000u;
-        const uint32_t dropped = (next_u64() & 1) ? 0x1000u : 0x8000u;
+        const uint32_t kept = (uint32_t)check_u64() & 0x7FF000u;
+        const uint32_t dropped = (check_u64() & 1) ? 0x1000u : 0x8000u;
         x[n++] = float_of(0x3F800000u + kept + dropped) *
-                 (float)ldexp(1, (int)(next_u64() % 60) - 40);
+                 (float)ldexp(1, (int)(check_u64() % 60) - 40);
     }
     return n;
 }
 
 static void test_conversions_bitwise_every_variant(void)
 {
-    const size_t cap = quick() ? 20000 : 200000;
+    const size_t cap = check_quick() ? 20000 : 200000;
     float *x = malloc(cap * sizeof *x), *wide = malloc(65536 * sizeof *wide);
     uint16_t *all = malloc(65536 * sizeof *all), *got = malloc(cap * sizeof *got);
     const size_t n = narrowing_inputs(x, cap);
@@ -240,7 +220,7 @@ typedef struct problem {
 
 static float gradient_value(void)
 {
-    return (float)(normal() * pow(10.0, -4.0 + 5.0 * uniform())); /* 1e-4 .. 10 */
+    return (float)(check_normal() * pow(10.0, -4.0 + 5.0 * check_uniform())); /* 1e-4 .. 10 */
 }
 
 static void problem_init(problem *pr, descent_optim_kind kind, const descent_hparams *h,
@@ -260,7 +240,7 @@ static void problem_init(problem *pr, descent_optim_kind kind, const descent_hpa
             s32[k][i] = init == DESCENT_HP_NONE ? 0.0f : (float)descent_hparams_get(h, init);
     }
     for (size_t i = 0; i < n; i++)
-        p32[i] = (float)normal();
+        p32[i] = (float)check_normal();
     for (long t = 1; t <= 2; t++) {
         for (size_t i = 0; i < n; i++)
             g32[i] = gradient_value();
@@ -415,8 +395,8 @@ static void agree_precision(const descent_precision *p, void *vctx)
 {
     agree_ctx *c = vctx;
     static const size_t sizes[] = {1, 17, 1100, 515}; /* quick: the first three */
-    const size_t n_sizes = quick() ? 3 : 4;
-    const int steps = quick() ? 2 : 3;
+    const size_t n_sizes = check_quick() ? 3 : 4;
+    const int steps = check_quick() ? 2 : 3;
     const int bitwise = c->isa == DESCENT_ISA_SCALAR || c->info->rtol == 0;
     for (size_t z = 0; z < n_sizes && c->failures < 3; z++) {
         problem want;
@@ -449,7 +429,7 @@ static void test_every_combination_agrees_with_reference(void)
         for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
             agree_ctx c = {.isa = variants[v],
                            .info = descent_optim_info_of((descent_optim_kind)k)};
-            const int branches = quick() ? 1 : c.info->branch_count;
+            const int branches = check_quick() ? 1 : c.info->branch_count;
             for (int b = 0; b < branches; b++) {
                 c.branch = &c.info->branches[b];
                 descent_hparams_default(c.info->kind, &c.h);
@@ -578,7 +558,7 @@ static void test_fused_bitwise_chunked(void)
                     for (int gd = 0; gd < 3; gd++)
                         for (int sd = 0; sd < 2; sd++)
                             for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
-                                if (z == 3 && o != 0 && (o != n_options - 1 || quick()))
+                                if (z == 3 && o != 0 && (o != n_options - 1 || check_quick()))
                                     continue; /* two blocks: the plainest, the fullest */
                                 descent_precision p;
                                 descent_precision_default(&p);
@@ -614,7 +594,7 @@ static void test_fused_bitwise_chunked(void)
  * the same bits, stochastic rounding included; LAMB (one tensor) too. */
 static void test_threads_bitwise_identical(void)
 {
-    const size_t n = quick() ? 20000 : 40000;
+    const size_t n = check_quick() ? 20000 : 40000;
     static const descent_optim_kind kinds[] = {DESCENT_ADAM, DESCENT_NADAM, DESCENT_LAMB};
     for (int v = 0; v < n_variants; v++)
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
@@ -696,7 +676,7 @@ static void test_stochastic_rounding_unbiased(void)
  * (exact scaling). */
 static void test_found_inf_skips_step(void)
 {
-    const size_t n = quick() ? 20000 : 40000;
+    const size_t n = check_quick() ? 20000 : 40000;
     static const uint16_t bad[] = {0x7E00, 0x7C00, 0xFC00};
     for (int v = 0; v < n_variants; v++) {
         descent_precision p;

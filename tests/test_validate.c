@@ -13,11 +13,6 @@
 #include "check.h"
 #include "descent.h"
 
-static int quick(void)
-{
-    const char *q = getenv("DESCENT_TEST_QUICK");
-    return q && *q && *q != '0';
-}
 
 static void test_own_kernels_pass(void)
 {
@@ -29,7 +24,7 @@ static void test_own_kernels_pass(void)
         /* the scalar variant is the reference itself: checked when it is the only one;
          * the sanitizer run (quick): the best variant only */
         if ((isa == DESCENT_ISA_SCALAR && best != DESCENT_ISA_SCALAR) ||
-            (quick() && isa != (int)best))
+            (check_quick() && isa != (int)best))
             continue;
         for (int k = 0; k < DESCENT_OPTIM_COUNT; k++) {
             const descent_ref_fn fn = descent_isa_port((descent_optim_kind)k, (descent_isa)isa);

@@ -166,7 +166,7 @@ static void text_header(FILE *T)
 /* --------------------------------------------------------------- sections */
 
 static const char *const only_names[] = {"linreg", "rosenbrock", "fmnist", "batch",
-                                         "schedules", "paths"};
+                                         "schedules", "paths", "precision"};
 static const char *only;
 
 static int wants(const char *name)
@@ -239,7 +239,8 @@ static void problem_section(FILE *J, FILE *T, int p, const bench_optim_config **
         const setting s = {p, opts[o], p == P_MNIST ? 64 : 0,
                            p == P_LINREG ? S.linreg_cap : p == P_ROSEN ? S.rosen_cap
                                                                       : S.mnist_epochs,
-                           NULL, NULL, DESCENT_PER_EPOCH, p != P_MNIST};
+                           NULL, NULL, DESCENT_PER_EPOCH, p != P_MNIST, DESCENT_FP32,
+                           DESCENT_FP32};
         char name[128];
         outfile cf, pf;
         snprintf(name, sizeof name, "%s_%s.csv", prob_names[p], opts[o]->name);
@@ -276,7 +277,7 @@ static void batch_section(FILE *J, FILE *T, const bench_optim_config *sgd)
     text_header(T);
     for (size_t k = 0; k < sizeof bs / sizeof bs[0]; k++) {
         const setting s = {P_LINREG, sgd, bs[k].batch, S.batch_epochs, NULL, NULL,
-                           DESCENT_PER_EPOCH, 1};
+                           DESCENT_PER_EPOCH, 1, DESCENT_FP32, DESCENT_FP32};
         char name[128];
         outfile cf;
         report r;
@@ -318,7 +319,7 @@ static void schedule_section(FILE *J, FILE *T, const bench_optim_config *sgd)
             "seconds [min..max]", "final loss [min..max]");
     for (size_t k = 0; k < sizeof sc / sizeof sc[0]; k++) {
         const setting s = {P_LINREG, sgd, 10, S.schedule_epochs, sc[k].name, sc[k].args,
-                           sc[k].unit, 0};
+                           sc[k].unit, 0, DESCENT_FP32, DESCENT_FP32};
         double ep[MAX_SEEDS], se[MAX_SEEDS], fi[MAX_SEEDS];
         int reached = 0;
         char name[128], e[96], sec[96], f[96];
@@ -349,6 +350,178 @@ static void schedule_section(FILE *J, FILE *T, const bench_optim_config *sgd)
     fputs("\n  ]}", J);
 }
 
+/* Adam on fmnist at the lr the fmnist tuning chose in fp32 (not retuned),
+ * with the parameters and the optimizer state kept at 16-bit precision
+ * (descent_train's param_dtype / state_dtype: fp32 math, rounded to nearest
+ * even after every step) next to fp32 itself, on the same seeds, so that
+ * the differences are paired: the same initial weights and shuffles. */
+static const struct precision_run {
+    const char *name;
+    descent_dtype param, state;
+} precision_runs[] = {{"fp32", DESCENT_FP32, DESCENT_FP32},
+                      {"bf16_params", DESCENT_BF16, DESCENT_FP32},
+                      {"bf16_params_state", DESCENT_BF16, DESCENT_BF16},
+                      {"fp16_params", DESCENT_FP16, DESCENT_FP32}};
+enum { N_PRECISION = sizeof precision_runs / sizeof precision_runs[0] };
+
+/* Why bf16 with stochastic rounding is not a row (JSON and summary). */
+static const char precision_sr_note[] =
+    "bf16 parameters with stochastic rounding: not run, descent_train_config cannot ask "
+    "for it (param_dtype/state_dtype round to nearest even; stochastic rounding is "
+    "descent_mixed_step's descent_precision.stochastic_rounding only)";
+
+/* Test accuracy per seed (the runs' final and per-epoch values). */
+typedef struct precision_result {
+    double final[MAX_SEEDS], epoch[MAX_EPOCHS_KEPT][MAX_SEEDS];
+} precision_result;
+
+static void precision_runs_of(const setting *s, double lr, precision_result *r, FILE *curve)
+{
+    for (int k = 0; k < S.precision_seeds; k++) {
+        const outcome o = run_one(s, lr, k + 1, 0, k ? NULL : curve, NULL);
+        r->final[k] = o.final;
+        for (long e = 0; e < s->epochs; e++)
+            r->epoch[e][k] = o.per_epoch[e];
+    }
+}
+
+/* Accuracy spread of seeds' values v (copied: accuracy_spread sorts). */
+static spread seeds_spread(const double *v)
+{
+    double c[MAX_SEEDS];
+    memcpy(c, v, sizeof c);
+    return accuracy_spread(c, S.precision_seeds);
+}
+
+/* 100 x (a - b) per seed, paired by seed: median, min and max (NAN: none). */
+static spread points_minus(const double *a, const double *b)
+{
+    double d[MAX_SEEDS];
+    for (int k = 0; k < S.precision_seeds; k++)
+        d[k] = 100 * (a[k] - b[k]);
+    for (int k = 0; k < S.precision_seeds; k++)
+        if (!isfinite(d[k]))
+            return (spread){NAN, NAN, NAN};
+    return spread_of(d, S.precision_seeds);
+}
+
+static void json_precision_row(FILE *J, const struct precision_run *run, long epochs,
+                               const precision_result *r, const precision_result *fp32)
+{
+    spread per[MAX_EPOCHS_KEPT], base[MAX_EPOCHS_KEPT];
+    for (long e = 0; e < epochs; e++)
+        per[e] = seeds_spread(r->epoch[e]), base[e] = seeds_spread(fp32->epoch[e]);
+    fprintf(J, "\n    {\"run\": \"%s\", \"param_dtype\": \"%s\", \"state_dtype\": \"%s\"",
+            run->name, descent_dtype_name(run->param), descent_dtype_name(run->state));
+    const spread fin = seeds_spread(r->final), fin32 = seeds_spread(fp32->final);
+    json_spread(J, "final_test_accuracy", &fin);
+    fputs(", \"final_minus_fp32_points\": ", J);
+    json_num(J, 100 * (fin.median - fin32.median));
+    const spread paired = points_minus(r->final, fp32->final);
+    json_spread(J, "final_minus_fp32_points_paired", &paired);
+    static const char *const key[3] = {"median", "min", "max"};
+    fputs(", \"test_accuracy_per_epoch\": {", J);
+    for (int q = 0; q < 3; q++) {
+        fprintf(J, "%s\"%s\": [", q ? ", " : "", key[q]);
+        for (long e = 0; e < epochs; e++) {
+            const double v[3] = {per[e].median, per[e].min, per[e].max};
+            fputs(e ? ", " : "", J);
+            json_num(J, v[q]);
+        }
+        fputc(']', J);
+    }
+    fputs("}, \"per_epoch_minus_fp32_points\": [", J);
+    for (long e = 0; e < epochs; e++) {
+        fputs(e ? ", " : "", J);
+        json_num(J, 100 * (per[e].median - base[e].median));
+    }
+    fputs("]}", J);
+}
+
+static void text_precision_row(FILE *T, const struct precision_run *run, long epochs,
+                               const precision_result *r, const precision_result *fp32)
+{
+    char f[96], d[96];
+    const spread fin = seeds_spread(r->final), fin32 = seeds_spread(fp32->final);
+    const spread paired = points_minus(r->final, fp32->final);
+    cell(f, sizeof f, &fin, "%.4f");
+    if (isfinite(fin.median - fin32.median) && isfinite(paired.min))
+        snprintf(d, sizeof d, "%+.2f [%+.2f..%+.2f]", 100 * (fin.median - fin32.median),
+                 paired.min, paired.max);
+    else
+        snprintf(d, sizeof d, "n/a");
+    fprintf(T, "  %-18s %-6s %-6s %-24s %-21s", run->name, descent_dtype_name(run->param),
+            descent_dtype_name(run->state), f, d);
+    for (long e = 0; e < epochs; e++) {
+        const spread s = seeds_spread(r->epoch[e]);
+        if (isfinite(s.median))
+            fprintf(T, " %.4f", s.median);
+        else
+            fputs(" never", T);
+    }
+    fputc('\n', T);
+}
+
+/* adam: the fmnist section's report (NULL when it did not run: then Adam is
+ * tuned here the same way, without writing its files). */
+static void precision_section(FILE *J, FILE *T, const bench_optim_config *adam,
+                              const report *adam_fmnist)
+{
+    const double t0 = descent_seconds();
+    fprintf(stderr, "descent-converge: precision ...\n");
+    setting s = {P_MNIST, adam, 64, S.precision_epochs, NULL, NULL, DESCENT_PER_EPOCH, 0,
+                 DESCENT_FP32, DESCENT_FP32};
+    report tuned_here;
+    if (!adam_fmnist) {
+        s.epochs = S.mnist_epochs; /* the fmnist section's setting */
+        evaluate(&s, &tuned_here, NULL, NULL);
+        adam_fmnist = &tuned_here;
+        s.epochs = S.precision_epochs;
+    }
+    const double lr = adam_fmnist->t.lr[adam_fmnist->t.best];
+    static precision_result res[N_PRECISION];
+    for (int k = 0; k < N_PRECISION; k++) {
+        char name[128];
+        outfile cf;
+        s.param_dtype = precision_runs[k].param, s.state_dtype = precision_runs[k].state;
+        snprintf(name, sizeof name, "precision_%s.csv", precision_runs[k].name);
+        out_open(&cf, "curves", name);
+        precision_runs_of(&s, lr, &res[k], cf.f);
+        out_finish(&cf);
+    }
+    const long epochs = s.epochs; /* <= MAX_EPOCHS_KEPT (the scopes') */
+    fprintf(J, ",\n  \"precision\": {\"problem\": \"Fashion-MNIST 784-128-10 relu, batch 64, "
+               "%ld train / %ld test images, %ld epochs\", \"optimizer\": \"adam\", \"lr\": %g, "
+               "\"lr_from\": \"the fmnist section's Adam tuning (fp32), not retuned\", "
+               "\"math\": \"fp32\", \"rounding\": \"nearest even after every step\", "
+               "\"seeds\": %d, \"epochs\": %ld,\n   \"metric\": \"test_accuracy\", "
+               "\"minus_fp32\": \"accuracy points, 100 x (median - fp32's median); paired: "
+               "per seed (same initial weights and shuffles)\",\n   \"stochastic_rounding\": "
+               "\"%s\",\n   \"results\": [",
+            S.mnist_train - S.mnist_val, S.mnist_test, epochs, lr, S.precision_seeds, epochs,
+            precision_sr_note);
+    char fewer[64] = "";
+    if (S.precision_seeds < S.seeds)
+        snprintf(fewer, sizeof fewer, " (%d of the %d seeds above, to keep it cheap)",
+                 S.precision_seeds, S.seeds);
+    fprintf(T, "\nMixed precision: fmnist as above, Adam at lr %g (the fp32 choice above, "
+               "not retuned), %ld epochs, seeds 1..%d%s;\nparameters / optimizer state kept "
+               "at that precision (fp32 math, rounded to nearest even every step); test "
+               "accuracy median [min..max];\nvs fp32: median minus fp32's median, in accuracy "
+               "points [paired per seed min..max]\n",
+            lr, epochs, S.precision_seeds, fewer);
+    fprintf(T, "  %-18s %-6s %-6s %-24s %-21s %s\n", "run", "params", "state",
+            "final [min..max]", "vs fp32 (points)", "median per epoch");
+    for (int k = 0; k < N_PRECISION; k++) {
+        fputs(k ? "," : "", J);
+        json_precision_row(J, &precision_runs[k], epochs, &res[k], &res[0]);
+        text_precision_row(T, &precision_runs[k], epochs, &res[k], &res[0]);
+    }
+    fputs("  (not run: bf16 with stochastic rounding, which descent_train_config cannot ask "
+          "for; see the JSON)\n", T);
+    fprintf(J, "\n  ], \"wall_seconds\": %.3g}", descent_seconds() - t0);
+}
+
 /* The compact table summary.sh prints: epochs (seconds) to target. */
 static void write_table(const int *ran, const bench_optim_config **opts, int nopt)
 {
@@ -377,13 +550,22 @@ static void write_table(const int *ran, const bench_optim_config **opts, int nop
     out_finish(&tab);
 }
 
+/* The fmnist section's Adam row. */
+static const report *adam_report(const bench_optim_config **opts, int nopt)
+{
+    for (int o = 0; o < nopt; o++)
+        if (strcmp(opts[o]->name, "adam") == 0)
+            return &results[P_MNIST][o];
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: descent-converge [--scope quick|default|full] [--out DIR] [--data DIR]\n"
                "       [--only NAME[,NAME...]]  (linreg, rosenbrock, fmnist, batch, schedules,\n"
-               "                                 paths)\n"
+               "                                 paths, precision)\n"
                "       [--lr-grid LO,HI[,FACTOR]]  (the starting lr grid for every tuning)\n");
 }
 
@@ -396,7 +578,8 @@ static int check_only(const char *list)
             known |= strlen(only_names[i]) == len && strncmp(p, only_names[i], len) == 0;
         if (!known) {
             fprintf(stderr, "descent-converge: --only: unknown name '%.*s' (known: linreg, "
-                            "rosenbrock, fmnist, batch, schedules, paths)\n", (int)len, p);
+                            "rosenbrock, fmnist, batch, schedules, paths, precision)\n",
+                    (int)len, p);
             return 0;
         }
         if (p[len] == '\0')
@@ -463,16 +646,18 @@ int main(int argc, char **argv)
     if (!parse_args(argc, argv, &data_dir))
         return 2;
     static bench_optim_config configs[BENCH_MAX_CONFIGS];
-    const bench_optim_config *opts[BENCH_MAX_CONFIGS], *sgd = NULL;
+    const bench_optim_config *opts[BENCH_MAX_CONFIGS], *sgd = NULL, *adam = NULL;
     int nopt = 0;
     const int all = bench_optim_configs(configs);
     for (int i = 0; i < all; i++) {
         if (strcmp(configs[i].name, "sgd") == 0)
             sgd = &configs[i];
+        if (strcmp(configs[i].name, "adam") == 0)
+            adam = &configs[i];
         if (!S.only_two || !strcmp(configs[i].name, "adam") || !strcmp(configs[i].name, "sgd"))
             opts[nopt++] = &configs[i];
     }
-    const char *mnist_note = load_problems(data_dir, wants("fmnist"));
+    const char *mnist_note = load_problems(data_dir, wants("fmnist") || wants("precision"));
     outfile js, sum;
     out_open(&js, NULL, "convergence.json");
     out_open(&sum, NULL, "convergence_summary.txt");
@@ -503,6 +688,8 @@ int main(int argc, char **argv)
         batch_section(J, T, sgd);
     if (wants("schedules"))
         schedule_section(J, T, sgd);
+    if (wants("precision") && have_mnist() && adam)
+        precision_section(J, T, adam, ran[P_MNIST] ? adam_report(opts, nopt) : NULL);
     fputs(",\n  \"fmnist_note\": ", J);
     if (mnist_note)
         fprintf(J, "\"%s\"", mnist_note);

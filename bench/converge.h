@@ -16,6 +16,7 @@
 #define MAX_LRS 16
 #define LR_MIN 1e-7
 #define LR_MAX 1e3
+#define MAX_EPOCHS_KEPT 16 /* fmnist test accuracy kept per epoch (outcome.per_epoch) */
 
 enum { P_LINREG, P_ROSEN, P_MNIST, P_COUNT };
 
@@ -28,13 +29,17 @@ extern struct scope {
     long mnist_train, mnist_val, mnist_test, mnist_epochs;
     double mnist_target;
     long batch_epochs, schedule_epochs;
+    /* the mixed-precision comparison (fmnist, Adam): its seeds and epochs */
+    int precision_seeds;
+    long precision_epochs;
 } S;
 int set_scope(const char *name);
 /* --lr-grid: the starting grid of every tuning (0: the scope's). */
 extern double grid_lo, grid_hi, grid_factor;
 
 /* What a run trains and how: the problem, optimizer, batch, budget,
- * schedule, and whether reaching the target ends it. */
+ * schedule, whether reaching the target ends it, and the storage precision
+ * of the parameters and the optimizer state (0: fp32). */
 typedef struct setting {
     int prob;
     const bench_optim_config *opt;
@@ -42,12 +47,14 @@ typedef struct setting {
     const char *schedule, *schedule_args;
     descent_train_unit unit;
     int stop_at_target;
+    descent_dtype param_dtype, state_dtype;
 } setting;
 
 typedef struct outcome {
     double epochs, steps, seconds; /* to target; NEVER if missed */
     double final;  /* test accuracy (fmnist) or full-data loss at the end */
     double select; /* validation accuracy (fmnist) at the end */
+    double per_epoch[MAX_EPOCHS_KEPT]; /* fmnist: test accuracy after epoch i + 1 (NAN: none) */
 } outcome;
 
 /* Median, min and max of n values (+inf counts; NAN counts as +inf). */
@@ -79,6 +86,8 @@ void free_problems(void);
 outcome run_one(const setting *s, double lr, int seed, int tuning, FILE *curve,
                 FILE *path);
 spread spread_of(double *v, int n);
+/* The same for accuracies: NAN (no value) counts as the worst, -inf. */
+spread accuracy_spread(double *v, int n);
 /* Tunes s, runs every seed at the chosen lr (seed 1 writes the curve). */
 void evaluate(const setting *s, report *r, FILE *curve, FILE *path);
 

@@ -13,13 +13,13 @@ int set_scope(const char *name)
 {
     if (strcmp(name, "quick") == 0)
         S = (struct scope){"quick", 2, 1, 1, 1e-2, 1e-1, 10, 1e-2, 1e-1, 10, 2000, 2000,
-                           2500, 500, 1000, 2, 0.70, 20, 20};
+                           2500, 500, 1000, 2, 0.70, 20, 20, 2, 2};
     else if (strcmp(name, "default") == 0)
         S = (struct scope){"default", 5, 1, 0, 1e-3, 1, sqrt(10), 1e-4, 1, 10, 5000, 20000,
-                           12000, 2000, 10000, 3, 0.81, 200, 100};
+                           12000, 2000, 10000, 3, 0.81, 200, 100, 3, 3};
     else if (strcmp(name, "full") == 0)
         S = (struct scope){"full", 5, 2, 0, 1e-3, 1, sqrt(10), 1e-4, 1, sqrt(10), 10000, 50000,
-                           60000, 5000, 10000, 10, 0.88, 200, 100};
+                           60000, 5000, 10000, 10, 0.88, 200, 100, 5, 10};
     else
         return -1;
     return 0;
@@ -83,6 +83,8 @@ static int observe(void *ctx, const descent_train_row *row)
                             : full_loss(ob->prob, ob->params);
     const int hit = mn ? value >= ob->target : value <= ob->target;
     ob->o->final = value;
+    if (mn && row->epoch <= MAX_EPOCHS_KEPT)
+        ob->o->per_epoch[row->epoch - 1] = value;
     if (ob->curve && (mn || keep_row(row->step) || hit)) {
         double opt = 0;
         fprintf(ob->curve, "%ld,%ld,%.6g,%.9g", row->step, row->epoch, row->seconds,
@@ -138,7 +140,9 @@ outcome run_one(const setting *s, double lr, int seed, int tuning, FILE *curve,
         die("initial parameters");
     if (s->prob == P_ROSEN && seed > 1)
         jitter_start(params, seed);
-    outcome o = {NEVER, NEVER, NEVER, NAN, NAN};
+    outcome o = {NEVER, NEVER, NEVER, NAN, NAN, {0}};
+    for (int e = 0; e < MAX_EPOCHS_KEPT; e++)
+        o.per_epoch[e] = NAN;
     observer ob = {s, p, params, target_of(s->prob, p), curve, path, 0, 0, tuning, &o};
     descent_train_config c;
     descent_train_config_default(s->opt->kind, &c);
@@ -148,6 +152,7 @@ outcome run_one(const setting *s, double lr, int seed, int tuning, FILE *curve,
     c.threads = 1, c.batch = s->batch, c.seed = (unsigned long long)seed;
     c.epochs = s->epochs; /* metric_every 0: the validation accuracy at the end only */
     c.schedule = s->schedule, c.schedule_args = s->schedule_args, c.schedule_unit = s->unit;
+    c.param_dtype = s->param_dtype, c.state_dtype = s->state_dtype;
     c.on_step = observe, c.ctx = &ob;
     if (curve)
         fprintf(curve, s->prob == P_MNIST    ? "step,epoch,seconds,train_loss,test_acc\n"
@@ -176,6 +181,14 @@ spread spread_of(double *v, int n)
     s.median = descent_median(v, (size_t)n); /* sorts v */
     s.min = v[0], s.max = v[n - 1];
     return s;
+}
+
+spread accuracy_spread(double *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        v[i] = -v[i]; /* NAN stays NAN: +inf in spread_of, the worst accuracy */
+    const spread s = spread_of(v, n);
+    return (spread){-s.median, -s.max, -s.min};
 }
 
 /* ------------------------------------------------------------------ tuning */
@@ -253,12 +266,7 @@ void evaluate(const setting *s, report *r, FILE *curve, FILE *path)
     }
     r->epochs = spread_of(ep, S.seeds);
     r->seconds = spread_of(se, S.seeds);
-    if (s->prob == P_MNIST)
-        for (int k = 0; k < S.seeds; k++)
-            fi[k] = -fi[k]; /* NAN (no value) sorts last as the worst accuracy */
-    r->final = spread_of(fi, S.seeds);
-    if (s->prob == P_MNIST)
-        r->final = (spread){-r->final.median, -r->final.max, -r->final.min};
+    r->final = s->prob == P_MNIST ? accuracy_spread(fi, S.seeds) : spread_of(fi, S.seeds);
 }
 
 

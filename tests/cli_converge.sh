@@ -2,7 +2,9 @@
 # descent-converge: the lr grid is widened until the chosen lr is interior
 # (an artificially narrow --lr-grid gets points added, and the JSON and
 # summary say so), Fashion-MNIST chooses the lr on the validation split and
-# reports the test split (JSON fields, when the data is installed), and bad
+# reports the test split (JSON fields, when the data is installed), the
+# mixed-precision section has its rows (Adam at that lr: fp32, bf16, fp16
+# parameters, bf16 state), and bad
 # flags exit 2 with one line.  A few seconds (scope quick).
 . "$(dirname "$0")/tap.sh"
 conv=$BUILDDIR/descent-converge
@@ -43,7 +45,8 @@ fi
 # 2. validation for the choice, test for the report (Fashion-MNIST)
 data=$(config DATA_DIR)
 if [ -n "$data" ] && [ -f "$data/train-images-idx3-ubyte.gz" -o -f "$data/train-images-idx3-ubyte" ]; then
-    "$conv" --scope quick --only fmnist --data "$data" --out "$tmp/fm" >"$tmp/fm.log" 2>&1
+    "$conv" --scope quick --only fmnist,precision --data "$data" --out "$tmp/fm" \
+        >"$tmp/fm.log" 2>&1
     status=$?
     js=$tmp/fm/convergence.json
     if [ $status -eq 0 ] && grep -q '"selection_split": "validation"' "$js" &&
@@ -58,8 +61,61 @@ if [ -n "$data" ] && [ -f "$data/train-images-idx3-ubyte.gz" -o -f "$data/train-
             "$(grep -E 'split|metric|images' "$js" 2>/dev/null | head -n 4)" \
             "$(tail -n 3 "$tmp/fm.log")"
     fi
+    # the mixed-precision section: Adam at the fmnist section's lr, one row
+    # per combination, accuracies in (0, 1] for each of the 2 epochs and at
+    # the end; the fp32 row is the fmnist section's Adam run (same seeds and
+    # epochs in scope quick) and 0 points from itself, the others differ
+    # from it (1000 test images, 2 seeds: rounding every step moves them)
+    adam=$(grep '"optimizer": "adam"' "$js" 2>/dev/null | head -n 1)
+    if awk -v adam="$adam" '
+        function num(line, key,   s) {
+            if (!match(line, "\"" key "\": [^,}]*")) return "missing"
+            s = substr(line, RSTART, RLENGTH); sub(/.*: /, "", s); return s
+        }
+        function accuracies(part, want,   k, v, c) {   # want numbers, each in (0, 1]
+            gsub(/"[a-z]+": /, "", part); gsub(/[^0-9.e+-]+/, " ", part)
+            c = split(part, v, " ")   # a null is no number: the count catches it
+            if (c != want) bad = bad " count " c "/" want
+            for (k = 1; k <= c; k++) if (!(v[k] + 0 > 0 && v[k] + 0 <= 1)) bad = bad " " v[k]
+        }
+        /"precision": \{/ { inside = 1; lr = num($0, "lr"); epochs = num($0, "epochs") }
+        inside && /^    \{"run": / {
+            rows++; run[rows] = num($0, "run") "/" num($0, "param_dtype") "/" num($0, "state_dtype")
+            f = $0; sub(/.*"final_test_accuracy": \{/, "", f); sub(/\}.*/, "", f)
+            accuracies(f, 3)
+            e = $0; sub(/.*"test_accuracy_per_epoch": \{/, "", e); sub(/\}.*/, "", e)
+            accuracies(e, 3 * epochs)
+            if (rows == 1) { f32 = f; f32e = e; self = num($0, "final_minus_fp32_points") }
+            # 16-bit storage reaches the loop: other accuracies than fp32 has
+            else if (f " " e == f32 " " f32e) bad = bad " " run[rows] " same as fp32"
+        }
+        inside && /"wall_seconds"/ { inside = 0 }
+        END {
+            a = adam; sub(/.*"final": \{/, "", a); sub(/\}.*/, "", a)
+            want = "\"fp32\"/\"fp32\"/\"fp32\" \"bf16_params\"/\"bf16\"/\"fp32\" " \
+                   "\"bf16_params_state\"/\"bf16\"/\"bf16\" \"fp16_params\"/\"fp16\"/\"fp32\""
+            got = run[1] " " run[2] " " run[3] " " run[4]
+            if (rows != 4 || got != want) bad = bad " rows " rows ": " got
+            if (lr != num(adam, "best_lr")) bad = bad " lr " lr " vs adam " num(adam, "best_lr")
+            if (epochs != 2 || self != 0 || f32 != a) bad = bad " fp32 row: " f32 " vs " a
+            if (bad != "") { print bad; exit 1 }
+        }' "$js" >"$tmp/prec.txt" 2>&1 &&
+        for r in fp32 bf16_params bf16_params_state fp16_params; do
+            c=$tmp/fm/curves/precision_$r.csv
+            [ "$(head -n 1 "$c")" = step,epoch,seconds,train_loss,test_acc ] &&
+                [ "$(wc -l <"$c")" -eq 3 ] || exit 1
+        done &&
+        [ "$(grep -c -E '^  (fp32|bf16_params|bf16_params_state|fp16_params) +(fp32|bf16|fp16) ' \
+            "$tmp/fm/convergence_summary.txt")" -eq 4 ]; then
+        pass "precision: Adam at the fmnist lr, fp32/bf16/bf16+state/fp16 rows (JSON, summary, CSV)"
+    else
+        fail "precision: one row per dtype combination with accuracies in (0, 1]" \
+            "$(cat "$tmp/prec.txt" 2>/dev/null)" "$(grep -A 6 '"precision"' "$js" 2>/dev/null)" \
+            "$(tail -n 3 "$tmp/fm.log")"
+    fi
 else
     skip "fmnist: validation for the choice, test for the report" "no Fashion-MNIST data"
+    skip "precision: one row per dtype combination" "no Fashion-MNIST data"
 fi
 
 # 3. bad flags: one line, exit 2, nothing written

@@ -137,5 +137,6 @@ for p in fmnist linreg rosenbrock; do
 done
 ls "$R/curves/batch_"*.csv > /dev/null 2>&1 && draw batch_sizes linreg_runs "prefix='batch_'; what='Full-batch GD vs mini-batch vs SGD (batch 1): plain SGD on linreg-2x1, lr tuned'"
 ls "$R/curves/schedule_"*.csv > /dev/null 2>&1 && draw schedules linreg_runs "prefix='schedule_'; what='Learning-rate schedules: SGD, batch 10, lr 0.1 on linreg-2x1 (descent_train schedule fields)'"
+ls "$R/curves/precision_"*.csv > /dev/null 2>&1 && draw precision precision
 ls "$R/paths/rosenbrock_"*.csv > /dev/null 2>&1 && draw rosenbrock_paths rosenbrock_paths
 exit $status

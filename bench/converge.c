@@ -25,13 +25,17 @@
  * median, min and max.  A miss (budget spent, or diverged) is never (+inf,
  * null in the JSON).  Seconds: gradient and optimizer work only, one thread.
  * Also: full batch vs mini-batch 10 vs SGD (batch 1) on linreg (plain SGD,
- * lr bracketed the same way), and lr schedules side by side (linreg, SGD
- * batch 10) through descent_train's schedule fields.
+ * lr bracketed the same way), lr schedules side by side (linreg, SGD
+ * batch 10) through descent_train's schedule fields, and mixed precision:
+ * fmnist with Adam at its fmnist lr, the parameters (bf16, fp16) and the
+ * state (bf16) kept at 16 bits through descent_train's param_dtype /
+ * state_dtype, next to fp32 on the same seeds.
  *
  * Output (DIR, default results), each file whole or not at all
  * (descent_outfile): convergence.json, convergence_summary.txt,
  * convergence_table.txt, curves/<problem>_<optimizer>.csv (chosen lr, seed
  * 1, a row per epoch), curves/batch_<run>.csv, curves/schedule_<name>.csv,
+ * curves/precision_<run>.csv,
  * curves/lrsens_<problem>_<optimizer>.csv (lr, the selection value),
  * paths/rosenbrock_<optimizer>.csv.
  */

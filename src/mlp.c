@@ -205,16 +205,14 @@ static void thread_block(int n, int align, int t, int threads, int *start, int *
     *count = end - *start;
 }
 
-/* Which of C's dimensions the threads cut into blocks.  The products that
- * read or write a layer's weights W [out][in] cut along out, W's rows
- * (the forward's columns N, the weight gradient's rows M): each thread
- * then touches the same rows of W, of the gradient and, in the optimizer
- * step that follows (kernels/parallel.c, a contiguous equal share per
- * thread), of the optimizer's state, so they stay in its core's caches.
- * Cutting the larger dimension instead had the step read half of its
- * gradient from the other core's cache: the batch-256 train step on 2
- * threads spent half as long again in Adam as the forward and backward. */
-typedef enum { SPLIT_LARGER, SPLIT_ROWS, SPLIT_COLUMNS } gemm_split;
+/* Which of C's dimensions the threads cut into blocks: the larger, except
+ * for the weight gradient dW [out][in], cut along its rows (out) whatever
+ * its shape, so that each thread writes the rows of the gradient that its
+ * share of the optimizer step after the call reads (kernels/parallel.c: a
+ * contiguous equal share per thread), in its own core's cache; the
+ * forward's columns are the same rows of W at batch 64.  (Cutting the
+ * batch-256 forward along W's rows too was 15% slower on 2 threads.) */
+typedef enum { SPLIT_LARGER, SPLIT_ROWS } gemm_split;
 
 static int splits_rows(gemm_split split, int M, int N)
 {
@@ -237,8 +235,8 @@ static int gemm_threads(const descent_mlp *mlp, gemm_split split, int M, int N, 
 /* This thread's block of the product on `threads` threads (gemm_threads),
  * with no wait before or after. */
 static void gemm_share(const descent_mlp *mlp, int threads, gemm_split split, int b_transposed,
-                       int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
-                       ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
+                       int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+                       const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
                        const epilogue *epi)
 {
     const int t = team_rank();
@@ -277,8 +275,8 @@ static void gemm_share(const descent_mlp *mlp, int threads, gemm_split split, in
  * descent_mlp_set_sgemm, which tiles and threads itself; the call then
  * runs on one thread, run_call). */
 static void parallel_gemm(const descent_mlp *mlp, team *tm, gemm_split split, int b_transposed,
-                          int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
-                          ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
+                          int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+                          const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
                           const epilogue *epi)
 {
     const int threads = gemm_threads(mlp, split, M, N, K);
@@ -445,8 +443,8 @@ static void run_forward(descent_mlp *mlp, team *tm, const float *params, int bat
             .act = s->activation,
             .bias = params + descent_mlp_bias_offset(s, l),
         };
-        parallel_gemm(mlp, tm, SPLIT_COLUMNS, 1, batch, out, in, a_prev, in, 1, W, in, mlp->out[l], out, 0,
-                      &bias_act);
+        parallel_gemm(mlp, tm, SPLIT_LARGER, 1, batch, out, in, a_prev, in, 1, W, in,
+                      mlp->out[l], out, 0, &bias_act);
         a_prev = mlp->out[l];
     }
     if (team_rank() == 0)
@@ -572,13 +570,15 @@ static void run_backward(descent_mlp *mlp, team *tm, const float *params, int ba
                 for (int o = 0; o < out; o++)
                     db[o] += dz[(size_t)b * out + o];
         }
-        gemm_share(mlp, threads, SPLIT_ROWS, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in, 0, NULL);
+        gemm_share(mlp, threads, SPLIT_ROWS, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in,
+                   0, NULL);
         if (l == 1)
             break;
         /* dA = dZ W, then times act'(z_{l-1}) */
         const epilogue act_grad = {
             .kind = EPILOGUE_ACT_GRAD, .act = s->activation, .a = a_prev, .lda = in};
-        parallel_gemm(mlp, tm, SPLIT_LARGER, 0, batch, in, out, dz, out, 1, W, in, da, in, 0, &act_grad);
+        parallel_gemm(mlp, tm, SPLIT_LARGER, 0, batch, in, out, dz, out, 1, W, in, da, in, 0,
+                      &act_grad);
         float *swap = dz;
         dz = da, da = swap;
     }

@@ -621,6 +621,25 @@ int descent_mlp_max_batch(const descent_mlp *mlp);
 descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int batch,
                                      const float *x, const int *labels, const float *targets,
                                      float *grad, float *loss);
+/* descent_mlp_loss_grad on the examples rows[0..batch) of a data set of n
+ * examples: x [n][sizes[0]], labels [n] (cross-entropy) or targets
+ * [n][sizes[L]] (mean squared error).  The rows are gathered inside the
+ * call's parallel region, each thread copying a share, into the object's
+ * own batch buffers (allocated by the first call): the same bits as
+ * gathering them first.  DESCENT_ERR_INVALID for a row outside [0, n) or
+ * a label outside [0, sizes[L]) (the message names it), and as
+ * descent_mlp_loss_grad. */
+descent_status descent_mlp_loss_grad_rows(descent_mlp *mlp, const float *params, long n,
+                                          const float *x, const int *labels,
+                                          const float *targets, int batch, const long *rows,
+                                          float *grad, float *loss);
+/* Names the rows (of x, n examples) that the next descent_mlp_loss_grad_rows
+ * will gather, 0 <= count <= max_batch: that call loads them into the
+ * caches from inside its region, after gathering its own, so that they
+ * arrive from memory while it computes.  A hint: it changes no result,
+ * and the call after next forgets it. */
+descent_status descent_mlp_prefetch_rows(descent_mlp *mlp, long n, const float *x, int count,
+                                         const long *rows);
 /* As descent_ref_mlp_forward, for 1 <= batch <= max_batch.  The object
  * keeps the activations, for descent_mlp_backward. */
 descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int batch,

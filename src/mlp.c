@@ -50,6 +50,14 @@ struct descent_mlp {
      * params NULL when none), checked by descent_mlp_backward. */
     const float *forward_params, *forward_x;
     int forward_batch;
+    /* descent_mlp_loss_grad_rows's batch, gathered in the call's region
+     * (allocated by its first call, [max_batch] rows), and the rows that
+     * descent_mlp_prefetch_rows named for the call after ([max_batch]). */
+    float *batch_x, *batch_targets;
+    int *batch_labels;
+    const float *prefetch_x;
+    long *prefetch_rows;
+    int prefetch_count;
 };
 
 /* ------------------------------------------------------------------ gemm */
@@ -197,11 +205,25 @@ static void thread_block(int n, int align, int t, int threads, int *start, int *
     *count = end - *start;
 }
 
+/* Which of C's dimensions the threads cut into blocks: the larger, except
+ * for the weight gradient dW [out][in], cut along its rows (out) whatever
+ * its shape, so that each thread writes the rows of the gradient that its
+ * share of the optimizer step after the call reads (kernels/parallel.c: a
+ * contiguous equal share per thread), in its own core's cache; the
+ * forward's columns are the same rows of W at batch 64.  (Cutting the
+ * batch-256 forward along W's rows too was 15% slower on 2 threads.) */
+typedef enum { SPLIT_LARGER, SPLIT_ROWS } gemm_split;
+
+static int splits_rows(gemm_split split, int M, int N)
+{
+    return split == SPLIT_ROWS || (split == SPLIT_LARGER && M >= N);
+}
+
 /* The threads a product of M x N x K is shared by: 1 below
  * PARALLEL_MIN_MADDS or with a set sgemm, else one block per thread. */
-static int gemm_threads(const descent_mlp *mlp, int M, int N, int K)
+static int gemm_threads(const descent_mlp *mlp, gemm_split split, int M, int N, int K)
 {
-    const int split_rows = M >= N;
+    const int split_rows = splits_rows(split, M, N);
     const int align = split_rows ? ROW_ALIGN : COL_ALIGN;
     const int blocks = ((split_rows ? M : N) + align - 1) / align;
     const int team = team_size();
@@ -212,9 +234,9 @@ static int gemm_threads(const descent_mlp *mlp, int M, int N, int K)
 
 /* This thread's block of the product on `threads` threads (gemm_threads),
  * with no wait before or after. */
-static void gemm_share(const descent_mlp *mlp, int threads, int b_transposed, int M, int N,
-                       int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
-                       ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
+static void gemm_share(const descent_mlp *mlp, int threads, gemm_split split, int b_transposed,
+                       int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+                       const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
                        const epilogue *epi)
 {
     const int t = team_rank();
@@ -228,7 +250,7 @@ static void gemm_share(const descent_mlp *mlp, int threads, int b_transposed, in
         return;
     }
     int m0 = 0, mt = M, n0 = 0, nt = N;
-    if (M >= N)
+    if (splits_rows(split, M, N))
         thread_block(M, ROW_ALIGN, t, threads, &m0, &mt);
     else
         thread_block(N, COL_ALIGN, t, threads, &n0, &nt);
@@ -252,14 +274,14 @@ static void gemm_share(const descent_mlp *mlp, int threads, int b_transposed, in
  * does not depend on the thread count (or one call of the sgemm set by
  * descent_mlp_set_sgemm, which tiles and threads itself; the call then
  * runs on one thread, run_call). */
-static void parallel_gemm(const descent_mlp *mlp, team *tm, int b_transposed, int M, int N,
-                          int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa, const float *B,
-                          ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
+static void parallel_gemm(const descent_mlp *mlp, team *tm, gemm_split split, int b_transposed,
+                          int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+                          const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
                           const epilogue *epi)
 {
-    const int threads = gemm_threads(mlp, M, N, K);
+    const int threads = gemm_threads(mlp, split, M, N, K);
     team_stage(tm, threads > 1);
-    gemm_share(mlp, threads, b_transposed, M, N, K, A, rsa, csa, B, ldb, C, ldc, accumulate,
+    gemm_share(mlp, threads, split, b_transposed, M, N, K, A, rsa, csa, B, ldb, C, ldc, accumulate,
                epi);
 }
 
@@ -289,6 +311,10 @@ void descent_mlp_free(descent_mlp *mlp)
     descent_free_floats(mlp->dz);
     descent_free_floats(mlp->da);
     descent_free_floats(mlp->example_loss);
+    descent_free_floats(mlp->batch_x);
+    descent_free_floats(mlp->batch_targets);
+    free(mlp->batch_labels);
+    free(mlp->prefetch_rows);
     free(mlp);
 }
 
@@ -417,19 +443,21 @@ static void run_forward(descent_mlp *mlp, team *tm, const float *params, int bat
             .act = s->activation,
             .bias = params + descent_mlp_bias_offset(s, l),
         };
-        parallel_gemm(mlp, tm, 1, batch, out, in, a_prev, in, 1, W, in, mlp->out[l], out, 0,
-                      &bias_act);
+        parallel_gemm(mlp, tm, SPLIT_LARGER, 1, batch, out, in, a_prev, in, 1, W, in,
+                      mlp->out[l], out, 0, &bias_act);
         a_prev = mlp->out[l];
     }
     if (team_rank() == 0)
         mlp->forward_params = params, mlp->forward_x = x, mlp->forward_batch = batch;
 }
 
-/* What a call computes, run by every thread of its team. */
+/* What a call computes, run by every thread of its team.  With rows, the
+ * batch is those rows of x, labels and targets, gathered first. */
 typedef struct call {
     descent_mlp *mlp;
     const float *params, *x, *targets;
     const int *labels;
+    const long *rows;
     int batch, forward, backward;
     float *grad, *loss;
 } call;
@@ -533,7 +561,7 @@ static void run_backward(descent_mlp *mlp, team *tm, const float *params, int ba
         /* One stage: db = column sums of dZ, over b in order, by thread 0
          * before its block of dW = dZ^T A_prev, A(m = o, k = b) =
          * dz[b*out + o] (both only read dZ, complete once the stage began) */
-        const int threads = gemm_threads(mlp, out, in, batch);
+        const int threads = gemm_threads(mlp, SPLIT_ROWS, out, in, batch);
         team_stage(tm, threads > 1);
         if (lead) {
             for (int o = 0; o < out; o++)
@@ -542,26 +570,65 @@ static void run_backward(descent_mlp *mlp, team *tm, const float *params, int ba
                 for (int o = 0; o < out; o++)
                     db[o] += dz[(size_t)b * out + o];
         }
-        gemm_share(mlp, threads, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in, 0, NULL);
+        gemm_share(mlp, threads, SPLIT_ROWS, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in,
+                   0, NULL);
         if (l == 1)
             break;
         /* dA = dZ W, then times act'(z_{l-1}) */
         const epilogue act_grad = {
             .kind = EPILOGUE_ACT_GRAD, .act = s->activation, .a = a_prev, .lda = in};
-        parallel_gemm(mlp, tm, 0, batch, in, out, dz, out, 1, W, in, da, in, 0, &act_grad);
+        parallel_gemm(mlp, tm, SPLIT_LARGER, 0, batch, in, out, dz, out, 1, W, in, da, in, 0,
+                      &act_grad);
         float *swap = dz;
         dz = da, da = swap;
     }
 }
 
+/* The batch's rows of the data set into the object's batch buffers, each
+ * thread a share of the rows (a stage of its own: the forward waits for
+ * all of them), then this thread's share of the rows named for the next
+ * call loaded into the caches: they arrive while this call computes. */
+static void gather_rows(descent_mlp *mlp, team *tm, const call *c)
+{
+    const descent_mlp_shape *s = &mlp->shape;
+    const size_t in = (size_t)s->sizes[0], out = (size_t)s->sizes[s->layers];
+    int first, count;
+    rows_of_team(tm, c->batch, (int)in, &first, &count);
+    for (int k = first; k < first + count; k++) {
+        const size_t e = (size_t)c->rows[k];
+        memcpy(mlp->batch_x + k * in, c->x + e * in, in * sizeof(float));
+        if (c->labels)
+            mlp->batch_labels[k] = c->labels[e];
+        if (c->targets)
+            memcpy(mlp->batch_targets + k * out, c->targets + e * out, out * sizeof(float));
+    }
+#if defined(__GNUC__)
+    int pf_first, pf_count;
+    thread_block(mlp->prefetch_count, 1, team_rank(), team_size(), &pf_first, &pf_count);
+    for (int k = pf_first; k < pf_first + pf_count; k++) {
+        const char *row = (const char *)(mlp->prefetch_x + (size_t)mlp->prefetch_rows[k] * in);
+        for (size_t at = 0; at < in * sizeof(float); at += 64)
+            __builtin_prefetch(row + at);
+    }
+#endif
+}
+
 static void call_body(const call *c)
 {
     team tm = {0};
+    descent_mlp *mlp = c->mlp;
+    const float *x = c->x, *targets = c->targets;
+    const int *labels = c->labels;
+    if (c->rows) {
+        gather_rows(mlp, &tm, c);
+        x = mlp->batch_x;
+        targets = c->targets ? mlp->batch_targets : NULL;
+        labels = c->labels ? mlp->batch_labels : NULL;
+    }
     if (c->forward)
-        run_forward(c->mlp, &tm, c->params, c->batch, c->x);
+        run_forward(mlp, &tm, c->params, c->batch, x);
     if (c->backward)
-        run_backward(c->mlp, &tm, c->params, c->batch, c->x, c->labels, c->targets, c->grad,
-                     c->loss);
+        run_backward(mlp, &tm, c->params, c->batch, x, labels, targets, c->grad, c->loss);
 }
 
 /* The call in one region of mlp->run_threads threads (none for one, or
@@ -593,6 +660,111 @@ descent_status descent_mlp_loss_grad(descent_mlp *mlp, const float *params, int 
                      .grad = grad, .loss = loss});
     thread_tuner_done(&mlp->tuner, &plan,
                       (double)batch * (WORK_FORWARD + (grad ? WORK_BACKWARD : 0)));
+    return DESCENT_OK;
+}
+
+/* The batch buffers and the prefetch list, allocated once. */
+static descent_status ensure_row_buffers(descent_mlp *mlp, const char *fn)
+{
+    const descent_mlp_shape *s = &mlp->shape;
+    const size_t rows = (size_t)mlp->max_batch;
+    if (!mlp->batch_x) {
+        mlp->batch_x = descent_alloc_floats(rows * (size_t)s->sizes[0]);
+        mlp->batch_targets = descent_alloc_floats(rows * (size_t)s->sizes[s->layers]);
+        mlp->batch_labels = malloc(rows * sizeof *mlp->batch_labels);
+        mlp->prefetch_rows = malloc(rows * sizeof *mlp->prefetch_rows);
+    }
+    if (!mlp->batch_x || !mlp->batch_targets || !mlp->batch_labels || !mlp->prefetch_rows) {
+        descent_free_floats(mlp->batch_x);
+        descent_free_floats(mlp->batch_targets);
+        free(mlp->batch_labels);
+        free(mlp->prefetch_rows);
+        mlp->batch_x = mlp->batch_targets = NULL, mlp->batch_labels = NULL;
+        mlp->prefetch_rows = NULL;
+        return descent_fail(DESCENT_ERR_NOMEM, "%s: out of memory for a batch of %d", fn,
+                            mlp->max_batch);
+    }
+    return DESCENT_OK;
+}
+
+/* Every row in [0, n): the message names the first that is not. */
+static descent_status check_rows(const char *fn, long n, int count, const long *rows)
+{
+    if (count > 0 && !rows)
+        return descent_fail(DESCENT_ERR_INVALID, "%s: rows is NULL", fn);
+    for (int k = 0; k < count; k++)
+        if (rows[k] < 0 || rows[k] >= n)
+            return descent_fail(DESCENT_ERR_INVALID,
+                                "%s: rows[%d] = %ld is not an example of the %ld", fn, k,
+                                rows[k], n);
+    return DESCENT_OK;
+}
+
+/* The loss's arguments for the examples rows[0..batch): cross-entropy's
+ * labels in [0, outputs), mean squared error's targets present. */
+static descent_status check_row_targets(const char *fn, const descent_mlp_shape *s, int batch,
+                                        const long *rows, const int *labels,
+                                        const float *targets)
+{
+    const int outputs = s->sizes[s->layers];
+    if (s->loss != DESCENT_CROSS_ENTROPY)
+        return targets ? DESCENT_OK
+                       : descent_fail(DESCENT_ERR_INVALID, "%s: mse needs targets", fn);
+    if (!labels)
+        return descent_fail(DESCENT_ERR_INVALID, "%s: cross_entropy needs labels", fn);
+    for (int k = 0; k < batch; k++)
+        if (labels[rows[k]] < 0 || labels[rows[k]] >= outputs)
+            return descent_fail(DESCENT_ERR_INVALID,
+                                "%s: label %d of example %ld is not in [0, %d)", fn,
+                                labels[rows[k]], rows[k], outputs);
+    return DESCENT_OK;
+}
+
+descent_status descent_mlp_loss_grad_rows(descent_mlp *mlp, const float *params, long n,
+                                          const float *x, const int *labels,
+                                          const float *targets, int batch, const long *rows,
+                                          float *grad, float *loss)
+{
+    static const char fn[] = "descent_mlp_loss_grad_rows";
+    /* NULLs and batch as descent_mlp_loss_grad, then the rows, then the
+     * loss's arguments at those rows (labels of the batch's examples) */
+    descent_status st = check(fn, mlp, params, batch, x, 0, NULL, NULL, loss);
+    if (st == DESCENT_OK)
+        st = check_rows(fn, n, batch, rows);
+    if (st == DESCENT_OK)
+        st = check_row_targets(fn, &mlp->shape, batch, rows, labels, targets);
+    if (st == DESCENT_OK)
+        st = ensure_row_buffers(mlp, fn);
+    if (st != DESCENT_OK)
+        return st;
+    if (mlp->prefetch_x != x) /* named for another data set */
+        mlp->prefetch_count = 0;
+    const thread_plan plan = begin_call(mlp);
+    run_call(&(call){.mlp = mlp, .params = params, .x = x, .targets = targets,
+                     .labels = labels, .rows = rows, .batch = batch, .forward = 1,
+                     .backward = 1, .grad = grad, .loss = loss});
+    thread_tuner_done(&mlp->tuner, &plan,
+                      (double)batch * (WORK_FORWARD + (grad ? WORK_BACKWARD : 0)));
+    mlp->prefetch_count = 0;
+    return DESCENT_OK;
+}
+
+descent_status descent_mlp_prefetch_rows(descent_mlp *mlp, long n, const float *x, int count,
+                                         const long *rows)
+{
+    static const char fn[] = "descent_mlp_prefetch_rows";
+    if (!mlp)
+        return descent_fail(DESCENT_ERR_INVALID, "%s: mlp is NULL", fn);
+    if (!x || count < 0 || count > mlp->max_batch)
+        return descent_fail(DESCENT_ERR_INVALID, "%s: x NULL or count %d outside 0..%d", fn,
+                            count, mlp->max_batch);
+    descent_status st = check_rows(fn, n, count, rows);
+    if (st == DESCENT_OK)
+        st = ensure_row_buffers(mlp, fn);
+    if (st != DESCENT_OK)
+        return st;
+    memcpy(mlp->prefetch_rows, rows, (size_t)count * sizeof *rows);
+    mlp->prefetch_x = x, mlp->prefetch_count = count;
     return DESCENT_OK;
 }
 

@@ -29,10 +29,7 @@ struct descent_problem {
     int in, out;
     const float *x, *y;     /* training examples (y: linreg targets) */
     const int *labels;
-    float *bx, *by, *logits;
-    int *blab;
-    long *next_rows; /* next_batch's hint: rows to prefetch, [max_batch] */
-    long next_count;
+    float *logits;
     /* 2-D functions */
     const descent_func2d *func;
     double optimum[DESCENT_LINREG_MAX_FEATURES + 1], optimum_value;
@@ -54,14 +51,9 @@ static descent_status ensure_batch(descent_problem *p, long count)
     const int size = count > 1000 ? (int)count : 1000;
     descent_mlp_free(p->mlp);
     p->mlp = NULL;
-    free(p->bx), free(p->by), free(p->blab), free(p->logits), free(p->next_rows);
-    p->next_count = 0;
-    p->next_rows = malloc((size_t)size * sizeof *p->next_rows);
-    p->bx = malloc((size_t)size * (size_t)p->in * sizeof(float));
-    p->by = malloc((size_t)size * (size_t)p->out * sizeof(float));
-    p->blab = malloc((size_t)size * sizeof(int));
+    free(p->logits);
     p->logits = malloc((size_t)size * (size_t)p->out * sizeof(float));
-    if (!p->bx || !p->by || !p->blab || !p->logits || !p->next_rows)
+    if (!p->logits)
         return descent_fail(DESCENT_ERR_NOMEM, "out of memory for batches of %d", size);
     descent_status s = descent_mlp_create(&p->shape, size, &p->mlp);
     if (s == DESCENT_OK)
@@ -107,30 +99,16 @@ static descent_status data_full_loss(descent_problem *p, const float *params, do
     return s;
 }
 
-/* next_batch: the rows of the step after, kept for prefetch_next_rows. */
+/* next_batch: the rows of the step after, for the MLP to load into the
+ * caches while this step computes (descent_mlp_prefetch_rows): otherwise
+ * its gather finds every row in memory, 27 us of the Fashion-MNIST step's
+ * 200 (a batch of 64 random rows of 3 KiB from 188 MB of images).  A hint:
+ * a row list it refuses is dropped. */
 static void data_next_batch(void *ctx, const long *idx, long count)
 {
     descent_problem *p = ctx;
-    p->next_count = p->next_rows && count <= p->max_batch ? count : 0;
-    for (long k = 0; k < p->next_count; k++)
-        p->next_rows[k] = idx[k];
-}
-
-/* Starts loading the next step's rows of x into the caches, once this
- * step's are gathered, so that they arrive while this step computes: its
- * gather found every row in memory, 27 us of the Fashion-MNIST step's
- * 200 (a batch of 64 random rows of 3 KiB from 188 MB of images). */
-static void prefetch_next_rows(descent_problem *p)
-{
-#if defined(__GNUC__)
-    const size_t row_bytes = (size_t)p->in * sizeof(float);
-    for (long k = 0; k < p->next_count; k++) {
-        const char *row = (const char *)(p->x + (size_t)p->next_rows[k] * p->in);
-        for (size_t at = 0; at < row_bytes; at += 64)
-            __builtin_prefetch(row + at);
-    }
-#endif
-    p->next_count = 0;
+    if (p->mlp && count <= p->max_batch)
+        (void)descent_mlp_prefetch_rows(p->mlp, p->n_train, p->x, (int)count, idx);
 }
 
 static descent_status data_loss_grad(void *ctx, const float *params, const long *idx,
@@ -145,24 +123,11 @@ static descent_status data_loss_grad(void *ctx, const float *params, const long 
     descent_status s = ensure_batch(p, count);
     if (s != DESCENT_OK)
         return s;
-    const float *x = p->x, *y = p->y;
-    const int *labels = p->labels;
-    if (idx) { /* gather the batch */
-        for (long k = 0; k < count; k++) {
-            const long e = idx[k];
-            memcpy(p->bx + (size_t)k * p->in, p->x + (size_t)e * p->in,
-                   (size_t)p->in * sizeof(float));
-            if (p->y)
-                memcpy(p->by + (size_t)k * p->out, p->y + (size_t)e * p->out,
-                       (size_t)p->out * sizeof(float));
-            if (p->labels)
-                p->blab[k] = p->labels[e];
-        }
-        x = p->bx, y = p->y ? p->by : NULL, labels = p->labels ? p->blab : NULL;
-    }
-    prefetch_next_rows(p);
     float value = NAN;
-    s = descent_mlp_loss_grad(p->mlp, params, (int)count, x, labels, y, grad, &value);
+    s = idx ? descent_mlp_loss_grad_rows(p->mlp, params, p->n_train, p->x, p->labels, p->y,
+                                         (int)count, idx, grad, &value)
+            : descent_mlp_loss_grad(p->mlp, params, (int)count, p->x, p->labels, p->y, grad,
+                                    &value);
     *loss = value;
     return s;
 }
@@ -399,7 +364,7 @@ void descent_problem_free(descent_problem *p)
     descent_dataset_free(&p->test_set);
     descent_linreg_free(&p->lin);
     descent_sparse_logreg_free(&p->sparse);
-    free(p->bx), free(p->by), free(p->blab), free(p->logits), free(p->next_rows);
+    free(p->logits);
     free(p);
 }
 

@@ -23,6 +23,18 @@
  * after 0.1 s of work: a short run on a busy machine never pays for it,
  * and a long run on an idle one loses little. */
 #define FIRST_TRY_SECONDS 5e-3
+/* A call between tries counts for at most this many times the cost so
+ * far: one slow call (an interrupt, the other core's process running for
+ * a moment) then raises the smoothed cost by at most 1.75x, which with
+ * SWITCH_MARGIN alone never undoes a choice 1.4x better than the other,
+ * while a machine that turned busy, where every call is slow, still flips
+ * the choice within two calls.
+ * Unclamped, single slow calls sent the Fashion-MNIST run's MLP to one
+ * thread 80 times in 9 380 steps, for 15 calls or more each time. */
+#define OUTLIER_RATIO 4.0
+/* How much worse than the other choice's last cost the running one must
+ * become to be left before the next try. */
+#define SWITCH_MARGIN 1.25
 /* A try is this many calls in a row, of which the fastest counts: the
  * first call on all threads after a while on one wakes workers that went
  * to sleep, which is not what all threads cost. */
@@ -65,12 +77,14 @@ void thread_tuner_record(thread_tuner *t, int c, double seconds, double units)
 {
     if (c < 0 || c > 1 || !(units > 0))
         return;
-    const double cost = seconds / units;
+    double cost = seconds / units;
     t->samples[c]++;
     if (c != t->choice) {
         /* a try: the fastest of its calls replaces the stale cost (the
-         * machine may have changed since the last), and the cheaper one
-         * is run from now; what the whole try took paces the next one */
+         * machine may have changed since the last), and the tried choice
+         * is run from now if it is clearly cheaper (SWITCH_MARGIN: the
+         * running cost may be up for a slow call or two); what the whole
+         * try took paces the next one */
         t->try_cost = t->try_calls && t->try_cost < cost ? t->try_cost : cost;
         t->try_seconds = (t->try_calls ? t->try_seconds : 0) + seconds;
         if (++t->try_calls < TRY_CALLS)
@@ -78,22 +92,36 @@ void thread_tuner_record(thread_tuner *t, int c, double seconds, double units)
         t->try_calls = 0;
         t->cost[c] = t->try_cost;
         t->last_seconds[c] = t->try_seconds;
-        run_from_now(t, t->cost[1] < t->cost[0]);
+        run_from_now(t, SWITCH_MARGIN * t->cost[c] < t->cost[!c] ? c : !c);
         return;
     }
-    t->last_seconds[c] = seconds;
     if (t->samples[c] == 1)
         t->cost[c] = cost;
     else if (t->samples[c] <= WARMUP_SINGLE) /* warm-up: the fastest */
         t->cost[c] = cost < t->cost[c] ? cost : t->cost[c];
-    else /* smoothed: one slow call (an interrupt) does not flip it */
+    else { /* smoothed, and clamped: one slow call does not flip it */
+        const double most = OUTLIER_RATIO * t->cost[c];
+        if (cost > most)
+            cost = most, seconds = most * units;
         t->cost[c] = 0.75 * t->cost[c] + 0.25 * cost;
+    }
+    t->last_seconds[c] = seconds;
     t->calls_since_probe++;
     t->seconds_since_probe += seconds;
-    /* Worse now than the other was when last measured (another process
-     * took a core): switch at once rather than wait for a try. */
-    if (t->samples[!c] > 0 && t->cost[c] > t->cost[!c])
+    /* Clearly worse now than the other was when last measured (another
+     * process took a core): switch at once rather than wait for a try.
+     * The other's cost is the fastest call of its try, this one's a
+     * running mean, so equal costs would flip an even choice on noise. */
+    if (t->samples[!c] > 0 && t->cost[c] > SWITCH_MARGIN * t->cost[!c]) {
+        /* c is tried again after about PROBE_RATIO calls of the other, not
+         * PROBE_RATIO of its slow calls: on a noisy machine the slow calls
+         * come in bursts of a few milliseconds, and c is soon the better
+         * again (the Fashion-MNIST run spent a third of its MLP calls on
+         * one thread waiting for tries); if c stays slow, that try's time
+         * paces the tries after it. */
+        t->last_seconds[c] = t->cost[!c] * units;
         run_from_now(t, !c);
+    }
 }
 
 thread_plan thread_tuner_plan(thread_tuner *t, int fixed)

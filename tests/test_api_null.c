@@ -402,6 +402,28 @@ static void test_null_mlp(void)
     EXPECT_INVALID(descent_mlp_loss_grad(mlp, params, 2, NULL, labels, NULL, grad, &loss));
     EXPECT_INVALID(descent_mlp_loss_grad(mlp, params, 2, x, NULL, NULL, grad, &loss));
     EXPECT_INVALID(descent_mlp_loss_grad(mlp, params, 2, x, labels, NULL, grad, NULL));
+    {
+        const long rows[2] = {1, 0};
+        EXPECT_INVALID(descent_mlp_loss_grad_rows(NULL, params, 2, x, labels, NULL, 2, rows,
+                                                  grad, &loss));
+        EXPECT_INVALID(descent_mlp_loss_grad_rows(mlp, NULL, 2, x, labels, NULL, 2, rows,
+                                                  grad, &loss));
+        EXPECT_INVALID(descent_mlp_loss_grad_rows(mlp, params, 2, NULL, labels, NULL, 2, rows,
+                                                  grad, &loss));
+        EXPECT_INVALID(descent_mlp_loss_grad_rows(mlp, params, 2, x, NULL, NULL, 2, rows,
+                                                  grad, &loss));
+        EXPECT_INVALID(descent_mlp_loss_grad_rows(mlp, params, 2, x, labels, NULL, 2, NULL,
+                                                  grad, &loss));
+        EXPECT_INVALID(descent_mlp_loss_grad_rows(mlp, params, 2, x, labels, NULL, 2, rows,
+                                                  grad, NULL));
+        EXPECT(descent_mlp_loss_grad_rows(mlp, params, 2, x, labels, NULL, 2, rows, grad,
+                                          &loss) == DESCENT_OK,
+               "loss_grad_rows: %s", descent_last_error());
+        EXPECT_INVALID(descent_mlp_prefetch_rows(NULL, 2, x, 2, rows));
+        EXPECT_INVALID(descent_mlp_prefetch_rows(mlp, 2, NULL, 2, rows));
+        EXPECT_INVALID(descent_mlp_prefetch_rows(mlp, 2, x, 2, NULL));
+        EXPECT_INVALID(descent_mlp_prefetch_rows(mlp, 2, x, -1, rows));
+    }
     EXPECT_INVALID(descent_mlp_forward(mlp, NULL, 2, x, out));
     EXPECT_INVALID(descent_mlp_forward(mlp, params, 2, NULL, out));
     EXPECT_INVALID(descent_mlp_forward(mlp, params, 2, x, NULL));

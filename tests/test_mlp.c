@@ -445,6 +445,93 @@ static void test_forward_then_backward(void)
     }
 }
 
+/* descent_mlp_loss_grad_rows is descent_mlp_loss_grad on the batch gathered
+ * first, bit for bit, on every variant and 1 to 3 threads (128 rows of 300
+ * inputs: enough that the threads share the gather), with rows repeated
+ * and out of order, and with the next call's rows named for prefetching;
+ * rows and labels outside the data set are refused, naming them. */
+static void test_loss_grad_rows(void)
+{
+    enum { N = 200, B = 128, IN = 300, OUT = 5 };
+    for (int lo = 0; lo < DESCENT_LOSS_COUNT; lo++) {
+        descent_mlp_shape s = make_shape((const int[]){IN, 40, OUT}, 3, DESCENT_RELU,
+                                         (descent_loss)lo);
+        problem set = make_problem(s, N, 31 + (unsigned long long)lo);
+        int *labels = (int *)labels_of(&set);
+        const float *targets = targets_of(&set);
+        long rows[B], next[B];
+        for (int k = 0; k < B; k++)
+            rows[k] = (k * 37 + 11) % N, next[k] = (k * 53 + 5) % N; /* repeats: 128 of 200 */
+        float *x = malloc((size_t)B * IN * sizeof(float));
+        float *y = malloc((size_t)B * OUT * sizeof(float));
+        int *l = malloc(B * sizeof(int));
+        float *want = malloc(set.n * sizeof(float)), *got = malloc(set.n * sizeof(float));
+        descent_mlp *mlp = NULL;
+        if (!x || !y || !l || !want || !got || descent_mlp_create(&s, B, &mlp) != DESCENT_OK) {
+            EXPECT(0, "setup: %s", descent_last_error());
+        } else {
+            for (int k = 0; k < B; k++) {
+                memcpy(x + (size_t)k * IN, set.x + (size_t)rows[k] * IN, IN * sizeof(float));
+                memcpy(y + (size_t)k * OUT, set.targets + (size_t)rows[k] * OUT,
+                       OUT * sizeof(float));
+                l[k] = set.labels[rows[k]];
+            }
+            for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
+                if (!descent_isa_supported((descent_isa)isa))
+                    continue;
+                descent_mlp_set_isa(mlp, (descent_isa)isa);
+                for (int threads = 1; threads <= 3; threads++) {
+                    descent_mlp_set_threads(mlp, threads);
+                    float want_loss = 0, got_loss = 1;
+                    EXPECT(descent_mlp_loss_grad(mlp, set.params, B, x, labels ? l : NULL,
+                                                 targets ? y : NULL, want, &want_loss) ==
+                               DESCENT_OK, "%s", descent_last_error());
+                    EXPECT(descent_mlp_prefetch_rows(mlp, N, set.x, B, next) == DESCENT_OK,
+                           "prefetch: %s", descent_last_error());
+                    EXPECT(descent_mlp_loss_grad_rows(mlp, set.params, N, set.x, labels,
+                                                      targets, B, rows, got,
+                                                      &got_loss) == DESCENT_OK,
+                           "%s", descent_last_error());
+                    EXPECT(memcmp(want, got, set.n * sizeof(float)) == 0 &&
+                               memcmp(&want_loss, &got_loss, sizeof got_loss) == 0,
+                           "%s %d threads loss %d: rows differ from the gathered batch "
+                           "(loss %.9g vs %.9g)", descent_isa_name((descent_isa)isa), threads,
+                           lo, got_loss, want_loss);
+                }
+            }
+            float loss;
+            long bad[B];
+            memcpy(bad, rows, sizeof bad);
+            bad[7] = N;
+            EXPECT(descent_mlp_loss_grad_rows(mlp, set.params, N, set.x, labels, targets, B,
+                                              bad, got, &loss) == DESCENT_ERR_INVALID &&
+                       strstr(descent_last_error(), "rows[7] = 200"),
+                   "row past the set: '%s'", descent_last_error());
+            bad[7] = -1;
+            EXPECT(descent_mlp_prefetch_rows(mlp, N, set.x, B, bad) == DESCENT_ERR_INVALID &&
+                       strstr(descent_last_error(), "rows[7] = -1"),
+                   "negative prefetch row: '%s'", descent_last_error());
+            EXPECT(descent_mlp_prefetch_rows(mlp, N, set.x, B + 1, next) == DESCENT_ERR_INVALID,
+                   "prefetch of more rows than max_batch accepted");
+            EXPECT(descent_mlp_loss_grad_rows(mlp, set.params, N, set.x, labels, targets, B,
+                                              NULL, got, &loss) == DESCENT_ERR_INVALID,
+                   "NULL rows accepted");
+            if (labels) {
+                const int kept = labels[rows[5]];
+                labels[rows[5]] = OUT;
+                EXPECT(descent_mlp_loss_grad_rows(mlp, set.params, N, set.x, labels, NULL, B,
+                                                  rows, got, &loss) == DESCENT_ERR_INVALID &&
+                           strstr(descent_last_error(), "label 5 of example"),
+                       "label out of range at a row: '%s'", descent_last_error());
+                labels[rows[5]] = kept;
+            }
+        }
+        descent_mlp_free(mlp);
+        free(x), free(y), free(l), free(want), free(got);
+        free_problem(&set);
+    }
+}
+
 /* ------------------------------------------------------------ stability */
 
 static void test_huge_logits_stay_finite(void)
@@ -627,6 +714,7 @@ int main(void)
     RUN(test_fast_fashion_mnist_shape);
     RUN(test_fast_varying_batch);
     RUN(test_forward_then_backward);
+    RUN(test_loss_grad_rows);
     RUN(test_huge_logits_stay_finite);
     RUN(test_saturating_activations);
     RUN(test_layout);

@@ -100,6 +100,31 @@ static void test_follows_a_changing_machine(void)
     EXPECT(on_all >= 1500, "idle again: %d of 6000 calls on all threads", on_all);
 }
 
+/* An idle machine where one call in 100 on all threads is slow (10x: an
+ * interrupt, a daemon waking on the other core): all threads stay the
+ * choice.  Before the costs were clamped (OUTLIER_RATIO), each such call
+ * sent the tuner to one thread until the next try, 20 x that slow call's
+ * time later: about half of the calls ran on one thread. */
+static void test_rare_slow_calls_keep_all_threads(void)
+{
+    thread_tuner t;
+    thread_tuner_init(&t);
+    const machine m = {.single = 100e-6, .all = 60e-6};
+    int on_all = 0, since_slow = 0;
+    double seconds = 0;
+    for (int i = 0; i < 20000; i++) {
+        const int c = thread_tuner_choose(&t);
+        double s = c ? m.all : m.single;
+        if (c && ++since_slow == 100)
+            s *= 10, since_slow = 0;
+        thread_tuner_record(&t, c, s, 1.0);
+        seconds += s;
+        on_all += i >= 2000 && c; /* after the first try (0.1 s of work) */
+    }
+    EXPECT(on_all >= 17000, "%d of the last 18000 calls on all threads", on_all);
+    EXPECT(t.choice == 1, "choice %d", t.choice);
+}
+
 static void test_short_busy_run_never_tries(void)
 {
     /* 500 calls of 100 us on a busy machine: 50 ms of work, less than the
@@ -236,6 +261,7 @@ int main(void)
     RUN(test_idle_machine_uses_all_threads);
     RUN(test_busy_machine_costs_little);
     RUN(test_follows_a_changing_machine);
+    RUN(test_rare_slow_calls_keep_all_threads);
     RUN(test_short_busy_run_never_tries);
     RUN(test_cold_first_call_is_not_the_cost);
     RUN(test_fixed_counts_are_kept);

@@ -4,7 +4,8 @@
 # main-memory size (params/s and fraction of its access pattern's
 # ceiling), mixed-precision Adam per precision (BM_mixed), the MLP train
 # step's GFLOP/s and fraction of the FMA peak, Hogwild's updates/s and time
-# to target per thread count, and the time-to-result table of
+# to target per thread count, every threads:1 row against its threads:2
+# twin (bench/two_threads.awk), and the time-to-result table of
 # descent-converge.  Reads
 # RESULTS/throughput.json (medians over repetitions) and
 # RESULTS/convergence_table.txt, and the peer table RESULTS/peers.txt
@@ -165,6 +166,12 @@ if [ -f "$R/throughput.json" ]; then
                 known(sec[t]) ? sprintf("%.4f", sec[t]) : "-", known(ep[t]) ? sprintf("%.1f", ep[t]) : "-"
         }
     }' "$R/throughput.json"
+    # 2 threads against 1 (bench/two_threads.awk), with the size under which
+    # the optimizer steps run on one thread, to tell the noise apart.
+    min_elements=$(sed -n 's/^#define PARALLEL_MIN_ELEMENTS ((size_t)\([0-9]*\))$/\1/p' \
+        "$here/../kernels/parallel.c" 2>/dev/null)
+    awk -f "$here/json2tsv.awk" "$R/throughput.json" | awk -f "$here/medians.awk" |
+        awk -v min_elements="$min_elements" -f "$here/two_threads.awk"
     load=$(sed -n 's/.*"load_avg": \[\(.*\)\],*/\1/p' "$R/throughput.json" | head -n 1)
     [ -n "$load" ] && echo "(load average when the throughput run started: $load; other work on the machine disturbs the all-core rows)"
 fi

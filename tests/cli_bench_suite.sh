@@ -2,7 +2,8 @@
 # The benchmark suite (make bench): descent-bench lists every optimizer x
 # variant this CPU runs, its JSON carries GB's keys and our counters,
 # GB's compare.py reads two of its files, the quick suite writes the result
-# files (and PNGs when gnuplot is there) and prints the summary, and bad
+# files (and PNGs when gnuplot is there) and prints the summary, the
+# summary's "2 threads against 1" section counts a fixture's pairs, and bad
 # command lines exit with status 2.  About 10 seconds.
 . "$(dirname "$0")/tap.sh"
 bench=$BUILDDIR/descent-bench
@@ -190,6 +191,69 @@ if [ -z "$problems" ]; then
     pass "results/index.html: machine and summary tables, every <img> exists, no network links"
 else
     fail "results/index.html is a whole page" "$problems"
+fi
+
+# 4d. the summary's "2 threads against 1" section on a fixture: medians
+# (not the mean of the repetitions), items/s or else real time in its unit,
+# the slower pairs worst first with both speeds, peers (OpenBLAS) apart,
+# and the page carries it
+fx=$tmp/fixture
+mkdir -p "$fx"
+row() { # NAME RUN_TYPE AGGREGATE THREADS REAL_TIME TIME_UNIT [ITEMS_PER_SECOND]
+    printf '    {\n      "name": "%s",\n      "run_type": "%s",\n' "$1" "$2"
+    [ "$3" = - ] || printf '      "aggregate_name": "%s",\n' "$3"
+    printf '      "threads": %s,\n      "real_time": %s,\n      "time_unit": "%s"' "$4" "$5" "$6"
+    [ $# -lt 7 ] || printf ',\n      "items_per_second": %s' "$7"
+    printf '\n    },\n'
+}
+{
+    printf '{\n  "context": {\n    "load_avg": [0.1,0.1,0.1]\n  },\n  "benchmarks": [\n'
+    s=BM_step/adam/avx512/mem/16777216/real_time/threads
+    row $s:1 iteration - 1 16 ms 1.0e9
+    row $s:2 iteration - 2 11 ms 1.5e9 # faster: 1.5
+    s=BM_step/sgd/avx512/L2/32768/real_time/threads
+    row $s:1 iteration - 1 32 us 1.00e9
+    row $s:2 iteration - 2 33 us 0.99e9 # within, one thread either way
+    row BM_step/sgd/avx512/L1/2048/real_time/threads:1 iteration - 1 2 us 1.0e9 # no twin
+    m=BM_mlp/train_step/avx512/batch:256/real_time/threads
+    row $m:1_median aggregate median 1 500 us 1.0e5
+    for v in 0.7e5 0.8e5 1.5e5; do row $m:2 iteration - 2 600 us $v; done
+    row $m:2_mean aggregate mean 2 600 us 1.0e5
+    row $m:2_median aggregate median 2 600 us 0.8e5 # slower: 0.8 (the mean is 1.0)
+    h=BM_hogwild/sparse_logreg/to_target/batch:1/iterations:1/real_time/threads
+    row $h:1 iteration - 1 90 ms
+    row $h:2 iteration - 2 100 ms # no items rate: 90 ms / 100 ms = 0.9
+    o=BM_mlp/forward_backward/openblas/batch:64/real_time/threads
+    row $o:1 iteration - 1 100 us 2.0e5
+    row $o:2 iteration - 2 200 us 1.0e5 # a peer, slower: 0.5
+    printf '    {\n      "name": "BM_end",\n      "run_type": "iteration",\n      "threads": 1\n    }\n'
+    printf '  ]\n}\n'
+} >"$fx/throughput.json"
+sh bench/summary.sh "$fx" >"$fx/summary.txt" 2>&1
+status=$?
+section=$(sed -n '/^2 threads against 1/,/^[^ ]/p' "$fx/summary.txt")
+slower=$(printf '%s\n' "$section" | grep -E '^  [0-9.]+ [* ] BM_' |
+    sed 's/^  \([0-9.]*\) . \(BM_[^ ]*\) *\([0-9.]* [a-zM/]*\) *\([0-9.]* [a-zM/]*\)$/\1 \2 \3 \4/')
+want_slower='0.800 BM_mlp/train_step/avx512/batch:256 0.1 M/s 0.08 M/s
+0.900 BM_hogwild/sparse_logreg/to_target/batch:1/iterations:1 90 ms 100 ms'
+problems=
+[ $status -eq 0 ] || problems="$problems status-$status"
+printf '%s\n' "$section" |
+    grep -q -F 'descent: 4 pairs: 1 faster on 2 threads, 1 within 0.97-1.03, 2 slower' ||
+    problems="$problems counts"
+[ "$slower" = "$want_slower" ] || problems="$problems slower-list"
+printf '%s\n' "$section" | grep -q -F 'the 1 pair (*) under PARALLEL_MIN_ELEMENTS' ||
+    problems="$problems noise-line"
+printf '%s\n' "$section" | grep -q -F \
+    'peer OpenBLAS (not in the verdict): 1 pair: 0 faster on 2 threads, 0 within 0.97-1.03, 1 slower' ||
+    problems="$problems peer-line"
+sh bench/index_html.sh "$fx" "$fx/plots" "$fx/summary.txt" >"$fx/index.html" 2>/dev/null
+grep -q -F '0.800   BM_mlp/train_step/avx512/batch:256' "$fx/index.html" ||
+    problems="$problems not-in-index.html"
+if [ -z "$problems" ]; then
+    pass "summary's 2 threads against 1: 4 pairs, 1 faster, 1 within, the 2 slower worst first, OpenBLAS apart; in index.html"
+else
+    fail "summary's 2 threads against 1 on a fixture" "$problems" "$section"
 fi
 
 out=$(GNUPLOT= sh plots/render.sh "$tmp/results" "$tmp/noplots" 2>&1)

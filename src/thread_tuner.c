@@ -23,15 +23,15 @@
  * after 0.1 s of work: a short run on a busy machine never pays for it,
  * and a long run on an idle one loses little. */
 #define FIRST_TRY_SECONDS 5e-3
-/* A call between tries counts for at most this many times the cost so
- * far: one slow call (an interrupt, the other core's process running for
- * a moment) then raises the smoothed cost by at most 1.75x, which with
- * SWITCH_MARGIN alone never undoes a choice 1.4x better than the other,
- * while a machine that turned busy, where every call is slow, still flips
- * the choice within two calls.
- * Unclamped, single slow calls sent the Fashion-MNIST run's MLP to one
- * thread 80 times in 9 380 steps, for 15 calls or more each time. */
-#define OUTLIER_RATIO 4.0
+/* The running cost is the mean of about the last 1/SMOOTHING calls (an
+ * exponential average): one call 10x slower than the others (an interrupt,
+ * the other core's process running for a moment) raises it by 56%, which
+ * with SWITCH_MARGIN never undoes a choice 2x better than the other, while
+ * a call 100x slower (a join that waited for a descheduled thread) flips
+ * the choice at once.  A mean, not a median: the slow calls are part of
+ * what a choice costs.  With 1/4, single slow calls sent the Fashion-MNIST
+ * run's MLP to one thread 80 times in 9 380 steps. */
+#define SMOOTHING (1.0 / 16.0)
 /* How much worse than the other choice's last cost the running one must
  * become to be left before the next try. */
 #define SWITCH_MARGIN 1.25
@@ -77,7 +77,7 @@ void thread_tuner_record(thread_tuner *t, int c, double seconds, double units)
 {
     if (c < 0 || c > 1 || !(units > 0))
         return;
-    double cost = seconds / units;
+    const double cost = seconds / units;
     t->samples[c]++;
     if (c != t->choice) {
         /* a try: the fastest of its calls replaces the stale cost (the
@@ -99,12 +99,8 @@ void thread_tuner_record(thread_tuner *t, int c, double seconds, double units)
         t->cost[c] = cost;
     else if (t->samples[c] <= WARMUP_SINGLE) /* warm-up: the fastest */
         t->cost[c] = cost < t->cost[c] ? cost : t->cost[c];
-    else { /* smoothed, and clamped: one slow call does not flip it */
-        const double most = OUTLIER_RATIO * t->cost[c];
-        if (cost > most)
-            cost = most, seconds = most * units;
-        t->cost[c] = 0.75 * t->cost[c] + 0.25 * cost;
-    }
+    else
+        t->cost[c] += SMOOTHING * (cost - t->cost[c]);
     t->last_seconds[c] = seconds;
     t->calls_since_probe++;
     t->seconds_since_probe += seconds;

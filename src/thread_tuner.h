@@ -14,8 +14,9 @@
  * the cost of trying under about 5% even where the other choice is a
  * hundred times slower.  A try is two calls, the faster counting (the
  * first wakes sleeping workers), and a choice that becomes clearly worse
- * (1.25x) than the other's last measurement is left at once; one slow call
- * counts for at most 4x the running cost, so that alone never does it.  It starts on 1 thread; the
+ * (1.25x) than the other's last measurement is left at once; its cost is
+ * a mean over about the last 16 calls, so one slow call alone rarely does
+ * it.  It starts on 1 thread; the
  * first try of all threads, whose cost is not known yet, is assumed to
  * cost a scheduler time slice (5 ms), so it comes after 0.1 s of work.
  * Results do not depend on the choice: every kernel gives the same bits for

@@ -40,8 +40,13 @@ struct descent_optimizer {
     size_t segment_count;    /* 0: one segment of n, no own hparams */
     optimizer_segment *segments;
     /* descent_optimizer_set_storage: what the parameters and the state are
-     * rounded to after each step (FP32: nothing). */
+     * rounded to after each step (FP32: nothing); with stochastic set
+     * (descent_optimizer_set_storage_rounding), bf16 parameters are rounded
+     * stochastically with seed, element i as global element first + i. */
     descent_dtype store_param, store_state;
+    int stochastic;
+    unsigned long long seed;
+    size_t first;
 };
 
 /* x[0, n) rounded in place to dtype, nearest even, with the variant's
@@ -61,6 +66,23 @@ static void round_to(const descent_isa_kernels *table, descent_dtype dtype, size
             cv->narrow_fp16(m, x + i, h);
             cv->widen_fp16(m, h, x + i);
         }
+    }
+}
+
+/* The parameters after step t, rounded as the storage says: stochastic
+ * rounding with the bits descent_mixed_step draws for (seed, t, global
+ * index), so the same on any thread count. */
+static void round_params(const descent_optimizer *opt, long t, float *param)
+{
+    if (!opt->stochastic) {
+        round_to(descent_isa_table(opt->isa), opt->store_param, opt->n, param);
+        return;
+    }
+    uint16_t h[1024];
+    for (size_t i = 0; i < opt->n; i += 1024) {
+        const size_t m = opt->n - i < 1024 ? opt->n - i : 1024;
+        descent_ref_narrow_bf16_stochastic(m, param + i, h, opt->seed, t, opt->first + i);
+        descent_isa_table(opt->isa)->convert.widen_bf16(m, h, param + i);
     }
 }
 
@@ -355,7 +377,7 @@ descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
     else
         step_segments(opt, &step, param, grad, plan.threads);
     if (opt->store_param != DESCENT_FP32)
-        round_to(descent_isa_table(opt->isa), opt->store_param, opt->n, param);
+        round_params(opt, step.t, param);
     round_state(opt);
     thread_tuner_done(&opt->tuner, &plan, (double)opt->n);
     opt->t = step.t;
@@ -420,7 +442,24 @@ descent_status descent_optimizer_set_storage(descent_optimizer *opt, descent_dty
                             "state fp32 or bf16");
     opt->store_param = param;
     opt->store_state = state;
+    opt->stochastic = 0; /* nearest until set_storage_rounding asks again */
     round_state(opt);
+    return DESCENT_OK;
+}
+
+descent_status descent_optimizer_set_storage_rounding(descent_optimizer *opt, int stochastic,
+                                                      unsigned long long seed, size_t first)
+{
+    if (!opt)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "descent_optimizer_set_storage_rounding: opt is NULL");
+    if (stochastic && opt->store_param != DESCENT_BF16)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "stochastic rounding is for bf16 parameters only (the storage "
+                            "keeps them at %s)", descent_dtype_name(opt->store_param));
+    opt->stochastic = stochastic != 0;
+    opt->seed = seed;
+    opt->first = first;
     return DESCENT_OK;
 }
 

@@ -69,21 +69,38 @@ static void round_to(const descent_isa_kernels *table, descent_dtype dtype, size
     }
 }
 
-/* The parameters after step t, rounded as the storage says: stochastic
- * rounding with the bits descent_mixed_step draws for (seed, t, global
- * index), so the same on any thread count. */
-static void round_params(const descent_optimizer *opt, long t, float *param)
+/* Stochastic rounding of the parameters after step t: a block of the
+ * parallel layer at a time, each element with the bits descent_mixed_step
+ * draws for (seed, t, first + its index), so any split gives the same. */
+typedef struct stochastic_call {
+    const descent_optimizer *opt;
+    long t;
+    float *param;
+} stochastic_call;
+
+static void round_block_stochastic(void *ctx, size_t start, size_t len)
+{
+    const stochastic_call *c = ctx;
+    const descent_convert_kernels *cv = &descent_isa_table(c->opt->isa)->convert;
+    uint16_t h[1024];
+    for (size_t i = start; i < start + len; i += 1024) {
+        const size_t m = start + len - i < 1024 ? start + len - i : 1024;
+        descent_ref_narrow_bf16_stochastic(m, c->param + i, h, c->opt->seed, c->t,
+                                           c->opt->first + i);
+        cv->widen_bf16(m, h, c->param + i);
+    }
+}
+
+/* The parameters after step t, rounded as the storage says (the Philox
+ * bits cost about as much as the step: shared over its threads). */
+static void round_params(const descent_optimizer *opt, long t, float *param, int threads)
 {
     if (!opt->stochastic) {
         round_to(descent_isa_table(opt->isa), opt->store_param, opt->n, param);
         return;
     }
-    uint16_t h[1024];
-    for (size_t i = 0; i < opt->n; i += 1024) {
-        const size_t m = opt->n - i < 1024 ? opt->n - i : 1024;
-        descent_ref_narrow_bf16_stochastic(m, param + i, h, opt->seed, t, opt->first + i);
-        descent_isa_table(opt->isa)->convert.widen_bf16(m, h, param + i);
-    }
+    stochastic_call c = {opt, t, param};
+    descent_parallel_for_blocks(opt->n, threads, round_block_stochastic, &c);
 }
 
 static void round_state(descent_optimizer *opt)
@@ -377,7 +394,7 @@ descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
     else
         step_segments(opt, &step, param, grad, plan.threads);
     if (opt->store_param != DESCENT_FP32)
-        round_params(opt, step.t, param);
+        round_params(opt, step.t, param, plan.threads);
     round_state(opt);
     thread_tuner_done(&opt->tuner, &plan, (double)opt->n);
     opt->t = step.t;

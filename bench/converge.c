@@ -29,7 +29,8 @@
  * batch 10) through descent_train's schedule fields, and mixed precision:
  * fmnist with Adam at its fmnist lr, the parameters (bf16, fp16) and the
  * state (bf16) kept at 16 bits through descent_train's param_dtype /
- * state_dtype, next to fp32 on the same seeds.
+ * state_dtype (bf16 parameters also rounded stochastically:
+ * stochastic_rounding), next to fp32 on the same seeds.
  *
  * Output (DIR, default results), each file whole or not at all
  * (descent_outfile): convergence.json, convergence_summary.txt,
@@ -244,7 +245,7 @@ static void problem_section(FILE *J, FILE *T, int p, const bench_optim_config **
                            p == P_LINREG ? S.linreg_cap : p == P_ROSEN ? S.rosen_cap
                                                                       : S.mnist_epochs,
                            NULL, NULL, DESCENT_PER_EPOCH, p != P_MNIST, DESCENT_FP32,
-                           DESCENT_FP32};
+                           DESCENT_FP32, 0};
         char name[128];
         outfile cf, pf;
         snprintf(name, sizeof name, "%s_%s.csv", prob_names[p], opts[o]->name);
@@ -281,7 +282,7 @@ static void batch_section(FILE *J, FILE *T, const bench_optim_config *sgd)
     text_header(T);
     for (size_t k = 0; k < sizeof bs / sizeof bs[0]; k++) {
         const setting s = {P_LINREG, sgd, bs[k].batch, S.batch_epochs, NULL, NULL,
-                           DESCENT_PER_EPOCH, 1, DESCENT_FP32, DESCENT_FP32};
+                           DESCENT_PER_EPOCH, 1, DESCENT_FP32, DESCENT_FP32, 0};
         char name[128];
         outfile cf;
         report r;
@@ -323,7 +324,7 @@ static void schedule_section(FILE *J, FILE *T, const bench_optim_config *sgd)
             "seconds [min..max]", "final loss [min..max]");
     for (size_t k = 0; k < sizeof sc / sizeof sc[0]; k++) {
         const setting s = {P_LINREG, sgd, 10, S.schedule_epochs, sc[k].name, sc[k].args,
-                           sc[k].unit, 0, DESCENT_FP32, DESCENT_FP32};
+                           sc[k].unit, 0, DESCENT_FP32, DESCENT_FP32, 0};
         double ep[MAX_SEEDS], se[MAX_SEEDS], fi[MAX_SEEDS];
         int reached = 0;
         char name[128], e[96], sec[96], f[96];
@@ -357,22 +358,20 @@ static void schedule_section(FILE *J, FILE *T, const bench_optim_config *sgd)
 /* Adam on fmnist at the lr the fmnist tuning chose in fp32 (not retuned),
  * with the parameters and the optimizer state kept at 16-bit precision
  * (descent_train's param_dtype / state_dtype: fp32 math, rounded to nearest
- * even after every step) next to fp32 itself, on the same seeds, so that
- * the differences are paired: the same initial weights and shuffles. */
+ * even after every step, or for the _sr run's bf16 parameters
+ * stochastically: stochastic_rounding) next to fp32 itself, on the same
+ * seeds, so that the differences are paired: the same initial weights and
+ * shuffles. */
 static const struct precision_run {
     const char *name;
     descent_dtype param, state;
-} precision_runs[] = {{"fp32", DESCENT_FP32, DESCENT_FP32},
-                      {"bf16_params", DESCENT_BF16, DESCENT_FP32},
-                      {"bf16_params_state", DESCENT_BF16, DESCENT_BF16},
-                      {"fp16_params", DESCENT_FP16, DESCENT_FP32}};
+    int stochastic_rounding;
+} precision_runs[] = {{"fp32", DESCENT_FP32, DESCENT_FP32, 0},
+                      {"bf16_params", DESCENT_BF16, DESCENT_FP32, 0},
+                      {"bf16_params_state", DESCENT_BF16, DESCENT_BF16, 0},
+                      {"fp16_params", DESCENT_FP16, DESCENT_FP32, 0},
+                      {"bf16_params_sr", DESCENT_BF16, DESCENT_FP32, 1}};
 enum { N_PRECISION = sizeof precision_runs / sizeof precision_runs[0] };
-
-/* Why bf16 with stochastic rounding is not a row (JSON and summary). */
-static const char precision_sr_note[] =
-    "bf16 parameters with stochastic rounding: not run, descent_train_config cannot ask "
-    "for it (param_dtype/state_dtype round to nearest even; stochastic rounding is "
-    "descent_mixed_step's descent_precision.stochastic_rounding only)";
 
 /* Test accuracy per seed (the runs' final and per-epoch values). */
 typedef struct precision_result {
@@ -415,8 +414,10 @@ static void json_precision_row(FILE *J, const struct precision_run *run, long ep
     spread per[MAX_EPOCHS_KEPT], base[MAX_EPOCHS_KEPT];
     for (long e = 0; e < epochs; e++)
         per[e] = seeds_spread(r->epoch[e]), base[e] = seeds_spread(fp32->epoch[e]);
-    fprintf(J, "\n    {\"run\": \"%s\", \"param_dtype\": \"%s\", \"state_dtype\": \"%s\"",
-            run->name, descent_dtype_name(run->param), descent_dtype_name(run->state));
+    fprintf(J, "\n    {\"run\": \"%s\", \"param_dtype\": \"%s\", \"state_dtype\": \"%s\", "
+               "\"stochastic_rounding\": %s",
+            run->name, descent_dtype_name(run->param), descent_dtype_name(run->state),
+            run->stochastic_rounding ? "true" : "false");
     const spread fin = seeds_spread(r->final), fin32 = seeds_spread(fp32->final);
     json_spread(J, "final_test_accuracy", &fin);
     fputs(", \"final_minus_fp32_points\": ", J);
@@ -474,7 +475,7 @@ static void precision_section(FILE *J, FILE *T, const bench_optim_config *adam,
     const double t0 = descent_seconds();
     fprintf(stderr, "descent-converge: precision ...\n");
     setting s = {P_MNIST, adam, 64, S.precision_epochs, NULL, NULL, DESCENT_PER_EPOCH, 0,
-                 DESCENT_FP32, DESCENT_FP32};
+                 DESCENT_FP32, DESCENT_FP32, 0};
     report tuned_here;
     if (!adam_fmnist) {
         s.epochs = S.mnist_epochs; /* the fmnist section's setting */
@@ -488,6 +489,7 @@ static void precision_section(FILE *J, FILE *T, const bench_optim_config *adam,
         char name[128];
         outfile cf;
         s.param_dtype = precision_runs[k].param, s.state_dtype = precision_runs[k].state;
+        s.stochastic_rounding = precision_runs[k].stochastic_rounding;
         snprintf(name, sizeof name, "precision_%s.csv", precision_runs[k].name);
         out_open(&cf, "curves", name);
         precision_runs_of(&s, lr, &res[k], cf.f);
@@ -497,22 +499,21 @@ static void precision_section(FILE *J, FILE *T, const bench_optim_config *adam,
     fprintf(J, ",\n  \"precision\": {\"problem\": \"Fashion-MNIST 784-128-10 relu, batch 64, "
                "%ld train / %ld test images, %ld epochs\", \"optimizer\": \"adam\", \"lr\": %g, "
                "\"lr_from\": \"the fmnist section's Adam tuning (fp32), not retuned\", "
-               "\"math\": \"fp32\", \"rounding\": \"nearest even after every step\", "
+               "\"math\": \"fp32\", \"rounding\": \"nearest even after every step, except "
+               "a stochastic_rounding run's parameters (stochastic, seeded by the run's seed)\", "
                "\"seeds\": %d, \"epochs\": %ld,\n   \"metric\": \"test_accuracy\", "
                "\"minus_fp32\": \"accuracy points, 100 x (median - fp32's median); paired: "
-               "per seed (same initial weights and shuffles)\",\n   \"stochastic_rounding\": "
-               "\"%s\",\n   \"results\": [",
-            S.mnist_train - S.mnist_val, S.mnist_test, epochs, lr, S.precision_seeds, epochs,
-            precision_sr_note);
+               "per seed (same initial weights and shuffles)\",\n   \"results\": [",
+            S.mnist_train - S.mnist_val, S.mnist_test, epochs, lr, S.precision_seeds, epochs);
     char fewer[64] = "";
     if (S.precision_seeds < S.seeds)
         snprintf(fewer, sizeof fewer, " (%d of the %d seeds above, to keep it cheap)",
                  S.precision_seeds, S.seeds);
     fprintf(T, "\nMixed precision: fmnist as above, Adam at lr %g (the fp32 choice above, "
                "not retuned), %ld epochs, seeds 1..%d%s;\nparameters / optimizer state kept "
-               "at that precision (fp32 math, rounded to nearest even every step); test "
-               "accuracy median [min..max];\nvs fp32: median minus fp32's median, in accuracy "
-               "points [paired per seed min..max]\n",
+               "at that precision (fp32 math, rounded to nearest even every step; _sr: the "
+               "parameters stochastically); test accuracy median [min..max];\nvs fp32: "
+               "median minus fp32's median, in accuracy points [paired per seed min..max]\n",
             lr, epochs, S.precision_seeds, fewer);
     fprintf(T, "  %-18s %-6s %-6s %-24s %-21s %s\n", "run", "params", "state",
             "final [min..max]", "vs fp32 (points)", "median per epoch");
@@ -521,8 +522,6 @@ static void precision_section(FILE *J, FILE *T, const bench_optim_config *adam,
         json_precision_row(J, &precision_runs[k], epochs, &res[k], &res[0]);
         text_precision_row(T, &precision_runs[k], epochs, &res[k], &res[0]);
     }
-    fputs("  (not run: bf16 with stochastic rounding, which descent_train_config cannot ask "
-          "for; see the JSON)\n", T);
     fprintf(J, "\n  ], \"wall_seconds\": %.3g}", descent_seconds() - t0);
 }
 

@@ -39,7 +39,7 @@ extern double grid_lo, grid_hi, grid_factor;
 
 /* What a run trains and how: the problem, optimizer, batch, budget,
  * schedule, whether reaching the target ends it, and the storage precision
- * of the parameters and the optimizer state (0: fp32). */
+ * of the parameters and the optimizer state (0: fp32, nearest rounding). */
 typedef struct setting {
     int prob;
     const bench_optim_config *opt;
@@ -48,6 +48,7 @@ typedef struct setting {
     descent_train_unit unit;
     int stop_at_target;
     descent_dtype param_dtype, state_dtype;
+    int stochastic_rounding; /* bf16 parameters rounded stochastically */
 } setting;
 
 typedef struct outcome {

@@ -153,6 +153,7 @@ outcome run_one(const setting *s, double lr, int seed, int tuning, FILE *curve,
     c.epochs = s->epochs; /* metric_every 0: the validation accuracy at the end only */
     c.schedule = s->schedule, c.schedule_args = s->schedule_args, c.schedule_unit = s->unit;
     c.param_dtype = s->param_dtype, c.state_dtype = s->state_dtype;
+    c.stochastic_rounding = s->stochastic_rounding;
     c.on_step = observe, c.ctx = &ob;
     if (curve)
         fprintf(curve, s->prob == P_MNIST    ? "step,epoch,seconds,train_loss,test_acc\n"

@@ -93,6 +93,7 @@ typedef struct cli_train_extras {
     int clip_error_if_nonfinite, no_bias_decay;
     descent_init init;
     descent_dtype param_dtype, state_dtype;
+    int stochastic_rounding; /* --stochastic-rounding: bf16 parameters only */
     unsigned given; /* a bit per flag */
 } cli_train_extras;
 void cli_train_extras_default(cli_train_extras *x);
@@ -101,6 +102,8 @@ int cli_parse_train_extra(int argc, char **argv, int *i, int k, cli_train_extras
 int cli_train_extras_check(const cli_train_extras *x, int has_model, const char *problem);
 void cli_train_extras_apply(const cli_train_extras *x, descent_train_config *c);
 void cli_print_train_extras(FILE *out);
+/* "fp32", or "params bf16 (stochastic rounding), state fp32": the log's. */
+void cli_describe_precision(const cli_train_extras *x, char *text, size_t size);
 /* --optimizer lbfgs and its flags (cli/lbfgs_flags.c): flag_of/parse as
  * above; check: the L-BFGS flags only with lbfgs, and lbfgs only with the
  * full batch, none of the gradient flags but --init and none of the others

@@ -515,7 +515,10 @@ static void print_start(const options *o, const descent_problem *prob, const des
         const long b = o->batch ? o->batch : cb->n_examples;
         fprintf(stderr, ", batch %ld, %ld steps per epoch", b, (cb->n_examples + b - 1) / b);
     }
-    fprintf(stderr, ", seed %llu, isa %s, %s\n", o->seed, descent_isa_name(o->isa), threads);
+    char precision[80];
+    cli_describe_precision(&o->extras, precision, sizeof precision);
+    fprintf(stderr, ", seed %llu, isa %s, %s", o->seed, descent_isa_name(o->isa), threads);
+    fprintf(stderr, strcmp(precision, "fp32") ? ", %s\n" : "\n", precision);
 }
 
 /* Under mpirun or --shard-state: the optimizer state per process and the

@@ -2,7 +2,7 @@
  * clipping (torch.nn.utils.clip_grad_norm_ / clip_grad_value_), gradient
  * noise, --no-bias-decay (the usual two param groups), --init
  * (torch.nn.init) and the precision the parameters and the state are kept
- * at (--param-dtype, --state-dtype).  They fill a cli_train_extras that goes onto the loop's
+ * at (--param-dtype, --state-dtype, --stochastic-rounding).  They fill a cli_train_extras that goes onto the loop's
  * config as it is. */
 #include <math.h>
 #include <stddef.h>
@@ -34,6 +34,7 @@ static const extra_def extras[] = {
     {"--init", X_INIT, AT(init), NULL, 1},
     {"--param-dtype", X_DTYPE, AT(param_dtype), NULL, 0},
     {"--state-dtype", X_STATE_DTYPE, AT(state_dtype), NULL, 0},
+    {"--stochastic-rounding", X_SWITCH, AT(stochastic_rounding), NULL, 0},
 };
 #define N_EXTRAS (sizeof extras / sizeof extras[0])
 
@@ -110,6 +111,11 @@ int cli_train_extras_check(const cli_train_extras *x, int has_model, const char 
             return 0;
         }
     }
+    if (x->stochastic_rounding && x->param_dtype != DESCENT_BF16) {
+        cli_error("--stochastic-rounding needs --param-dtype bf16 (it rounds bf16 parameters), "
+                  "not %s", descent_dtype_name(x->param_dtype));
+        return 0;
+    }
     return 1;
 }
 
@@ -121,6 +127,17 @@ void cli_train_extras_apply(const cli_train_extras *x, descent_train_config *c)
     c->grad_noise_eta = x->grad_noise, c->grad_noise_gamma = x->grad_noise_gamma;
     c->no_bias_decay = x->no_bias_decay;
     c->param_dtype = x->param_dtype, c->state_dtype = x->state_dtype;
+    c->stochastic_rounding = x->stochastic_rounding;
+}
+
+void cli_describe_precision(const cli_train_extras *x, char *text, size_t size)
+{
+    if (x->param_dtype == DESCENT_FP32 && x->state_dtype == DESCENT_FP32)
+        snprintf(text, size, "fp32");
+    else
+        snprintf(text, size, "params %s%s, state %s", descent_dtype_name(x->param_dtype),
+                 x->stochastic_rounding ? " (stochastic rounding)" : "",
+                 descent_dtype_name(x->state_dtype));
 }
 
 void cli_print_train_extras(FILE *out)
@@ -142,5 +159,8 @@ void cli_print_train_extras(FILE *out)
             "                        every W and b is its own tensor (LAMB's trust ratio)\n\n"
             "precision (fp32 math; the values kept rounded to nearest even after every step):\n"
             "  --param-dtype D       the parameters at fp32 (default), bf16 or fp16\n"
-            "  --state-dtype D       the optimizer state at fp32 (default) or bf16\n\n");
+            "  --state-dtype D       the optimizer state at fp32 (default) or bf16\n"
+            "  --stochastic-rounding  bf16 parameters rounded stochastically instead (unbiased;\n"
+            "                        needs --param-dtype bf16; the bits a function of --seed,\n"
+            "                        the step and the element: the same on any thread count)\n\n");
 }

@@ -110,5 +110,16 @@ descent_status descent_ref_mixed_step(descent_optim_kind kind, const descent_hpa
  * state fp32/bf16. */
 descent_status descent_optimizer_set_storage(descent_optimizer *opt, descent_dtype param,
                                              descent_dtype state);
+/* After set_storage with bf16 parameters: stochastic != 0 rounds them
+ * stochastically after each step instead (the state stays nearest even):
+ * the bits descent_mixed_step gives with stochastic_rounding and this seed,
+ * the optimizer's element i being element first + i of that call's array
+ * (0, unless this optimizer steps a part of a larger vector, as a ZeRO
+ * shard does), at the optimizer's step t; the same for any thread count.
+ * 0 goes back to nearest; set_storage does too.  `descent train
+ * --stochastic-rounding` uses this.  DESCENT_ERR_INVALID for a NULL opt or
+ * stochastic rounding of parameters not stored as bf16. */
+descent_status descent_optimizer_set_storage_rounding(descent_optimizer *opt, int stochastic,
+                                                      unsigned long long seed, size_t first);
 
 #endif

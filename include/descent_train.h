@@ -177,6 +177,12 @@ typedef struct descent_train_config {
      * (descent_optimizer_set_storage; fp32 math; 0 = DESCENT_FP32: none):
      * the initial parameters are rounded, then every step's results. */
     descent_dtype param_dtype, state_dtype;
+    /* bf16 parameters rounded stochastically after each step instead of to
+     * nearest (descent_optimizer_set_storage_rounding; the generator's seed a
+     * stream of its own from seed, the index the parameter's own in the
+     * whole vector, sharded or not); DESCENT_ERR_INVALID unless param_dtype
+     * is bf16.  The initial parameters are rounded to nearest. */
+    int stochastic_rounding;
     /* Non-NULL: torch.optim.LBFGS instead of `optim` (its own API, not the
      * registry's): one loop step is one descent_lbfgs_step, its closure the
      * loss and gradient over all examples; batch must be 0 (full), without

@@ -40,8 +40,13 @@ struct descent_optimizer {
     size_t segment_count;    /* 0: one segment of n, no own hparams */
     optimizer_segment *segments;
     /* descent_optimizer_set_storage: what the parameters and the state are
-     * rounded to after each step (FP32: nothing). */
+     * rounded to after each step (FP32: nothing); with stochastic set
+     * (descent_optimizer_set_storage_rounding), bf16 parameters are rounded
+     * stochastically with seed, element i as global element first + i. */
     descent_dtype store_param, store_state;
+    int stochastic;
+    unsigned long long seed;
+    size_t first;
 };
 
 /* x[0, n) rounded in place to dtype, nearest even, with the variant's
@@ -62,6 +67,40 @@ static void round_to(const descent_isa_kernels *table, descent_dtype dtype, size
             cv->widen_fp16(m, h, x + i);
         }
     }
+}
+
+/* Stochastic rounding of the parameters after step t: a block of the
+ * parallel layer at a time, each element with the bits descent_mixed_step
+ * draws for (seed, t, first + its index), so any split gives the same. */
+typedef struct stochastic_call {
+    const descent_optimizer *opt;
+    long t;
+    float *param;
+} stochastic_call;
+
+static void round_block_stochastic(void *ctx, size_t start, size_t len)
+{
+    const stochastic_call *c = ctx;
+    const descent_convert_kernels *cv = &descent_isa_table(c->opt->isa)->convert;
+    uint16_t h[1024];
+    for (size_t i = start; i < start + len; i += 1024) {
+        const size_t m = start + len - i < 1024 ? start + len - i : 1024;
+        descent_ref_narrow_bf16_stochastic(m, c->param + i, h, c->opt->seed, c->t,
+                                           c->opt->first + i);
+        cv->widen_bf16(m, h, c->param + i);
+    }
+}
+
+/* The parameters after step t, rounded as the storage says (the Philox
+ * bits cost about as much as the step: shared over its threads). */
+static void round_params(const descent_optimizer *opt, long t, float *param, int threads)
+{
+    if (!opt->stochastic) {
+        round_to(descent_isa_table(opt->isa), opt->store_param, opt->n, param);
+        return;
+    }
+    stochastic_call c = {opt, t, param};
+    descent_parallel_for_blocks(opt->n, threads, round_block_stochastic, &c);
 }
 
 static void round_state(descent_optimizer *opt)
@@ -355,7 +394,7 @@ descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
     else
         step_segments(opt, &step, param, grad, plan.threads);
     if (opt->store_param != DESCENT_FP32)
-        round_to(descent_isa_table(opt->isa), opt->store_param, opt->n, param);
+        round_params(opt, step.t, param, plan.threads);
     round_state(opt);
     thread_tuner_done(&opt->tuner, &plan, (double)opt->n);
     opt->t = step.t;
@@ -420,7 +459,24 @@ descent_status descent_optimizer_set_storage(descent_optimizer *opt, descent_dty
                             "state fp32 or bf16");
     opt->store_param = param;
     opt->store_state = state;
+    opt->stochastic = 0; /* nearest until set_storage_rounding asks again */
     round_state(opt);
+    return DESCENT_OK;
+}
+
+descent_status descent_optimizer_set_storage_rounding(descent_optimizer *opt, int stochastic,
+                                                      unsigned long long seed, size_t first)
+{
+    if (!opt)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "descent_optimizer_set_storage_rounding: opt is NULL");
+    if (stochastic && opt->store_param != DESCENT_BF16)
+        return descent_fail(DESCENT_ERR_INVALID,
+                            "stochastic rounding is for bf16 parameters only (the storage "
+                            "keeps them at %s)", descent_dtype_name(opt->store_param));
+    opt->stochastic = stochastic != 0;
+    opt->seed = seed;
+    opt->first = first;
     return DESCENT_OK;
 }
 

@@ -92,6 +92,10 @@ static descent_status check_args(const descent_train_problem *p, const descent_t
         (c->state_dtype != DESCENT_FP32 && c->state_dtype != DESCENT_BF16))
         return descent_fail(DESCENT_ERR_INVALID, "descent_train: parameters fp32, bf16 or fp16; "
                             "state fp32 or bf16");
+    if (c->stochastic_rounding && c->param_dtype != DESCENT_BF16)
+        return descent_fail(DESCENT_ERR_INVALID, "descent_train: stochastic rounding is for bf16 "
+                            "parameters only (param_dtype %s)",
+                            descent_dtype_name(c->param_dtype));
     if (c->lbfgs && (c->param_dtype != DESCENT_FP32 || c->state_dtype != DESCENT_FP32))
         return descent_fail(DESCENT_ERR_INVALID, "L-BFGS keeps its parameters in fp32");
     if (c->lbfgs && (c->batch != 0 || c->grad_noise_eta > 0 || c->clip_grad_value > 0 ||
@@ -195,6 +199,9 @@ static descent_status setup(run *r)
         s = set_tensors(r);
     if (s == DESCENT_OK && (c->param_dtype != DESCENT_FP32 || c->state_dtype != DESCENT_FP32)) {
         s = descent_optimizer_set_storage(r->opt, c->param_dtype, c->state_dtype);
+        if (s == DESCENT_OK && c->stochastic_rounding)
+            s = descent_optimizer_set_storage_rounding(r->opt, 1, c->seed ^ 0x5a0d5a0d5a0d5a0dULL,
+                                                       r->step_lo);
         round_params(r->params, r->p->n_params, c->param_dtype);
     }
     return s == DESCENT_OK ? make_schedule(r) : s;

@@ -4,7 +4,7 @@
 # summary say so), Fashion-MNIST chooses the lr on the validation split and
 # reports the test split (JSON fields, when the data is installed), the
 # mixed-precision section has its rows (Adam at that lr: fp32, bf16, fp16
-# parameters, bf16 state), and bad
+# parameters, bf16 state, bf16 parameters rounded stochastically), and bad
 # flags exit 2 with one line.  A few seconds (scope quick).
 . "$(dirname "$0")/tap.sh"
 conv=$BUILDDIR/descent-converge
@@ -80,7 +80,8 @@ if [ -n "$data" ] && [ -f "$data/train-images-idx3-ubyte.gz" -o -f "$data/train-
         }
         /"precision": \{/ { inside = 1; lr = num($0, "lr"); epochs = num($0, "epochs") }
         inside && /^    \{"run": / {
-            rows++; run[rows] = num($0, "run") "/" num($0, "param_dtype") "/" num($0, "state_dtype")
+            rows++; run[rows] = num($0, "run") "/" num($0, "param_dtype") "/" num($0, "state_dtype") \
+                "/" num($0, "stochastic_rounding")
             f = $0; sub(/.*"final_test_accuracy": \{/, "", f); sub(/\}.*/, "", f)
             accuracies(f, 3)
             e = $0; sub(/.*"test_accuracy_per_epoch": \{/, "", e); sub(/\}.*/, "", e)
@@ -88,26 +89,31 @@ if [ -n "$data" ] && [ -f "$data/train-images-idx3-ubyte.gz" -o -f "$data/train-
             if (rows == 1) { f32 = f; f32e = e; self = num($0, "final_minus_fp32_points") }
             # 16-bit storage reaches the loop: other accuracies than fp32 has
             else if (f " " e == f32 " " f32e) bad = bad " " run[rows] " same as fp32"
+            if (rows == 2) { nearest = f " " e }
+            # stochastic rounding reaches it too: other accuracies than nearest
+            if (rows == 5 && f " " e == nearest) bad = bad " " run[rows] " same as bf16_params"
         }
         inside && /"wall_seconds"/ { inside = 0 }
         END {
             a = adam; sub(/.*"final": \{/, "", a); sub(/\}.*/, "", a)
-            want = "\"fp32\"/\"fp32\"/\"fp32\" \"bf16_params\"/\"bf16\"/\"fp32\" " \
-                   "\"bf16_params_state\"/\"bf16\"/\"bf16\" \"fp16_params\"/\"fp16\"/\"fp32\""
-            got = run[1] " " run[2] " " run[3] " " run[4]
-            if (rows != 4 || got != want) bad = bad " rows " rows ": " got
+            want = "\"fp32\"/\"fp32\"/\"fp32\"/false \"bf16_params\"/\"bf16\"/\"fp32\"/false " \
+                   "\"bf16_params_state\"/\"bf16\"/\"bf16\"/false " \
+                   "\"fp16_params\"/\"fp16\"/\"fp32\"/false " \
+                   "\"bf16_params_sr\"/\"bf16\"/\"fp32\"/true"
+            got = run[1] " " run[2] " " run[3] " " run[4] " " run[5]
+            if (rows != 5 || got != want) bad = bad " rows " rows ": " got
             if (lr != num(adam, "best_lr")) bad = bad " lr " lr " vs adam " num(adam, "best_lr")
             if (epochs != 2 || self != 0 || f32 != a) bad = bad " fp32 row: " f32 " vs " a
             if (bad != "") { print bad; exit 1 }
         }' "$js" >"$tmp/prec.txt" 2>&1 &&
-        for r in fp32 bf16_params bf16_params_state fp16_params; do
+        for r in fp32 bf16_params bf16_params_state fp16_params bf16_params_sr; do
             c=$tmp/fm/curves/precision_$r.csv
             [ "$(head -n 1 "$c")" = step,epoch,seconds,train_loss,test_acc ] &&
                 [ "$(wc -l <"$c")" -eq 3 ] || exit 1
         done &&
-        [ "$(grep -c -E '^  (fp32|bf16_params|bf16_params_state|fp16_params) +(fp32|bf16|fp16) ' \
-            "$tmp/fm/convergence_summary.txt")" -eq 4 ]; then
-        pass "precision: Adam at the fmnist lr, fp32/bf16/bf16+state/fp16 rows (JSON, summary, CSV)"
+        [ "$(grep -c -E '^  (fp32|bf16_params(_state|_sr)?|fp16_params) +(fp32|bf16|fp16) ' \
+            "$tmp/fm/convergence_summary.txt")" -eq 5 ]; then
+        pass "precision: Adam at the fmnist lr, fp32/bf16/bf16+state/fp16/bf16-sr rows (JSON etc.)"
     else
         fail "precision: one row per dtype combination with accuracies in (0, 1]" \
             "$(cat "$tmp/prec.txt" 2>/dev/null)" "$(grep -A 6 '"precision"' "$js" 2>/dev/null)" \

@@ -390,6 +390,25 @@ for d in "bf16 fp32" "bf16 bf16" "fp16 fp32" "fp32 bf16"; do
     fi
 done
 bad "--state-dtype: fp32 or bf16" "--state-dtype fp16" --problem linreg --state-dtype fp16
+# --stochastic-rounding: bf16 parameters rounded stochastically, another loss
+# than nearest's, the same on a rerun and on 2 threads, said in the log;
+# refused (usage) without bf16 parameters.
+near=$(final_loss --param-dtype bf16)
+sr=$(final_loss --param-dtype bf16 --stochastic-rounding)
+sr2=$(final_loss --param-dtype bf16 --stochastic-rounding --threads 2)
+if [ -n "$sr" ] && [ "$sr" != "$near" ] && [ "$sr" = "$sr2" ]; then
+    pass "--stochastic-rounding: final loss $sr (nearest $near), the same on 2 threads"
+else
+    fail "--stochastic-rounding" "got '$sr' and '$sr2' (2 threads), nearest '$near'"
+fi
+expect 0 "params bf16 \(stochastic rounding\), state fp32" "--stochastic-rounding in the log" \
+    "$descent" train --problem linreg --epochs 1 --param-dtype bf16 --stochastic-rounding
+bad "--stochastic-rounding needs --param-dtype bf16 .*not fp32" "--stochastic-rounding on fp32" \
+    --problem linreg --stochastic-rounding
+bad "--stochastic-rounding needs --param-dtype bf16 .*not fp16" "--stochastic-rounding on fp16" \
+    --problem linreg --param-dtype fp16 --stochastic-rounding
+expect 0 "--stochastic-rounding +bf16 parameters rounded stochastically" \
+    "train --help: --stochastic-rounding" "$descent" train --help
 bad "--param-dtype: unknown dtype 'fp8'" "--param-dtype fp8" --problem linreg --param-dtype fp8
 bad "--optimizer lbfgs takes no" "lbfgs with --param-dtype" \
     --problem linreg --optimizer lbfgs --param-dtype bf16

@@ -292,6 +292,7 @@ static void test_null_optimizer(void)
         EXPECT_INVALID(descent_ref_mixed_step(DESCENT_ADAM, &mh, 1, NULL, 4, NULL, grad, none,
                                               &mp, NULL));
         descent_convert(4, DESCENT_FP32, NULL, DESCENT_BF16, NULL);
+        EXPECT_INVALID(descent_optimizer_set_storage_rounding(NULL, 1, 7, 0));
     }
     EXPECT(descent_optimizer_step_count(NULL) == 0, "step count of NULL");
     EXPECT(descent_optimizer_size(NULL) == 0, "size of NULL");

@@ -802,6 +802,100 @@ static void test_optimizer_storage_is_the_reference(void)
            "NULL optimizer accepted");
 }
 
+/* The optimizer's bf16 parameters after `steps` Adam steps from x0 (fp32
+ * state, nearest or stochastic rounding with seed 7) on `variant` and
+ * `threads`, into param; grads holds each step's gradient. */
+static void storage_run(descent_isa variant, int threads, int stochastic, size_t n, int steps,
+                        const float *x0, const float *grads, float *param)
+{
+    descent_hparams h;
+    descent_hparams_default(DESCENT_ADAM, &h);
+    h.lr = 0.01, h.weight_decay = 0.01;
+    descent_optimizer *opt;
+    EXPECT(descent_optimizer_create(DESCENT_ADAM, &h, n, &opt) == DESCENT_OK &&
+               descent_optimizer_set_isa(opt, variant) == DESCENT_OK &&
+               descent_optimizer_set_threads(opt, threads) == DESCENT_OK &&
+               descent_optimizer_set_storage(opt, DESCENT_BF16, DESCENT_FP32) == DESCENT_OK &&
+               descent_optimizer_set_storage_rounding(opt, stochastic, 7, 0) == DESCENT_OK,
+           "%s", descent_last_error());
+    memcpy(param, x0, n * sizeof *param);
+    for (int t = 0; t < steps; t++)
+        EXPECT(descent_optimizer_step(opt, param, grads + (size_t)t * n) == DESCENT_OK, "%s",
+               descent_last_error());
+    descent_optimizer_free(opt);
+}
+
+/* Stochastic rounding in the optimizer's storage mode: step after step the
+ * bits descent_mixed_step stores for bf16 parameters with
+ * stochastic_rounding and the same seed (fp32 gradients and state), the
+ * same on 1, 2 and 3 threads (n splits into blocks), not nearest's; and
+ * refused unless the parameters are stored as bf16. */
+static void test_optimizer_storage_stochastic(void)
+{
+    const size_t n = 70000;
+    const int steps = 3;
+    float *x0 = malloc(n * sizeof *x0), *grads = malloc(steps * n * sizeof *grads);
+    float *param = malloc(n * sizeof *param), *other = malloc(n * sizeof *other);
+    uint16_t *p16 = malloc(n * sizeof *p16);
+    float *m = malloc(n * sizeof *m), *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        x0[i] = descent_bf16_to_float(descent_float_to_bf16((float)check_normal()));
+    for (size_t i = 0; i < steps * n; i++)
+        grads[i] = gradient_value();
+    descent_hparams h;
+    descent_hparams_default(DESCENT_ADAM, &h);
+    h.lr = 0.01, h.weight_decay = 0.01;
+    descent_precision p;
+    descent_precision_default(&p);
+    p.param = DESCENT_BF16, p.stochastic_rounding = 1, p.seed = 7;
+    for (int var = 0; var < n_variants; var++) {
+        const descent_isa isa = variants[var];
+        const descent_exec exec = {isa, 1};
+        descent_ref_narrow(n, x0, DESCENT_BF16, p16);
+        memset(m, 0, n * sizeof *m), memset(v, 0, n * sizeof *v);
+        void *const state[3] = {m, v, NULL};
+        memcpy(param, x0, n * sizeof *param);
+        int same = 1;
+        for (int t = 1; t <= steps; t++) {
+            EXPECT(descent_mixed_step(DESCENT_ADAM, &h, t, NULL, n, p16,
+                                      grads + (size_t)(t - 1) * n, state, &p, &exec,
+                                      NULL) == DESCENT_OK, "%s", descent_last_error());
+            storage_run(isa, 1, 1, n, t, x0, grads, param);
+            for (size_t i = 0; i < n; i++)
+                same &= bits_of(param[i]) == bits_of(descent_bf16_to_float(p16[i]));
+            EXPECT(same, "%s: stochastic storage step %d: not descent_mixed_step's bits",
+                   descent_isa_name(isa), t);
+        }
+        for (int threads = 2; threads <= 3; threads++) {
+            storage_run(isa, threads, 1, n, steps, x0, grads, other);
+            EXPECT(memcmp(param, other, n * sizeof *param) == 0,
+                   "%s: stochastic storage on %d threads differs from 1",
+                   descent_isa_name(isa), threads);
+        }
+        storage_run(isa, 1, 0, n, steps, x0, grads, other);
+        size_t differ = 0;
+        for (size_t i = 0; i < n; i++)
+            differ += bits_of(param[i]) != bits_of(other[i]);
+        EXPECT(differ > n / 10, "%s: stochastic storage differs from nearest in %zu of %zu",
+               descent_isa_name(isa), differ, n);
+    }
+    descent_optimizer *opt;
+    EXPECT(descent_optimizer_create(DESCENT_ADAM, &h, 4, &opt) == DESCENT_OK, "%s",
+           descent_last_error());
+    static const descent_dtype not_bf16[] = {DESCENT_FP32, DESCENT_FP16};
+    for (int d = 0; d < 2; d++) {
+        EXPECT(descent_optimizer_set_storage(opt, not_bf16[d], DESCENT_FP32) == DESCENT_OK,
+               "%s", descent_last_error());
+        EXPECT(descent_optimizer_set_storage_rounding(opt, 1, 7, 0) == DESCENT_ERR_INVALID &&
+                   strstr(descent_last_error(), "bf16 parameters only"),
+               "stochastic rounding of %s parameters accepted", descent_dtype_name(not_bf16[d]));
+    }
+    EXPECT(descent_optimizer_set_storage_rounding(NULL, 0, 0, 0) == DESCENT_ERR_INVALID,
+           "NULL optimizer accepted");
+    descent_optimizer_free(opt);
+    free(x0), free(grads), free(param), free(other), free(p16), free(m), free(v);
+}
+
 static void test_bad_arguments(void)
 {
     float param[4] = {0}, grad[4] = {0}, m[4] = {0}, v[4] = {0};
@@ -868,6 +962,7 @@ int main(void)
     RUN(test_stochastic_rounding_unbiased);
     RUN(test_found_inf_skips_step);
     RUN(test_optimizer_storage_is_the_reference);
+    RUN(test_optimizer_storage_stochastic);
     RUN(test_bad_arguments);
     return CHECK_EXIT_STATUS();
 }

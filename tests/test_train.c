@@ -368,6 +368,39 @@ static void test_batch_strategies(void)
     EXPECT(descent_train(&p, &c, &x, &r) == DESCENT_ERR_INVALID, "batch 11 of 10 accepted");
 }
 
+/* stochastic_rounding: bf16 parameters only (DESCENT_ERR_INVALID before any
+ * step otherwise); with them, SGD at lr 0.001 from 5 moves x by less than
+ * half a bf16 ulp (2^-6 there) per step, so nearest rounding keeps it at 5,
+ * stochastic rounding moves it (by whole ulps), the same on a rerun. */
+static void test_stochastic_rounding_config(void)
+{
+    static const descent_dtype not_bf16[] = {DESCENT_FP32, DESCENT_FP16};
+    float x[3];
+    for (int d = 0; d < 2; d++) {
+        user_problem u;
+        const descent_train_problem p = user_setup(&u);
+        descent_train_config c = user_config(1, 1);
+        c.param_dtype = not_bf16[d], c.stochastic_rounding = 1;
+        descent_train_result r;
+        x[0] = 5;
+        EXPECT(descent_train(&p, &c, x, &r) == DESCENT_ERR_INVALID && u.calls == 0 &&
+                   strstr(descent_last_error(), "bf16 parameters only"),
+               "stochastic rounding of %s parameters accepted (%ld calls)",
+               descent_dtype_name(not_bf16[d]), u.calls);
+    }
+    for (int k = 0; k < 3; k++) {
+        user_problem u;
+        const descent_train_problem p = user_setup(&u);
+        descent_train_config c = user_config(1, 3);
+        c.h.lr = 0.001, c.param_dtype = DESCENT_BF16, c.stochastic_rounding = k > 0;
+        descent_train_result r;
+        x[k] = 5;
+        EXPECT(descent_train(&p, &c, &x[k], &r) == DESCENT_OK, "%s", descent_last_error());
+    }
+    EXPECT(x[0] == 5 && x[1] != 5 && fabsf(x[1] - 5) < 1 && x[2] == x[1],
+           "bf16 x: nearest %.9g, stochastic %.9g and again %.9g", x[0], x[1], x[2]);
+}
+
 /* The order of batch 1's examples over 3 epochs, seed `seed`. */
 static void shuffled_order(unsigned long long seed, long order[3 * N_TARGETS])
 {
@@ -1008,6 +1041,7 @@ int main(void)
     RUN(test_gradient_descent_reaches_least_squares);
     RUN(test_func2d_descent);
     RUN(test_batch_strategies);
+    RUN(test_stochastic_rounding_config);
     RUN(test_reshuffle_is_seeded);
     RUN(test_stop_rules);
     RUN(test_schedule_unit);

@@ -190,6 +190,39 @@ static void test_data_parallel(void)
     descent_problem_free(p);
 }
 
+/* bf16 parameters rounded stochastically: the bits are drawn per element of
+ * the whole vector, so ZeRO-1's parts (each rank's optimizer a part) give
+ * the unsharded run's bits, on 2 and 3 ranks. */
+static void test_sharded_stochastic_rounding(void)
+{
+    descent_problem *p = linreg();
+    EXPECT(p != NULL, "linreg-multi: %s", descent_last_error());
+    if (!p)
+        return;
+    const size_t n = descent_problem_callbacks(p)->n_params;
+    float *plain = malloc(n * sizeof *plain), *params[MAX_RANKS];
+    for (int k = 0; k < MAX_RANKS; k++)
+        params[k] = malloc(n * sizeof(float));
+    rank_run runs[MAX_RANKS];
+    descent_train_config c;
+    sgd_config(&c, 7);
+    c.h.lr = 0.01, c.param_dtype = DESCENT_BF16, c.stochastic_rounding = 1;
+    for (int size = 2; size <= 3; size++) {
+        EXPECT(run_ranks(size, &c, 0, params, runs, n), "%d ranks: %s", size,
+               descent_last_error());
+        memcpy(plain, params[0], n * sizeof *plain);
+        EXPECT(run_ranks(size, &c, 1, params, runs, n), "sharded: %s", descent_last_error());
+        for (int k = 0; k < size; k++)
+            EXPECT(!memcmp(params[k], plain, n * sizeof *plain),
+                   "%d ranks: stochastic rounding, sharded rank %d differs from unsharded", size,
+                   k);
+    }
+    for (int k = 0; k < MAX_RANKS; k++)
+        free(params[k]);
+    free(plain);
+    descent_problem_free(p);
+}
+
 static descent_status no_reduce(void *ctx, float *v, const size_t *offsets)
 {
     (void)ctx, (void)v, (void)offsets;
@@ -250,6 +283,7 @@ static void test_refusals(void)
 int main(void)
 {
     RUN(test_data_parallel);
+    RUN(test_sharded_stochastic_rounding);
     RUN(test_refusals);
     return CHECK_EXIT_STATUS();
 }

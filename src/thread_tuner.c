@@ -35,6 +35,8 @@
 /* How much worse than the other choice's last cost the running one must
  * become to be left before the next try. */
 #define SWITCH_MARGIN 1.25
+/* The calls in a row that must find the running choice clearly worse. */
+#define WORSE_CALLS 2
 /* A try is this many calls in a row, of which the fastest counts: the
  * first call on all threads after a while on one wakes workers that went
  * to sleep, which is not what all threads cost. */
@@ -54,13 +56,30 @@ static int all_threads(void)
 #endif
 }
 
+/* What the last try of all threads by any tuner of the process found:
+ * 1 cheaper than one thread, 0 not, -1 none yet.  A tuner that has never
+ * tried all threads waits FIRST_TRY_SECONDS x PROBE_RATIO of work in case
+ * the machine is busy, but not when another object's try has just found
+ * all threads cheaper: the machine was not busy then.  (In the
+ * Fashion-MNIST run the optimizer, whose steps are a quarter of the MLP's
+ * calls' time, spent 40% of its steps on one thread waiting for its first
+ * try.)  A hint shared by every thread of the process; any value is safe. */
+static _Atomic int all_threads_paid = -1;
+
+void thread_tuner_forget_machine(void)
+{
+    all_threads_paid = -1;
+}
+
 int thread_tuner_choose(const thread_tuner *t)
 {
     if (t->samples[0] < WARMUP_SINGLE)
         return 0;
-    if (t->try_calls > 0 ||
-        (t->calls_since_probe >= MIN_GAP &&
-         t->seconds_since_probe >= PROBE_RATIO * t->last_seconds[!t->choice]))
+    const double other_seconds = t->samples[1] == 0 && all_threads_paid == 1
+                                     ? 0.0 /* never tried, and the machine is idle */
+                                     : t->last_seconds[!t->choice];
+    if (t->try_calls > 0 || (t->calls_since_probe >= MIN_GAP &&
+                             t->seconds_since_probe >= PROBE_RATIO * other_seconds))
         return !t->choice;
     return t->choice;
 }
@@ -69,6 +88,7 @@ int thread_tuner_choose(const thread_tuner *t)
 static void run_from_now(thread_tuner *t, int c)
 {
     t->choice = c;
+    t->worse_calls = 0;
     t->calls_since_probe = 0;
     t->seconds_since_probe = 0;
 }
@@ -92,6 +112,8 @@ void thread_tuner_record(thread_tuner *t, int c, double seconds, double units)
         t->try_calls = 0;
         t->cost[c] = t->try_cost;
         t->last_seconds[c] = t->try_seconds;
+        if (c == 1)
+            all_threads_paid = t->cost[1] < t->cost[0];
         run_from_now(t, SWITCH_MARGIN * t->cost[c] < t->cost[!c] ? c : !c);
         return;
     }
@@ -104,11 +126,16 @@ void thread_tuner_record(thread_tuner *t, int c, double seconds, double units)
     t->last_seconds[c] = seconds;
     t->calls_since_probe++;
     t->seconds_since_probe += seconds;
-    /* Clearly worse now than the other was when last measured (another
-     * process took a core): switch at once rather than wait for a try.
-     * The other's cost is the fastest call of its try, this one's a
-     * running mean, so equal costs would flip an even choice on noise. */
-    if (t->samples[!c] > 0 && t->cost[c] > SWITCH_MARGIN * t->cost[!c]) {
+    /* Clearly worse now than the other was when last measured, after two
+     * calls in a row (another process took a core): switch at once rather
+     * than wait for a try.  The other's cost is the fastest call of its
+     * try, this one's a running mean, so equal costs would flip an even
+     * choice on noise; and one call that waited milliseconds for a
+     * descheduled thread, which on this VM comes every few hundred calls,
+     * is not yet a busy machine. */
+    const int worse = t->samples[!c] > 0 && t->cost[c] > SWITCH_MARGIN * t->cost[!c];
+    t->worse_calls = worse ? t->worse_calls + 1 : 0;
+    if (t->worse_calls >= WORSE_CALLS) {
         /* c is tried again after about PROBE_RATIO calls of the other, not
          * PROBE_RATIO of its slow calls: on a noisy machine the slow calls
          * come in bursts of a few milliseconds, and c is soon the better

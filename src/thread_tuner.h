@@ -35,6 +35,7 @@ typedef struct thread_tuner {
     double seconds_since_probe;
     int try_calls;      /* calls of the try under way (0: none) */
     double try_cost, try_seconds; /* its fastest call's cost, its total time */
+    int worse_calls;    /* calls in a row that found the choice clearly worse */
 } thread_tuner;
 
 /* A call's plan: the threads to run it on and what to report afterwards. */
@@ -57,5 +58,8 @@ void thread_tuner_done(thread_tuner *t, const thread_plan *plan, double units);
  * time a call on candidate c took. */
 int thread_tuner_choose(const thread_tuner *t);
 void thread_tuner_record(thread_tuner *t, int c, double seconds, double units);
+/* Forgets what the process's tuners found of the machine (for the tests,
+ * whose simulated machines differ). */
+void thread_tuner_forget_machine(void);
 
 #endif

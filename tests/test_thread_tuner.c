@@ -51,6 +51,7 @@ static void test_idle_machine_uses_all_threads(void)
 {
     thread_tuner t;
     thread_tuner_init(&t);
+    thread_tuner_forget_machine();
     int on_all = 0;
     /* The first try of all threads comes after 0.1 s of work (1000 calls
      * here); from then on nearly every call runs on all threads. */
@@ -67,6 +68,7 @@ static void test_busy_machine_costs_little(void)
 {
     thread_tuner t;
     thread_tuner_init(&t);
+    thread_tuner_forget_machine();
     int on_all = 0;
     const double seconds = simulate(&t, busy, 5000, &on_all);
     const double single = 5000 * busy.single;
@@ -81,6 +83,7 @@ static void test_follows_a_changing_machine(void)
 {
     thread_tuner t;
     thread_tuner_init(&t);
+    thread_tuner_forget_machine();
     int on_all = 0;
     simulate(&t, idle, 3000, &on_all);
     EXPECT(t.choice == 1, "idle: choice %d", t.choice);
@@ -109,6 +112,7 @@ static void test_rare_slow_calls_keep_all_threads(void)
 {
     thread_tuner t;
     thread_tuner_init(&t);
+    thread_tuner_forget_machine();
     const machine m = {.single = 100e-6, .all = 60e-6};
     int on_all = 0, since_slow = 0;
     double seconds = 0;
@@ -125,6 +129,33 @@ static void test_rare_slow_calls_keep_all_threads(void)
     EXPECT(t.choice == 1, "choice %d", t.choice);
 }
 
+/* Once one object's try found all threads cheaper, a new object tries them
+ * after a few calls instead of 0.1 s of work (the machine is not busy);
+ * until then, and after a try found them dearer, it waits. */
+static void test_second_tuner_tries_early_on_an_idle_machine(void)
+{
+    thread_tuner first, second, third;
+    thread_tuner_init(&first);
+    thread_tuner_init(&second);
+    thread_tuner_init(&third);
+    thread_tuner_forget_machine();
+    int on_all = 0;
+    simulate(&second, idle, 100, &on_all);
+    EXPECT(on_all == 0, "nothing known yet: %d of 100 calls on all threads", on_all);
+    simulate(&first, idle, 3000, &on_all);
+    on_all = 0;
+    simulate(&third, idle, 100, &on_all);
+    EXPECT(on_all >= 80, "after another object found all threads cheaper: %d of 100", on_all);
+    thread_tuner t;
+    thread_tuner_init(&t);
+    simulate(&t, busy, 3000, &on_all); /* its try finds all threads dearer */
+    thread_tuner fresh;
+    thread_tuner_init(&fresh);
+    on_all = 0;
+    simulate(&fresh, busy, 100, &on_all);
+    EXPECT(on_all == 0, "after a try found them dearer: %d of 100 calls", on_all);
+}
+
 static void test_short_busy_run_never_tries(void)
 {
     /* 500 calls of 100 us on a busy machine: 50 ms of work, less than the
@@ -132,6 +163,7 @@ static void test_short_busy_run_never_tries(void)
      * a descheduled thread. */
     thread_tuner t;
     thread_tuner_init(&t);
+    thread_tuner_forget_machine();
     int on_all = 0;
     simulate(&t, busy, 500, &on_all);
     EXPECT(on_all == 0, "%d calls of a short run on all threads", on_all);
@@ -141,6 +173,7 @@ static void test_cold_first_call_is_not_the_cost(void)
 {
     thread_tuner t;
     thread_tuner_init(&t);
+    thread_tuner_forget_machine();
     /* the first call is slow (page faults): warm-up keeps the fastest */
     thread_tuner_record(&t, 0, 1.0, 1.0);
     thread_tuner_record(&t, 0, idle.single, 1.0);
@@ -154,6 +187,7 @@ static void test_fixed_counts_are_kept(void)
 {
     thread_tuner t;
     thread_tuner_init(&t);
+    thread_tuner_forget_machine();
     for (int n = 1; n <= 8; n++) {
         const thread_plan plan = thread_tuner_plan(&t, n);
         EXPECT(plan.threads == n && plan.candidate < 0, "fixed %d: threads %d candidate %d", n,
@@ -262,6 +296,7 @@ int main(void)
     RUN(test_busy_machine_costs_little);
     RUN(test_follows_a_changing_machine);
     RUN(test_rare_slow_calls_keep_all_threads);
+    RUN(test_second_tuner_tries_early_on_an_idle_machine);
     RUN(test_short_busy_run_never_tries);
     RUN(test_cold_first_call_is_not_the_cost);
     RUN(test_fixed_counts_are_kept);

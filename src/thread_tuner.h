@@ -15,11 +15,10 @@
  * hundred times slower.  A try is two calls, the faster counting (the
  * first wakes sleeping workers), and a choice that becomes clearly worse
  * (1.25x) than the other's last measurement on two calls in a row is left
- * at once; its cost is
- * a mean over about the last 16 calls, so one slow call alone rarely does
- * it.  It starts on 1 thread; the
- * first try of all threads, whose cost is not known yet, is assumed to
- * cost a scheduler time slice (5 ms), so it comes after 0.1 s of work,
+ * at once (its cost is a mean over about the last 16 calls, so one slow
+ * call alone rarely does it).  It starts on 1 thread; the first try of
+ * all threads, whose cost is not known yet, is assumed to cost a
+ * scheduler time slice (5 ms), so it comes after 0.1 s of work,
  * or after a few calls once another object of the process found all
  * threads cheaper (the machine is not busy).
  * Results do not depend on the choice: every kernel gives the same bits for

@@ -2,8 +2,8 @@
  * clipping (torch.nn.utils.clip_grad_norm_ / clip_grad_value_), gradient
  * noise, --no-bias-decay (the usual two param groups), --init
  * (torch.nn.init) and the precision the parameters and the state are kept
- * at (--param-dtype, --state-dtype, --stochastic-rounding).  They fill a cli_train_extras that goes onto the loop's
- * config as it is. */
+ * at (--param-dtype, --state-dtype, --stochastic-rounding).  They fill a
+ * cli_train_extras that goes onto the loop's config as it is. */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>

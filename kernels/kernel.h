@@ -142,6 +142,20 @@ void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
                            size_t n, float *param, const float *grad,
                            float *const state[3], int threads);
 
+/* Thread t's share [*start, *end) of n items on `threads` threads: equal
+ * shares, cut at multiples of align, the same from call to call (the
+ * optimizer steps' blocks, kernels/parallel.c, and the MLP's products,
+ * src/mlp.c, so that a thread steps what it computed). */
+static inline void descent_thread_share(size_t n, size_t align, int t, int threads,
+                                        size_t *start, size_t *end)
+{
+    const size_t units = (n + align - 1) / align;
+    const size_t lo = units * (size_t)t / (size_t)threads * align;
+    const size_t hi = units * (size_t)(t + 1) / (size_t)threads * align;
+    *start = lo < n ? lo : n;
+    *end = hi < n ? hi : n;
+}
+
 /* 1 when descent_parallel_step would cut n elements into two blocks or
  * more and share them (below that, or below kernels/parallel.c's measured
  * PARALLEL_MIN_ELEMENTS, it runs the kernel whole, on one thread, whatever

@@ -1,11 +1,10 @@
 /*
  * OpenMP as a layer over any kernel: each thread takes an equal contiguous
- * share of the arrays (thread_range) and runs the kernel on it in blocks
- * that fit in L2 together with their state (reductions keep fixed blocks,
- * combined in block order).  Boundaries are multiples of 64 elements, so
- * every vector kernel sees
- * whole vectors except in the last block, and since kernels are elementwise
- * the result is the same bits for any thread count.
+ * share of the arrays and runs the kernel on it in blocks that fit in L2
+ * together with their state (reductions keep fixed blocks, combined in
+ * block order).  Boundaries are multiples of 64 elements, so every vector
+ * kernel sees whole vectors except in the last block, and since kernels
+ * are elementwise the result is the same bits for any thread count.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -66,23 +65,6 @@ static int threads_for_blocks(size_t n, size_t blocks, int threads)
 #endif
 }
 
-/* Thread t's elements [*start, *end) of n: an equal share of each thread,
- * cut at multiples of ALIGN_ELEMENTS.  Each thread's run is contiguous and
- * the same from call to call, so a thread steps the parameters that the
- * same thread of the MLP's region computed and read (src/mlp.c splits its
- * products likewise): they are in its core's caches, not the other's.  An
- * earlier split by whole 16 Ki blocks gave the 784-128-10 MLP's 101 770
- * parameters 65 536 to one thread and 36 234 to the other. */
-#define ALIGN_ELEMENTS ((size_t)64)
-static inline void thread_range(size_t n, int t, int threads, size_t *start, size_t *end)
-{
-    const size_t units = (n + ALIGN_ELEMENTS - 1) / ALIGN_ELEMENTS;
-    const size_t lo = units * (size_t)t / (size_t)threads * ALIGN_ELEMENTS;
-    const size_t hi = units * (size_t)(t + 1) / (size_t)threads * ALIGN_ELEMENTS;
-    *start = lo < n ? lo : n;
-    *end = hi < n ? hi : n;
-}
-
 int descent_parallel_splits(size_t n)
 {
     return n > BLOCK_ELEMENTS && n >= PARALLEL_MIN_ELEMENTS;
@@ -100,8 +82,13 @@ void descent_parallel_for_blocks(size_t n, int threads,
 #if DESCENT_HAVE_OPENMP
 #pragma omp parallel num_threads(threads)
     {
+        /* each thread's run contiguous and the same from call to call, so
+         * a thread steps the parameters that the same thread of the MLP's
+         * region computed (src/mlp.c), in its core's caches; the earlier
+         * split by whole 16 Ki blocks gave the 784-128-10 MLP's 101 770
+         * parameters 65 536 to one thread and 36 234 to the other */
         size_t start, end;
-        thread_range(n, omp_get_thread_num(), omp_get_num_threads(), &start, &end);
+        descent_thread_share(n, 64, omp_get_thread_num(), omp_get_num_threads(), &start, &end);
         for (; start < end; start += BLOCK_ELEMENTS)
             block(ctx, start, end - start < BLOCK_ELEMENTS ? end - start : BLOCK_ELEMENTS);
     }

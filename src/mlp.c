@@ -195,14 +195,12 @@ static void team_stage(team *tm, int shared)
 }
 
 /* [*start, *start + *count) of n items for thread t of threads, in units
- * of align. */
+ * of align (descent_thread_share, as the optimizer steps share theirs). */
 static void thread_block(int n, int align, int t, int threads, int *start, int *count)
 {
-    const int units = (n + align - 1) / align;
-    const int lo = units * t / threads, hi = units * (t + 1) / threads;
-    *start = lo * align < n ? lo * align : n;
-    const int end = hi * align < n ? hi * align : n;
-    *count = end - *start;
+    size_t lo, hi;
+    descent_thread_share((size_t)n, (size_t)align, t, threads, &lo, &hi);
+    *start = (int)lo, *count = (int)(hi - lo);
 }
 
 /* Which of C's dimensions the threads cut into blocks: the larger, except

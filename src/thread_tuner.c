@@ -27,8 +27,9 @@
  * exponential average): one call 10x slower than the others (an interrupt,
  * the other core's process running for a moment) raises it by 56%, which
  * with SWITCH_MARGIN never undoes a choice 2x better than the other, while
- * a call 100x slower (a join that waited for a descheduled thread) flips
- * the choice at once.  A mean, not a median: the slow calls are part of
+ * calls 100x slower (joins that wait for a descheduled thread: a busy
+ * machine) flip the choice within WORSE_CALLS calls.  A mean, not a
+ * median: the slow calls are part of
  * what a choice costs.  With 1/4, single slow calls sent the Fashion-MNIST
  * run's MLP to one thread 80 times in 9 380 steps. */
 #define SMOOTHING (1.0 / 16.0)

@@ -102,6 +102,29 @@ static inline descent_status bench_optim_hparams(const bench_optim_config *c, de
     return descent_hparams_apply(c->kind, h, c->settings);
 }
 
+/*
+ * The arrays of one benchmark row, kept across its runs.  The harness runs
+ * a row's function a dozen times (the iteration-count search, then each
+ * repetition); allocating and filling a main-memory row's arrays (up to
+ * 8 x 64 MiB) on every run took 90% of its wall time, most of it in page
+ * faults (perf, on a PVM guest), and half of make bench's.  Blocks are
+ * kept when large enough, so the next row of the same size reuses them,
+ * pages and all.  The values go on from run to run, as more iterations
+ * would.
+ */
+#define BENCH_ROW_ARRAYS 8
+typedef struct bench_row_arrays {
+    const void *owner; /* the row (its case), NULL: none yet */
+    void *a[BENCH_ROW_ARRAYS];
+    size_t bytes[BENCH_ROW_ARRAYS];
+} bench_row_arrays;
+/* For the row `owner`, count arrays of bytes[i] bytes (64-byte aligned) in
+ * r->a: 1 when owner is not the last call's (a new row: the caller fills
+ * them and sets up what else it keeps), 0 when it is (all as the last run
+ * left them), -1 out of memory (nothing kept). */
+int bench_row_begin(bench_row_arrays *r, const void *owner, int count, const size_t *bytes);
+void bench_row_release(bench_row_arrays *r);
+
 /* OpenMP's thread count: the "all cores" of the rows (1 without OpenMP). */
 int bench_all_threads(void);
 /* Uniform values in [-0.5, 0.5) from a xorshift generator, the same for a
@@ -146,6 +169,8 @@ double bench_time_rw_passes(bench_rw_fn rw, bench_pattern p, size_t n, float *co
 void bench_register_mixed(descent_isa isa, const char *level, size_t n, const int *threads,
                           int nthreads);
 /* The default thread count on an idle and a busy machine (bench_busy.c). */
+/* Frees the arrays BM_mixed keeps (bench_row_arrays). */
+void bench_mixed_release(void);
 void bench_register_busy(descent_isa isa);
 /* Hogwild's scaling with threads on sparse-logreg (bench_hogwild.c). */
 void bench_register_hogwild(void);

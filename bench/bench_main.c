@@ -282,6 +282,32 @@ static void free_ceiling_arrays(void)
                 free(ceiling_arrays[p][l].a[i]);
 }
 
+int bench_row_begin(bench_row_arrays *r, const void *owner, int count, const size_t *bytes)
+{
+    if (owner == r->owner)
+        return 0;
+    r->owner = NULL;
+    for (int i = 0; i < count && i < BENCH_ROW_ARRAYS; i++) {
+        if (r->a[i] != NULL && r->bytes[i] >= bytes[i])
+            continue;
+        free(r->a[i]);
+        r->bytes[i] = (bytes[i] + 63) / 64 * 64;
+        if ((r->a[i] = aligned_alloc(64, r->bytes[i] ? r->bytes[i] : 64)) == NULL) {
+            bench_row_release(r);
+            return -1;
+        }
+    }
+    r->owner = owner;
+    return 1;
+}
+
+void bench_row_release(bench_row_arrays *r)
+{
+    for (int i = 0; i < BENCH_ROW_ARRAYS; i++)
+        free(r->a[i]);
+    *r = (bench_row_arrays){0};
+}
+
 /* Runs `passes` passes of the rw pattern with multiplier 0 (values kept)
  * and returns the seconds taken. */
 double bench_time_rw_passes(bench_rw_fn rw, bench_pattern p, size_t n, float *const *a,
@@ -457,31 +483,58 @@ static void close_runner(step_runner *r)
             free(r->state[k]);
 }
 
+/* BM_step's row: its p and g (bench_row_arrays) and its runner, set up and
+ * first stepped (the first touch) on the row's first run. */
+static bench_row_arrays step_arrays;
+static step_runner step_run;
+
+static void release_step_row(void)
+{
+    close_runner(&step_run);
+    step_run = (step_runner){0};
+    bench_row_release(&step_arrays);
+}
+
+/* 0, or -1 after skipping the run with the reason. */
+static int begin_step_row(bench_state *s, const bench_case *c, int threads)
+{
+    const size_t bytes[2] = {c->n * sizeof(float), c->n * sizeof(float)};
+    const int fresh = bench_row_begin(&step_arrays, c, 2, bytes);
+    if (fresh == 0)
+        return 0;
+    close_runner(&step_run);
+    step_run = (step_runner){.n = c->n, .threads = threads};
+    if (fresh < 0) {
+        bench_skip_with_error(s, "out of memory (%zu parameters)", c->n);
+        return -1;
+    }
+    float *p = step_arrays.a[0], *g = step_arrays.a[1];
+    fill(p, c->n, 1, -1.0f, 1.0f);
+    fill(g, c->n, 2, -1.0f, 1.0f);
+    descent_hparams h;
+    bench_optim_hparams(&optcfgs[c->opt].c, &h); /* checked by find_patterns */
+    char why[256];
+    if (open_runner(&step_run, c, &h, why, sizeof why) != 0) {
+        bench_skip_with_error(s, "%s", why);
+    } else if (step_run.step(&step_run, p, g) != DESCENT_OK) { /* also first touch */
+        bench_skip_with_error(s, "%s", descent_last_error());
+    } else {
+        return 0;
+    }
+    step_arrays.owner = NULL; /* the next run tries again (and says why again) */
+    return -1;
+}
+
 static void bm_step(bench_state *s)
 {
     const bench_case *c = bench_data(s);
     const optcfg *cfg = &optcfgs[c->opt];
     const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1;
     const size_t n = c->n;
-    float *p = alloc_floats(n), *g = alloc_floats(n);
-    step_runner run = {.n = n, .threads = threads};
-    char why[256];
-    descent_hparams h;
-    bench_optim_hparams(&cfg->c, &h); /* checked by find_patterns */
-    if (p == NULL || g == NULL) {
-        bench_skip_with_error(s, "out of memory (%zu parameters)", n);
-        goto out;
-    }
-    fill(p, n, 1, -1.0f, 1.0f);
-    fill(g, n, 2, -1.0f, 1.0f);
-    if (open_runner(&run, c, &h, why, sizeof why) != 0) {
-        bench_skip_with_error(s, "%s", why);
-        goto out;
-    }
-    if (run.step(&run, p, g) != DESCENT_OK) { /* also first touch */
-        bench_skip_with_error(s, "%s", descent_last_error());
-        goto out;
-    }
+    if (begin_step_row(s, c, threads) != 0)
+        return;
+    step_runner *run = &step_run;
+    float *p = step_arrays.a[0], *g = step_arrays.a[1];
     /* The ceiling of this access pattern, measured on this row's own
      * arrays (the same pages and cache state; multiplier 0, so the values
      * stay as they are) and around the timed loop on the same thread
@@ -495,15 +548,15 @@ static void bm_step(bench_state *s)
     int na = 0;
     arrays[na++] = p;
     for (int k = 0; k < 3; k++)
-        if (run.state[k] != NULL)
-            arrays[na++] = run.state[k];
+        if (run->state[k] != NULL)
+            arrays[na++] = run->state[k];
     arrays[na++] = g;
     const bench_rw_fn rw = bench_ceiling_for(bench_best_isa())->rw;
     const long long passes = (bench_iterations(s) + 1) / 2;
     double ceiling_time = bench_time_rw_passes(rw, cfg->pattern, n, arrays, threads, passes);
     double t0 = descent_seconds();
     while (bench_keep_running(s)) {
-        run.step(&run, p, g);
+        run->step(run, p, g);
         bench_clobber_memory();
     }
     double elapsed = descent_seconds() - t0;
@@ -520,10 +573,6 @@ static void bm_step(bench_state *s)
         bench_set_counter(s, "ceiling_bytes_per_second", ceiling, BENCH_COUNTER_BINARY);
         bench_set_counter(s, "ceiling_fraction", bytes / elapsed / ceiling, 0);
     }
-out:
-    close_runner(&run);
-    free(p);
-    free(g);
 }
 
 static void bm_ceiling(bench_state *s)
@@ -785,6 +834,8 @@ int main(int argc, char **argv)
         free(all_cases[i]);
     free(all_cases);
     free_ceiling_arrays();
+    release_step_row();
+    bench_mixed_release();
     bench_close_ports();
     return status;
 }

@@ -30,18 +30,12 @@ typedef struct mixed_case {
     size_t n;
 } mixed_case;
 
-static void *alloc_bytes(size_t bytes)
+/* n values uniform in [lo, hi) into out, stored as `dtype`. */
+static void fill_as(void *out, descent_dtype dtype, size_t n, uint64_t seed, float lo, float hi)
 {
-    return aligned_alloc(64, (bytes + 63) / 64 * 64);
-}
-
-/* n values uniform in [lo, hi), stored as `dtype`. */
-static void *filled(descent_dtype dtype, size_t n, uint64_t seed, float lo, float hi)
-{
-    void *out = alloc_bytes(n * descent_dtype_size(dtype));
     float buf[1024];
     uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
-    for (size_t i = 0; out && i < n; i += 1024) {
+    for (size_t i = 0; i < n; i += 1024) {
         const size_t m = n - i < 1024 ? n - i : 1024;
         for (size_t k = 0; k < m; k++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
@@ -49,7 +43,60 @@ static void *filled(descent_dtype dtype, size_t n, uint64_t seed, float lo, floa
         }
         descent_convert(m, DESCENT_FP32, buf, dtype, (char *)out + i * descent_dtype_size(dtype));
     }
-    return out;
+}
+
+/* A row's arrays (bench_row_arrays: param, grad, the two states, then the
+ * ceiling's four) and its step count, set up and first stepped (the first
+ * touch) on its first run. */
+static bench_row_arrays mixed_arrays;
+static struct mixed_row {
+    double mu_product;
+    long t;
+} mixed_row;
+
+/* The ceiling's fp32 arrays: the same bytes in the 4r3w pattern's 28 per element. */
+static size_t ceiling_elements(size_t n, double per_param)
+{
+    return (size_t)((double)n * per_param / 28.0) / 64 * 64 + 64;
+}
+
+static int begin_mixed_row(bench_state *s, const mixed_case *c, const descent_hparams *h,
+                           const descent_exec *exec, int *check, double per_param)
+{
+    const descent_precision *p = &c->p;
+    const size_t n = c->n, ceiling_n = ceiling_elements(n, per_param);
+    const size_t state_bytes = n * descent_dtype_size(p->state);
+    const size_t bytes[8] = {n * descent_dtype_size(p->param), n * descent_dtype_size(p->grad),
+                             state_bytes, state_bytes, 4 * ceiling_n, 4 * ceiling_n,
+                             4 * ceiling_n, 4 * ceiling_n};
+    const int fresh = bench_row_begin(&mixed_arrays, c, 8, bytes);
+    if (fresh < 0) {
+        bench_skip_with_error(s, "out of memory (%zu parameters)", n);
+        return -1;
+    }
+    if (fresh == 0)
+        return 0;
+    void **a = mixed_arrays.a;
+    fill_as(a[0], p->param, n, 1, -1.0f, 1.0f);
+    fill_as(a[1], p->grad, n, 2, -1.0f, 1.0f);
+    fill_as(a[2], p->state, n, 3, 0.0f, 0.0f);
+    fill_as(a[3], p->state, n, 4, 0.0f, 0.0f);
+    for (int k = 0; k < 4; k++)
+        fill_as(a[4 + k], DESCENT_FP32, ceiling_n, 5 + (uint64_t)k, -1.0f, 1.0f);
+    mixed_row = (struct mixed_row){.mu_product = 1.0, .t = 0};
+    void *state[3] = {a[2], a[3], NULL};
+    if (descent_mixed_step(DESCENT_ADAM, h, ++mixed_row.t, &mixed_row.mu_product, n, a[0], a[1],
+                           state, p, exec, check) != DESCENT_OK) { /* also first touch */
+        bench_skip_with_error(s, "%s", descent_last_error());
+        mixed_arrays.owner = NULL; /* the next run tries again */
+        return -1;
+    }
+    return 0;
+}
+
+void bench_mixed_release(void)
+{
+    bench_row_release(&mixed_arrays);
 }
 
 static void bm_mixed(bench_state *s)
@@ -60,40 +107,28 @@ static void bm_mixed(bench_state *s)
     const descent_precision *p = &c->p;
     descent_hparams h;
     descent_hparams_default(DESCENT_ADAM, &h);
-    void *param = filled(p->param, n, 1, -1.0f, 1.0f);
-    void *grad = filled(p->grad, n, 2, -1.0f, 1.0f);
-    void *state[3] = {filled(p->state, n, 3, 0.0f, 0.0f), filled(p->state, n, 4, 0.0f, 0.0f), NULL};
     const double per_param = 2.0 * (double)descent_dtype_size(p->param) +
                              (double)descent_dtype_size(p->grad) +
                              4.0 * (double)descent_dtype_size(p->state);
-    /* The ceiling's fp32 arrays: the same bytes in the 4r3w pattern's 28 per element. */
-    const size_t ceiling_n = (size_t)((double)n * per_param / 28.0) / 64 * 64 + 64;
-    float *ceiling[4];
-    for (int k = 0; k < 4; k++)
-        ceiling[k] = filled(DESCENT_FP32, ceiling_n, 5 + (uint64_t)k, -1.0f, 1.0f);
+    const size_t ceiling_n = ceiling_elements(n, per_param);
     const descent_exec exec = {c->isa, threads};
-    double mu_product = 1.0;
-    long t = 0;
     int found_inf = 0;
     int *check = c->scaled ? &found_inf : NULL;
-    if (!param || !grad || !state[0] || !state[1] || !ceiling[0] || !ceiling[1] || !ceiling[2] ||
-        !ceiling[3]) {
-        bench_skip_with_error(s, "out of memory (%zu parameters)", n);
-        goto out;
-    }
-    if (descent_mixed_step(DESCENT_ADAM, &h, ++t, &mu_product, n, param, grad, state, p, &exec,
-                           check) != DESCENT_OK) { /* also first touch */
-        bench_skip_with_error(s, "%s", descent_last_error());
-        goto out;
-    }
+    if (begin_mixed_row(s, c, &h, &exec, check, per_param) != 0)
+        return;
+    void *param = mixed_arrays.a[0], *grad = mixed_arrays.a[1];
+    void *state[3] = {mixed_arrays.a[2], mixed_arrays.a[3], NULL};
+    float *ceiling[4];
+    for (int k = 0; k < 4; k++)
+        ceiling[k] = mixed_arrays.a[4 + k];
     const bench_rw_fn rw = bench_ceiling_for(bench_best_isa())->rw;
     const long long passes = (bench_iterations(s) + 1) / 2;
     double ceiling_time =
         bench_time_rw_passes(rw, PATTERN_4R3W, ceiling_n, ceiling, threads, passes);
     const double t0 = descent_seconds();
     while (bench_keep_running(s)) {
-        descent_mixed_step(DESCENT_ADAM, &h, ++t, &mu_product, n, param, grad, state, p, &exec,
-                           check);
+        descent_mixed_step(DESCENT_ADAM, &h, ++mixed_row.t, &mixed_row.mu_product, n, param,
+                           grad, state, p, &exec, check);
         bench_clobber_memory();
     }
     const double elapsed = descent_seconds() - t0;
@@ -109,13 +144,6 @@ static void bm_mixed(bench_state *s)
         bench_set_counter(s, "ceiling_fraction",
                           items * per_param / elapsed / (ceiling_bytes / ceiling_time), 0);
     }
-out:
-    free(param);
-    free(grad);
-    free(state[0]);
-    free(state[1]);
-    for (int k = 0; k < 4; k++)
-        free(ceiling[k]);
 }
 
 /* The precisions compared: fp32 (the fp32 step's bits and speed), bf16

@@ -90,6 +90,16 @@ static double mlp_bytes(int op, int batch)
     }
 }
 
+/* 64-byte aligned, as the library's own buffers and descent train's
+ * parameters (glibc's malloc gives large blocks 16-byte alignment, where
+ * every 64-byte vector load spans two cache lines), so that the rows time
+ * the kernels, not where malloc put the arrays. */
+static float *floats(size_t n)
+{
+    const size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+    return aligned_alloc(64, bytes ? bytes : 64);
+}
+
 void bench_fill_random(float *a, size_t n, uint64_t seed)
 {
     uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
@@ -121,9 +131,9 @@ static void bm_mlp(bench_state *s)
     descent_mlp_shape shape = {.layers = 2, .sizes = {IN, HID, OUT},
                                .activation = DESCENT_RELU, .loss = DESCENT_CROSS_ENTROPY};
     const size_t n = descent_mlp_param_count(&shape);
-    float *params = malloc(n * sizeof *params), *grad = malloc(n * sizeof *grad);
-    float *x = malloc((size_t)c->batch * IN * sizeof *x);
-    float *out = malloc((size_t)c->batch * OUT * sizeof *out);
+    float *params = floats(n), *grad = floats(n);
+    float *x = floats((size_t)c->batch * IN);
+    float *out = floats((size_t)c->batch * OUT);
     int *labels = malloc((size_t)c->batch * sizeof *labels);
     descent_mlp *mlp = NULL;
     descent_optimizer *opt = NULL;
@@ -201,12 +211,12 @@ static void bm_openblas(bench_state *s)
     const mlp_case *c = bench_data(s);
     const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1;
     const int b = c->batch;
-    float *x = malloc((size_t)b * IN * sizeof *x), *w1 = malloc((size_t)HID * IN * sizeof *w1);
-    float *w2 = malloc((size_t)OUT * HID * sizeof *w2), *z1 = malloc((size_t)b * HID * sizeof *z1);
-    float *a1 = malloc((size_t)b * HID * sizeof *a1), *z2 = malloc((size_t)b * OUT * sizeof *z2);
-    float *dw1 = malloc((size_t)HID * IN * sizeof *dw1);
-    float *dw2 = malloc((size_t)OUT * HID * sizeof *dw2);
-    float *da1 = malloc((size_t)b * HID * sizeof *da1);
+    float *x = floats((size_t)b * IN), *w1 = floats((size_t)HID * IN);
+    float *w2 = floats((size_t)OUT * HID), *z1 = floats((size_t)b * HID);
+    float *a1 = floats((size_t)b * HID), *z2 = floats((size_t)b * OUT);
+    float *dw1 = floats((size_t)HID * IN);
+    float *dw2 = floats((size_t)OUT * HID);
+    float *da1 = floats((size_t)b * HID);
     if (!x || !w1 || !w2 || !z1 || !a1 || !z2 || !dw1 || !dw2 || !da1) {
         bench_skip_with_error(s, "out of memory");
         goto done;
@@ -315,9 +325,9 @@ static void bm_forward_threshold(bench_state *s)
     const descent_mlp_shape shape = {.layers = 1, .sizes = {c->in, HID},
                                      .activation = DESCENT_RELU, .loss = DESCENT_MSE};
     const size_t n = descent_mlp_param_count(&shape);
-    float *params = malloc(n * sizeof *params);
-    float *x = malloc((size_t)batch * c->in * sizeof *x);
-    float *out = malloc((size_t)batch * HID * sizeof *out);
+    float *params = floats(n);
+    float *x = floats((size_t)batch * c->in);
+    float *out = floats((size_t)batch * HID);
     descent_mlp *mlp = NULL;
     if (!params || !x || !out) {
         bench_skip_with_error(s, "out of memory");

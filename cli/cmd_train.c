@@ -562,7 +562,15 @@ static int run(options *o, const descent_hparams *h, descent_outfile *log_file,
     if (!make_problem(o, &prob))
         goto done;
     const descent_train_problem *cb = descent_problem_callbacks(prob);
-    if (!(params = malloc(cb->n_params * sizeof *params))) {
+    /* 64-byte aligned, as the library's own buffers: glibc's malloc gives
+     * large blocks 16-byte alignment, and every 64-byte vector load and
+     * store of the weights (the forward, the step) then spans two cache
+     * lines.  (The 784-128-10 loss_grad at batch 64 with both x and the
+     * parameters so placed took 8-17% longer; in this run the batch is
+     * gathered into aligned rows, and 5 runs each gave medians of 1.78 s
+     * against 1.82 s, within the noise.) */
+    const size_t param_bytes = (cb->n_params * sizeof *params + 63) / 64 * 64;
+    if (!(params = aligned_alloc(64, param_bytes ? param_bytes : 64))) {
         cli_error("out of memory for %zu parameters", cb->n_params);
         goto done;
     }

@@ -2,7 +2,7 @@
 # bench/run_suite.sh — what `make bench` runs (the Makefile passes BUILDDIR,
 # BENCH, RESULTS, PLOTS, GNUPLOT, GNUPLOT_TERM and DATA_DIR).
 #
-#   BENCH=         the default suite (about 6 minutes on 2 cores): every
+#   BENCH=         the default suite (about 7 minutes on 2 cores): every
 #                  throughput benchmark but BM_threshold, 3 repetitions of 0.05 s with
 #                  aggregates, the peers (descent's Fashion-MNIST recipe and
 #                  PyTorch, when installed) and the convergence suite

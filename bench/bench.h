@@ -168,9 +168,9 @@ double bench_time_rw_passes(bench_rw_fn rw, bench_pattern p, size_t n, float *co
  * [-sr]/<level>/<n> for each precision worth comparing, on `isa`. */
 void bench_register_mixed(descent_isa isa, const char *level, size_t n, const int *threads,
                           int nthreads);
-/* The default thread count on an idle and a busy machine (bench_busy.c). */
 /* Frees the arrays BM_mixed keeps (bench_row_arrays). */
 void bench_mixed_release(void);
+/* The default thread count on an idle and a busy machine (bench_busy.c). */
 void bench_register_busy(descent_isa isa);
 /* Hogwild's scaling with threads on sparse-logreg (bench_hogwild.c). */
 void bench_register_hogwild(void);

@@ -134,20 +134,38 @@ static void sgd_config(descent_train_config *c, long batch)
     c->seed = 5;
 }
 
+/* The linreg problem and a parameter vector per rank, of *n floats each
+ * (NULL, reported, without the problem). */
+static descent_problem *rank_setup(float *params[MAX_RANKS], size_t *n)
+{
+    descent_problem *p = linreg();
+    EXPECT(p != NULL, "linreg-multi: %s", descent_last_error());
+    if (!p)
+        return NULL;
+    *n = descent_problem_callbacks(p)->n_params;
+    for (int k = 0; k < MAX_RANKS; k++)
+        params[k] = malloc(*n * sizeof(float));
+    return p;
+}
+
+static void rank_teardown(descent_problem *p, float *params[MAX_RANKS])
+{
+    for (int k = 0; k < MAX_RANKS; k++)
+        free(params[k]);
+    descent_problem_free(p);
+}
+
 /* 2 and 3 ranks, batch 7 (a short last batch) and the full batch: within
  * the tolerance of one process, every rank the same bits, ZeRO-1 the
  * unsharded bits with the state cut in parts. */
 static void test_data_parallel(void)
 {
-    descent_problem *p = linreg();
-    EXPECT(p != NULL, "linreg-multi: %s", descent_last_error());
+    float *params[MAX_RANKS];
+    size_t n;
+    descent_problem *p = rank_setup(params, &n);
     if (!p)
         return;
-    const size_t n = descent_problem_callbacks(p)->n_params;
     float *alone = malloc(n * sizeof *alone), *plain = malloc(n * sizeof *plain);
-    float *params[MAX_RANKS];
-    for (int k = 0; k < MAX_RANKS; k++)
-        params[k] = malloc(n * sizeof(float));
     rank_run runs[MAX_RANKS];
     for (int size = 2; size <= 3; size++) {
         for (long batch = 0; batch <= 7; batch += 7) {
@@ -184,10 +202,8 @@ static void test_data_parallel(void)
                    one.state_bytes);
         }
     }
-    for (int k = 0; k < MAX_RANKS; k++)
-        free(params[k]);
     free(alone), free(plain);
-    descent_problem_free(p);
+    rank_teardown(p, params);
 }
 
 /* bf16 parameters rounded stochastically: the bits are drawn per element of
@@ -195,14 +211,12 @@ static void test_data_parallel(void)
  * the unsharded run's bits, on 2 and 3 ranks. */
 static void test_sharded_stochastic_rounding(void)
 {
-    descent_problem *p = linreg();
-    EXPECT(p != NULL, "linreg-multi: %s", descent_last_error());
+    float *params[MAX_RANKS];
+    size_t n;
+    descent_problem *p = rank_setup(params, &n);
     if (!p)
         return;
-    const size_t n = descent_problem_callbacks(p)->n_params;
-    float *plain = malloc(n * sizeof *plain), *params[MAX_RANKS];
-    for (int k = 0; k < MAX_RANKS; k++)
-        params[k] = malloc(n * sizeof(float));
+    float *plain = malloc(n * sizeof *plain);
     rank_run runs[MAX_RANKS];
     descent_train_config c;
     sgd_config(&c, 7);
@@ -217,10 +231,8 @@ static void test_sharded_stochastic_rounding(void)
                    "%d ranks: stochastic rounding, sharded rank %d differs from unsharded", size,
                    k);
     }
-    for (int k = 0; k < MAX_RANKS; k++)
-        free(params[k]);
     free(plain);
-    descent_problem_free(p);
+    rank_teardown(p, params);
 }
 
 static descent_status no_reduce(void *ctx, float *v, const size_t *offsets)

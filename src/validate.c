@@ -1,12 +1,13 @@
 /*
  * The port validator (descent_validate, descent.h): runs a function with
  * the signature of an optimizer's reference against the reference, case by
- * case, each case in a child process (guarded_run) on guarded arrays, and
+ * case, in a child process (guarded_run_items) on guarded arrays, and
  * reports per check PASS or FAIL with the worst error and, for a failure,
  * the smallest case that reproduces it as a command line.
  *
  * A case is one optimizer branch at one size, offset, guard side and seed,
- * run for its steps: the child fills the gradient, calls the port on the
+ * run for its steps.  A check's cases run smallest first in one child
+ * process (guarded_run_items) until one fails: the child fills the gradient, calls the port on the
  * guarded arrays and the reference on its own copies, and compares them
  * after every step with the agreement metric (agreement.h).  The checks:
  *   branch NAME  every registry branch at sizes 0..49 and primes up to
@@ -63,10 +64,11 @@ typedef struct vcase {
     const golden_optim *golden;
 } vcase;
 
-/* What the child reports back (a shared page). */
+/* What the child reports back, one per case of a check (shared pages). */
 typedef struct case_result {
     long step;           /* the step being run: where a crash happened */
     int finished;
+    int no_memory;       /* the child could not allocate the case's arrays */
     double worst;        /* the agreement ratio, or for golden err / S_t */
     long worst_step;
     size_t worst_index;
@@ -81,9 +83,11 @@ typedef struct validator {
     const descent_optim_info *info;
     descent_ref_fn port;
     const descent_validate_options *opt;
-    case_result *shared;
+    case_result *results; /* MAX_CASES, shared with the child */
     validate_report rep;
 } validator;
+
+#define MAX_CASES 128 /* a check's cases per child; more run in further children */
 
 /* ------------------------------------------------- hyperparameters, data */
 
@@ -144,14 +148,16 @@ static void fill_grad(const vcase *c, long t, uint64_t *rng, const float *magnit
 
 /* ---------------------------------------------------------------- a case */
 
-/* The port's arrays (guarded, made in the parent so that a fault is named)
- * and the case. */
+/* The port's arrays (guarded; the child makes them, and names them with
+ * guarded_item_begin so that a fault is located) and the case. */
 typedef struct case_run {
     const validator *v;
     const vcase *c;
+    case_result *res;
     guarded_array arrays[5]; /* param, grad, state 0..2 */
     int used[5];
     float *data[5];          /* arrays[k].data + offset */
+    float *grad;             /* data[1] through its writable view: grad is read-only */
 } case_run;
 
 static const char *array_name(const descent_optim_info *info, int k)
@@ -179,6 +185,9 @@ static int case_alloc(case_run *r, const validator *v, const vcase *c, const des
         for (size_t i = 0; i < pad; i++)
             r->data[k][(long)i - (long)pad] = PAD_CANARY;
     }
+    if (guarded_writable_view(&r->arrays[1]) != 0 || guarded_protect(&r->arrays[1], 1) != 0)
+        return -1;
+    r->grad = r->arrays[1].writable; /* data was moved past the pad already */
     return 0;
 }
 
@@ -232,14 +241,14 @@ static void call_tensors(const vcase *c, descent_optim_kind kind, descent_ref_fn
     }
 }
 
-/* The child: runs the case and writes what it saw into v->shared. */
+/* In the child: runs the case and writes what it saw into r->res. */
 static void case_child(void *ctx)
 {
     case_run *r = ctx;
     const validator *v = r->v;
     const vcase *c = r->c;
     const descent_optim_info *info = v->info;
-    case_result *res = v->shared;
+    case_result *res = r->res;
     const descent_hparams h = case_hparams(v, c);
     const size_t n = c->n;
     const int states = info->state_count;
@@ -289,9 +298,7 @@ static void case_child(void *ctx)
         fill_grad(c, s, &rng, magnitude, grad);
         if (c->check != CHECK_GOLDEN)
             keep_off_cancellation(&h, ref[0], grad, n);
-        guarded_protect(&r->arrays[1], 0);
-        memcpy(r->data[1], grad, n * sizeof(float));
-        guarded_protect(&r->arrays[1], 1);
+        memcpy(r->grad, grad, n * sizeof(float));
         res->step = s;
         call_tensors(c, info->kind, v->port, &h, t, r->data[0], r->data[1], port_state,
                      &mu_port);
@@ -349,33 +356,28 @@ typedef struct check_outcome {
     char what[512];
 } check_outcome;
 
-/* Runs one case; 1 if it passed, else fills out->what. */
-static int run_case(validator *v, const vcase *c, double tolerance, check_outcome *out)
+static double case_seconds(const vcase *c)
 {
-    const descent_hparams h = case_hparams(v, c);
-    case_run r;
-    if (case_alloc(&r, v, c, &h) != 0) {
-        snprintf(out->what, sizeof out->what, "out of memory for n = %zu", c->n);
-        case_free(&r);
-        return 0;
-    }
-    memset(v->shared, 0, sizeof *v->shared);
-    const guarded_array *list[5];
-    int count = 0;
-    for (int k = 0; k < 5; k++)
-        if (r.used[k])
-            list[count++] = &r.arrays[k];
-    const double seconds = 1.5 + 2e-6 * (double)c->n * (double)(c->steps + WARMUP_STEPS);
-    const run_result rr = guarded_run(case_child, &r, list, count, seconds);
-    const case_result *res = v->shared;
+    return 1.5 + 2e-6 * (double)c->n * (double)(c->steps + WARMUP_STEPS);
+}
+
+/* The verdict on one case from how its child ended (rr) and what it
+ * reported (res): 1 if it passed, else fills out->what.  The child applies
+ * it too, to stop at the first failing case. */
+static int judge_case(const validator *v, const vcase *c, const run_result *rr,
+                      const case_result *res, double tolerance, check_outcome *out)
+{
     int ok = 1;
     out->cases++;
-    if (rr.outcome != RUN_OK || !res->finished) {
+    if (res->no_memory) {
+        snprintf(out->what, sizeof out->what, "out of memory for n = %zu", c->n);
+        ok = 0;
+    } else if (rr->outcome != RUN_OK || !res->finished) {
         char why[300];
-        run_result_describe(&rr, why, sizeof why);
-        if (rr.outcome == RUN_FAULT && !rr.fault_array && rr.fault_address < 65536)
+        run_result_describe(rr, why, sizeof why);
+        if (rr->outcome == RUN_FAULT && !rr->fault_array[0] && rr->fault_address < 65536)
             snprintf(why, sizeof why, "dereferenced a NULL pointer (%s): the state arrays "
-                     "the options do not use are passed as NULL", strsignal(rr.signal));
+                     "the options do not use are passed as NULL", strsignal(rr->signal));
         snprintf(out->what, sizeof out->what, "step %ld: the port %s", res->step, why);
         ok = 0;
     } else if (res->pad_step) {
@@ -405,12 +407,46 @@ static int run_case(validator *v, const vcase *c, double tolerance, check_outcom
             ok = 0;
         }
     }
-    case_free(&r);
     if (!ok) {
         out->failed = 1;
         out->failing = *c;
     }
     return ok;
+}
+
+/* A list of cases for one child. */
+typedef struct case_list {
+    const validator *v;
+    const vcase *cases;
+    double tolerance;
+} case_list;
+
+/* In the child: case i of the list; nonzero if it failed. */
+static int run_case_item(void *ctx, int i)
+{
+    const case_list *l = ctx;
+    const vcase *c = &l->cases[i];
+    case_result *res = &l->v->results[i];
+    const descent_hparams h = case_hparams(l->v, c);
+    case_run r;
+    int failed = 1;
+    if (case_alloc(&r, l->v, c, &h) != 0) {
+        res->no_memory = 1;
+    } else {
+        const guarded_array *list[5];
+        int count = 0;
+        for (int k = 0; k < 5; k++)
+            if (r.used[k])
+                list[count++] = &r.arrays[k];
+        r.res = res;
+        guarded_item_begin(list, count, case_seconds(c));
+        case_child(&r);
+        const run_result returned = {.outcome = RUN_OK};
+        check_outcome scratch = {0};
+        failed = !judge_case(l->v, c, &returned, res, l->tolerance, &scratch);
+    }
+    case_free(&r);
+    return failed;
 }
 
 void validate_json_string(FILE *f, const char *s)
@@ -514,13 +550,22 @@ static void report_check(validator *v, const char *name, const check_outcome *o)
 
 static const size_t primes[] = {61, 127, 251, 509, 1000};
 
-/* Runs cases (smallest first) until one fails. */
+/* Runs cases (smallest first) until one fails, MAX_CASES per child, and
+ * judges each from what its child reported. */
 static void run_cases(validator *v, const vcase *cases, int count, double tolerance,
                       check_outcome *o)
 {
     o->tolerance = tolerance;
-    for (int i = 0; i < count && !o->failed; i++)
-        run_case(v, &cases[i], tolerance, o);
+    const run_result returned = {.outcome = RUN_OK};
+    for (int first = 0; first < count && !o->failed; first += MAX_CASES) {
+        const int size = count - first < MAX_CASES ? count - first : MAX_CASES;
+        memset(v->results, 0, (size_t)size * sizeof *v->results);
+        const case_list l = {v, cases + first, tolerance};
+        const run_result rr = guarded_run_items(run_case_item, (void *)&l, size);
+        for (int i = 0; i <= rr.item && i < size && !o->failed; i++)
+            judge_case(v, &cases[first + i], i == rr.item ? &rr : &returned, &v->results[i],
+                       tolerance, o);
+    }
 }
 
 static vcase make_case(check_kind check, int branch, size_t n, guard_side side, long steps,
@@ -784,15 +829,16 @@ int descent_validate(descent_optim_kind kind, descent_ref_fn port,
                             info ? "NULL argument" : "unknown optimizer kind"), -1;
     validator v = {.info = info, .port = port, .opt = opt,
                    .rep = {.text = opt->report, .json = opt->json, .json_first = 1}};
-    v.shared = mmap(NULL, sizeof *v.shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                    -1, 0);
-    if (v.shared == MAP_FAILED)
+    const size_t results_bytes = MAX_CASES * sizeof *v.results;
+    v.results = mmap(NULL, results_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                     -1, 0);
+    if (v.results == MAP_FAILED)
         return descent_fail(DESCENT_ERR_NOMEM, "descent_validate: %s", strerror(errno)), -1;
     if (opt->only_case) { /* a bad case is a usage error before any output */
         vcase c;
         char file[4096] = "";
         if (parse_case(&v, opt->only_case, &c, file, sizeof file) != 0) {
-            munmap(v.shared, sizeof *v.shared);
+            munmap(v.results, results_bytes);
             return -1;
         }
     }
@@ -824,7 +870,7 @@ int descent_validate(descent_optim_kind kind, descent_ref_fn port,
         validate_report_end(&v.rep, info->name, seconds);
         status = v.rep.failed;
     }
-    munmap(v.shared, sizeof *v.shared);
+    munmap(v.results, results_bytes);
     return status;
 }
 

@@ -1,10 +1,10 @@
 /*
  * The GEMM validator (descent_validate_gemm, descent.h): runs a function
  * with cblas_sgemm's signature (descent_sgemm_fn, row-major) against a
- * double-precision reference product, case by case, each case in a child
- * process (guarded_run) on guarded arrays, and reports per check PASS or
- * FAIL with the worst error and, for a failure, the smallest failing case
- * as a command line (the report of validate_report.h, as descent_validate).
+ * double-precision reference product, case by case, in a child process
+ * (guarded_run_items, one per check) on guarded arrays, and reports per
+ * check PASS or FAIL with the worst error and, for a failure, the smallest
+ * failing case as a command line (the report of validate_report.h, as descent_validate).
  *
  * The checks:
  *   transpose XY  op(A) op(B) for one of NN, NT, TN, TT; alpha in {0, 1,
@@ -76,9 +76,10 @@ typedef struct gcase {
     const char *file;    /* golden */
 } gcase;
 
-/* What the child reports back (a shared page). */
+/* What the child reports back, one per case of a check (shared pages). */
 typedef struct gresult {
     int called, finished;
+    int no_memory;              /* the child could not allocate the case's arrays */
     double worst;               /* error / bound */
     int worst_i, worst_j;       /* product: C[i][j]; MLP: tensor, index */
     char worst_what[160];       /* MLP: the tensor and values */
@@ -90,9 +91,11 @@ typedef struct gresult {
 typedef struct gvalidator {
     descent_sgemm_fn port;
     const descent_validate_options *opt;
-    gresult *shared;
+    gresult *results; /* MAX_GCASES, shared with the child */
     validate_report rep;
 } gvalidator;
+
+#define MAX_GCASES 256 /* a check's cases per child; more run in further children */
 
 /* ------------------------------------------------------- product cases */
 
@@ -111,6 +114,7 @@ static layout layout_of(int rows, int cols, int pad)
 typedef struct product_run {
     const gvalidator *v;
     const gcase *c;
+    gresult *res;
     layout la, lb, lc;
     guarded_array a, b, cm;
 } product_run;
@@ -125,7 +129,7 @@ static void product_child(void *ctx)
 {
     product_run *r = ctx;
     const gcase *c = r->c;
-    gresult *res = r->v->shared;
+    gresult *res = r->res;
     uint64_t rng = 0x6E33000ull + c->seed;
     fill(r->a.data, &r->la, &rng, NAN);
     fill(r->b.data, &r->lb, &rng, NAN);
@@ -191,6 +195,7 @@ static const struct {
 typedef struct mlp_run {
     const gvalidator *v;
     const gcase *c;
+    gresult *res;
     const golden_mlp *g; /* golden */
 } mlp_run;
 
@@ -258,7 +263,7 @@ static void golden_child(void *ctx)
 {
     const mlp_run *r = ctx;
     const golden_mlp *m = r->g;
-    gresult *res = r->v->shared;
+    gresult *res = r->res;
     descent_mlp_shape s = {.layers = m->layers};
     memcpy(s.sizes, m->sizes, sizeof(int) * (size_t)(m->layers + 1));
     if (descent_activation_from_name(m->activation, &s.activation) != DESCENT_OK ||
@@ -286,7 +291,7 @@ static void golden_child(void *ctx)
 static void gradient_child(void *ctx)
 {
     const mlp_run *r = ctx;
-    gresult *res = r->v->shared;
+    gresult *res = r->res;
     const int k = r->c->shape;
     descent_mlp_shape s = {.layers = grad_shapes[k].layers, .activation = grad_shapes[k].act,
                            .loss = grad_shapes[k].loss};
@@ -355,50 +360,27 @@ static double case_seconds(const gcase *c)
     return 3 + 4e-7 * (double)c->m * c->n * (c->k + 1);
 }
 
-/* Runs one case; 1 if it passed, else fills o->what. */
-static int run_case(gvalidator *v, const gcase *c, const golden_mlp *g, goutcome *o)
+/* The verdict on one case from how its child ended (rr) and what it
+ * reported (res): 1 if it passed, else fills o->what.  The child applies it
+ * too, to stop at the first failing case. */
+static int judge_case(const gcase *c, const run_result *rr, const gresult *res, goutcome *o)
 {
-    memset(v->shared, 0, sizeof *v->shared);
-    v->shared->pad_index = -1;
-    product_run pr = {.v = v, .c = c};
-    mlp_run mr = {.v = v, .c = c, .g = g};
-    const guarded_array *list[3] = {&pr.a, &pr.b, &pr.cm};
-    run_result rr;
-    o->cases++;
-    if (c->check == G_GOLDEN || c->check == G_GRADIENT) {
-        rr = guarded_run(c->check == G_GOLDEN ? golden_child : gradient_child, &mr, NULL, 0,
-                         case_seconds(c));
-    } else {
-        pr.la = c->ta ? layout_of(c->k, c->m, c->pad) : layout_of(c->m, c->k, c->pad);
-        pr.lb = c->tb ? layout_of(c->n, c->k, c->pad) : layout_of(c->k, c->n, c->pad);
-        pr.lc = layout_of(c->m ? c->m : 1, c->n, c->pad);
-        if (!c->m || !c->n) /* whole rows of C, all of them outside the product */
-            pr.lc.cols = 0, pr.lc.extent = (size_t)pr.lc.rows * (size_t)pr.lc.ld;
-        pr.a = guarded_alloc("A", pr.la.extent, c->side);
-        pr.b = guarded_alloc("B", pr.lb.extent, c->side);
-        pr.cm = guarded_alloc("C", pr.lc.extent, c->side);
-        if (!pr.a.data || !pr.b.data || !pr.cm.data) {
-            snprintf(o->what, sizeof o->what, "out of memory for m = %d, n = %d, k = %d", c->m,
-                     c->n, c->k);
-            rr.outcome = RUN_NOT_RUN;
-        } else {
-            rr = guarded_run(product_child, &pr, list, 3, case_seconds(c));
-        }
-    }
-    const gresult *res = v->shared;
     int ok = 1;
     char why[300];
-    if (rr.outcome == RUN_NOT_RUN && o->what[0]) {
+    o->cases++;
+    if (res->no_memory) {
+        snprintf(o->what, sizeof o->what, "out of memory for m = %d, n = %d, k = %d", c->m,
+                 c->n, c->k);
         ok = 0;
-    } else if (rr.outcome != RUN_OK || !res->finished) {
-        run_result_describe(&rr, why, sizeof why);
-        if (rr.outcome == RUN_OK)
+    } else if (rr->outcome != RUN_OK || !res->finished) {
+        run_result_describe(rr, why, sizeof why);
+        if (rr->outcome == RUN_OK)
             snprintf(why, sizeof why, "could not be run (an MLP call failed)");
         snprintf(o->what, sizeof o->what, "the port %s%s", why,
                  res->called ? "" : " (before the port was called)");
         ok = 0;
     } else if (res->pad_index >= 0) {
-        const long ldc = pr.lc.ld;
+        const long ldc = layout_of(1, c->n, c->pad).ld;
         snprintf(o->what, sizeof o->what,
                  "the port changed C at row %ld, column %ld (ldc %ld), outside the %d x %d "
                  "product", res->pad_index / ldc, res->pad_index % ldc, ldc, c->m, c->n);
@@ -422,15 +404,84 @@ static int run_case(gvalidator *v, const gcase *c, const golden_mlp *g, goutcome
             ok = 0;
         }
     }
-    if (pr.a.map)
-        guarded_free(&pr.a);
-    if (pr.b.map)
-        guarded_free(&pr.b);
-    if (pr.cm.map)
-        guarded_free(&pr.cm);
     if (!ok)
         o->failed = 1, o->failing = *c;
     return ok;
+}
+
+/* A product case, in the child: its guarded arrays, made here, and the call. */
+static void run_product(product_run *pr)
+{
+    const gcase *c = pr->c;
+    pr->la = c->ta ? layout_of(c->k, c->m, c->pad) : layout_of(c->m, c->k, c->pad);
+    pr->lb = c->tb ? layout_of(c->n, c->k, c->pad) : layout_of(c->k, c->n, c->pad);
+    pr->lc = layout_of(c->m ? c->m : 1, c->n, c->pad);
+    if (!c->m || !c->n) /* whole rows of C, all of them outside the product */
+        pr->lc.cols = 0, pr->lc.extent = (size_t)pr->lc.rows * (size_t)pr->lc.ld;
+    pr->a = guarded_alloc("A", pr->la.extent, c->side);
+    pr->b = guarded_alloc("B", pr->lb.extent, c->side);
+    pr->cm = guarded_alloc("C", pr->lc.extent, c->side);
+    if (!pr->a.data || !pr->b.data || !pr->cm.data) {
+        pr->res->no_memory = 1;
+    } else {
+        const guarded_array *list[3] = {&pr->a, &pr->b, &pr->cm};
+        guarded_item_begin(list, 3, case_seconds(c));
+        product_child(pr);
+    }
+    if (pr->a.map)
+        guarded_free(&pr->a);
+    if (pr->b.map)
+        guarded_free(&pr->b);
+    if (pr->cm.map)
+        guarded_free(&pr->cm);
+}
+
+/* A list of cases for one child (g: the oracle file of a golden case). */
+typedef struct gcase_list {
+    const gvalidator *v;
+    const gcase *cases;
+    const golden_mlp *g;
+} gcase_list;
+
+/* In the child: case i of the list; nonzero if it failed. */
+static int run_gcase_item(void *ctx, int i)
+{
+    const gcase_list *l = ctx;
+    const gcase *c = &l->cases[i];
+    gresult *res = &l->v->results[i];
+    res->pad_index = -1;
+    if (c->check == G_GOLDEN || c->check == G_GRADIENT) {
+        mlp_run mr = {.v = l->v, .c = c, .res = res, .g = l->g};
+        guarded_item_begin(NULL, 0, case_seconds(c));
+        if (c->check == G_GOLDEN)
+            golden_child(&mr);
+        else
+            gradient_child(&mr);
+    } else {
+        product_run pr = {.v = l->v, .c = c, .res = res};
+        run_product(&pr);
+    }
+    const run_result returned = {.outcome = RUN_OK};
+    goutcome scratch = {0};
+    return !judge_case(c, &returned, res, &scratch);
+}
+
+/* Runs cases in their order until one fails, MAX_GCASES per child, and
+ * judges each from what its child reported. */
+static void run_cases(gvalidator *v, const gcase *cases, int count, const golden_mlp *g,
+                      goutcome *o)
+{
+    const run_result returned = {.outcome = RUN_OK};
+    for (int first = 0; first < count && !o->failed; first += MAX_GCASES) {
+        const int size = count - first < MAX_GCASES ? count - first : MAX_GCASES;
+        memset(v->results, 0, (size_t)size * sizeof *v->results);
+        for (int i = 0; i < size; i++)
+            v->results[i].pad_index = -1;
+        const gcase_list l = {v, cases + first, g};
+        const run_result rr = guarded_run_items(run_gcase_item, (void *)&l, size);
+        for (int i = 0; i <= rr.item && i < size && !o->failed; i++)
+            judge_case(&cases[first + i], i == rr.item ? &rr : &returned, &v->results[i], o);
+    }
 }
 
 static void report(gvalidator *v, const char *name, const goutcome *o)
@@ -476,8 +527,7 @@ static void run_checked(gvalidator *v, const char *name, gcase *cases, int count
 {
     qsort(cases, (size_t)count, sizeof cases[0], case_size_order);
     goutcome o = {0};
-    for (int i = 0; i < count && !o.failed; i++)
-        run_case(v, &cases[i], NULL, &o);
+    run_cases(v, cases, count, NULL, &o);
     report(v, name, &o);
 }
 
@@ -559,11 +609,11 @@ static void check_mlp_shapes(gvalidator *v)
 
 static void check_gradient(gvalidator *v)
 {
+    gcase cases[GRAD_SHAPES];
+    for (int k = 0; k < GRAD_SHAPES; k++)
+        cases[k] = (gcase){.check = G_GRADIENT, .shape = k, .seed = (unsigned)k + 1};
     goutcome o = {0};
-    for (int k = 0; k < GRAD_SHAPES && !o.failed; k++) {
-        const gcase c = {.check = G_GRADIENT, .shape = k, .seed = (unsigned)k + 1};
-        run_case(v, &c, NULL, &o);
-    }
+    run_cases(v, cases, GRAD_SHAPES, NULL, &o);
     report(v, "gradient", &o);
 }
 
@@ -582,7 +632,7 @@ static void check_golden_file(gvalidator *v, const char *path)
         return;
     }
     if (g.is_mlp) {
-        run_case(v, &c, &g.mlp, &o);
+        run_cases(v, &c, 1, &g.mlp, &o);
         report(v, name, &o);
     }
     golden_free(&g);
@@ -661,7 +711,7 @@ static void run_one_case(gvalidator *v, const gcase *c)
         return;
     }
     goutcome o = {0};
-    run_case(v, c, NULL, &o);
+    run_cases(v, c, 1, NULL, &o);
     report(v, name, &o);
 }
 
@@ -677,9 +727,10 @@ int descent_validate_gemm(descent_sgemm_fn port, const descent_validate_options 
     char file[4096] = "";
     if (opt->only_case && parse_case(opt->only_case, &one, file, sizeof file) != 0)
         return -1; /* a bad case is a usage error before any output */
-    v.shared = mmap(NULL, sizeof *v.shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                    -1, 0);
-    if (v.shared == MAP_FAILED)
+    const size_t results_bytes = MAX_GCASES * sizeof *v.results;
+    v.results = mmap(NULL, results_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                     -1, 0);
+    if (v.results == MAP_FAILED)
         return descent_fail(DESCENT_ERR_NOMEM, "descent_validate_gemm: %s", strerror(errno)), -1;
     const char *port_name = opt->port_name ? opt->port_name : "port";
     const double start = descent_seconds();
@@ -703,6 +754,6 @@ int descent_validate_gemm(descent_sgemm_fn port, const descent_validate_options 
         check_gradient(&v);
     }
     validate_report_end(&v.rep, "gemm", descent_seconds() - start);
-    munmap(v.shared, sizeof *v.shared);
+    munmap(v.results, results_bytes);
     return v.rep.failed;
 }

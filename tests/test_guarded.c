@@ -58,10 +58,10 @@ static void test_out_of_bounds_is_named(void)
         if (!after.data || !before.data)
             return;
         run_result r = run(&after, 0, (long long)n, 1);
-        EXPECT(r.outcome == RUN_FAULT && r.fault_array && !strcmp(r.fault_array, "param") &&
+        EXPECT(r.outcome == RUN_FAULT && !strcmp(r.fault_array, "param") &&
                    r.fault_index == (long long)n && r.write == 1,
                "n=%zu write past the end: outcome %d array %s index %lld write %d", n,
-               (int)r.outcome, r.fault_array ? r.fault_array : "-", r.fault_index, r.write);
+               (int)r.outcome, r.fault_array, r.fault_index, r.write);
         r = run(&before, 0, -1, 0);
         EXPECT(r.outcome == RUN_FAULT && r.fault_index == -1 && r.write == 0,
                "n=%zu read before the start: outcome %d index %lld write %d", n,
@@ -99,9 +99,87 @@ static void test_read_only_and_crashes(void)
     guarded_free(&g);
 }
 
+/* guarded_run_items: item i makes its own array of 8 + i floats; the
+ * action of the item numbered `bad` runs on it, the others fill it. */
+typedef struct item_list {
+    int bad, action;
+} item_list;
+
+static int run_item(void *ctx, int i)
+{
+    item_list *l = ctx;
+    guarded_array a = guarded_alloc(i % 2 ? "state" : "param", 8 + (size_t)i, GUARD_AFTER);
+    const guarded_array *arrays[] = {&a};
+    guarded_item_begin(arrays, 1, 0.5);
+    job j = {.a = &a, .index = 8 + i, .write = 1, .action = i == l->bad ? l->action : 4};
+    run_job(&j);
+    guarded_free(&a);
+    return i == l->bad && l->action == 4; /* action 4 at `bad`: the item reports a failure */
+}
+
+static void test_items(void)
+{
+    item_list l = {.bad = 8};
+    run_result r = guarded_run_items(run_item, &l, 6);
+    EXPECT(r.outcome == RUN_OK && r.item == 6, "six good items: outcome %d item %d",
+           (int)r.outcome, r.item);
+    l = (item_list){.bad = 3, .action = 0};
+    r = guarded_run_items(run_item, &l, 6);
+    EXPECT(r.outcome == RUN_FAULT && r.item == 3 && !strcmp(r.fault_array, "state") &&
+               r.fault_index == 11 && r.fault_n == 11 && r.write == 1,
+           "a write past item 3's own array: outcome %d item %d array %s index %lld",
+           (int)r.outcome, r.item, r.fault_array, r.fault_index);
+    l = (item_list){.bad = 2, .action = 4};
+    r = guarded_run_items(run_item, &l, 6);
+    EXPECT(r.outcome == RUN_OK && r.item == 2, "item 2 reports a failure: outcome %d item %d",
+           (int)r.outcome, r.item);
+    l = (item_list){.bad = 4, .action = 1};
+    r = guarded_run_items(run_item, &l, 6);
+    EXPECT(r.outcome == RUN_TIMEOUT && r.item == 4, "item 4 spins: outcome %d item %d",
+           (int)r.outcome, r.item);
+    l = (item_list){.bad = 1, .action = 3};
+    r = guarded_run_items(run_item, &l, 6);
+    EXPECT(r.outcome == RUN_EXIT && r.exit_status == 3 && r.item == 1,
+           "item 1 calls exit(3): outcome %d item %d", (int)r.outcome, r.item);
+}
+
+static void exit_zero(void *ctx)
+{
+    (void)ctx;
+    exit(0);
+}
+
+static void test_exit_zero_is_not_a_return(void)
+{
+    const run_result r = guarded_run(exit_zero, NULL, NULL, 0, 0.5);
+    EXPECT(r.outcome == RUN_EXIT && r.exit_status == 0, "exit(0): outcome %d",
+           (int)r.outcome);
+}
+
+static void test_writable_view(void)
+{
+    for (int side = 0; side < 2; side++) {
+        guarded_array g = guarded_alloc("grad", 1500, side ? GUARD_BEFORE : GUARD_AFTER);
+        EXPECT(g.data && guarded_writable_view(&g) == 0 && guarded_protect(&g, 1) == 0,
+               "side %d: a writable view of read-only grad", side);
+        if (!g.writable)
+            return;
+        g.writable[0] = 5.0f, g.writable[1499] = 7.0f;
+        EXPECT(g.data[0] == 5.0f && g.data[1499] == 7.0f, "side %d: the view writes grad",
+               side);
+        const run_result r = run(&g, 0, 1499, 1);
+        EXPECT(r.outcome == RUN_FAULT && r.fault_index == 1499,
+               "side %d: grad itself stays read-only: outcome %d", side, (int)r.outcome);
+        guarded_free(&g);
+    }
+}
+
 int main(void)
 {
     RUN(test_out_of_bounds_is_named);
     RUN(test_read_only_and_crashes);
+    RUN(test_items);
+    RUN(test_exit_zero_is_not_a_return);
+    RUN(test_writable_view);
     return CHECK_EXIT_STATUS();
 }

@@ -10,6 +10,7 @@
  */
 #include <stddef.h>
 
+#include "../kernels/kernel.h" /* descent_parallel_splits */
 #include "../kernels/vec/vec.h"
 #include "bench.h"
 #include "config.h"
@@ -100,10 +101,15 @@ static void rw_range(bench_pattern p, size_t lo, size_t hi, float *const *a, flo
 }
 
 /* Threaded: contiguous parts of whole vectors, one per thread, as the
- * static schedule of the library's block layer gives. */
+ * static schedule of the library's block layer gives.  Below the
+ * library's one-thread threshold (descent_parallel_splits) it runs on one
+ * thread, as the kernels do: the ceiling is the fastest one pass can go on
+ * `threads` threads, and there a fork and join cost more than a second
+ * core saves (an L2-sized pass forked every time ran at 0.34-0.48 of the
+ * one-thread pass on a PVM guest). */
 static void rw(bench_pattern p, size_t n, float *const *a, float s, int threads)
 {
-    if (threads <= 1) {
+    if (threads <= 1 || !descent_parallel_splits(n)) {
         rw_range(p, 0, n, a, s);
         return;
     }
@@ -126,7 +132,7 @@ static void triad(size_t n, float *a, const float *b, const float *c, int thread
     const float *restrict y = b;
     const float *restrict z = c;
     const float s = 3.0f;
-    if (threads > 1) {
+    if (threads > 1 && descent_parallel_splits(n)) { /* as rw */
 #pragma omp parallel for simd schedule(static) num_threads(threads)
         for (size_t i = 0; i < n; i++)
             x[i] = y[i] + s * z[i];

@@ -328,8 +328,9 @@ descent_status descent_call_reference_signature(descent_optim_kind kind, descent
  * and 2^20 with misaligned starts, gradients from 1e-6 to 1e3 per element,
  * denormals and zero steps, a start at t = 1e6, NaN/Inf gradients (the
  * port's arrays must be non-finite exactly where the reference's are) and
- * the oracle files of the optimizer, each case in a child process on arrays
- * with inaccessible pages on both sides (a crash, a hang or a stray access
+ * the oracle files of the optimizer, in a child process per check (so that
+ * what a port's static state carries from case to case is seen, as in a
+ * library called many times) on arrays with inaccessible pages on both sides (a crash, a hang or a stray access
  * is a FAIL line).  Per check it reports PASS/FAIL, the worst error (as a
  * fraction of the agreement scale, and in ulp) and for a failure the
  * smallest failing case as a command line that reruns it.  The tolerance is
@@ -676,7 +677,7 @@ descent_status descent_mlp_set_sgemm(descent_mlp *mlp, descent_sgemm_fn fn);
  * padding must stay untouched, m, n, k from 0 to 65 around register tiles,
  * the products of a 784-128-10 MLP, then the MLP oracle files of
  * opt->golden_dirs (mlp_*.txt) and the MLP gradient with the port doing
- * every product; each case in a child process on guarded arrays.  The
+ * every product; in a child process per check, on guarded arrays.  The
  * bound: |err| <= (k+2) 2^-23 (|alpha| sum_p |a_ip||b_pj| + |beta c_ij|).
  * Returns the number of failed checks, or -1 for a usage error (a bad
  * opt->only_case, NULL port; descent_last_error says). */

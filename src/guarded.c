@@ -90,6 +90,19 @@ int guarded_writable_view(guarded_array *a)
     return 0;
 }
 
+void *guarded_shared(size_t bytes)
+{
+    void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p; /* anonymous pages come zeroed */
+}
+
+void guarded_shared_free(void *p, size_t bytes)
+{
+    if (p)
+        munmap(p, bytes ? bytes : 1);
+}
+
 /* ------------------------------------------------------------- the child */
 
 /* Where a guarded array lies, as the child's item declared it (the
@@ -195,16 +208,14 @@ static void locate(run_result *r, const child_note *note)
 run_result guarded_run_items(int (*item)(void *ctx, int index), void *ctx, int count)
 {
     run_result r = {.outcome = RUN_NOT_RUN, .write = -1, .fault_index = 0};
-    child_note *note = mmap(NULL, sizeof *note, PROT_READ | PROT_WRITE,
-                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (note == MAP_FAILED)
+    child_note *note = guarded_shared(sizeof *note);
+    if (!note)
         return r;
-    memset(note, 0, sizeof *note);
     note->deadline = descent_seconds() + GUARDED_SETUP_SECONDS;
     fflush(NULL); /* nothing buffered is written twice */
     const pid_t pid = fork();
     if (pid < 0) {
-        munmap(note, sizeof *note);
+        guarded_shared_free(note, sizeof *note);
         return r;
     }
     if (pid == 0) {
@@ -249,7 +260,7 @@ run_result guarded_run_items(int (*item)(void *ctx, int index), void *ctx, int c
         r.signal = WTERMSIG(status);
     }
     r.item = note->item;
-    munmap(note, sizeof *note);
+    guarded_shared_free(note, sizeof *note);
     return r;
 }
 

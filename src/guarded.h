@@ -84,6 +84,11 @@ typedef struct run_result {
  * the guarded arrays the call may touch, used to name a fault. */
 run_result guarded_run(void (*fn)(void *ctx), void *ctx, const guarded_array *const *arrays,
                        int narrays, double seconds);
+/* Zeroed memory that a child's writes reach (MAP_SHARED): what the items
+ * report back.  NULL on failure. */
+void *guarded_shared(size_t bytes);
+void guarded_shared_free(void *p, size_t bytes);
+
 /* Runs item(ctx, 0), item(ctx, 1), ... in one child process until an item
  * returns nonzero (it failed, and wrote why where the parent reads it) or
  * all count have run.  Each item names its arrays and starts its time

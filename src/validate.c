@@ -83,11 +83,8 @@ typedef struct validator {
     const descent_optim_info *info;
     descent_ref_fn port;
     const descent_validate_options *opt;
-    case_result *results; /* MAX_CASES, shared with the child */
     validate_report rep;
 } validator;
-
-#define MAX_CASES 128 /* a check's cases per child; more run in further children */
 
 /* ------------------------------------------------- hyperparameters, data */
 
@@ -419,6 +416,7 @@ typedef struct case_list {
     const validator *v;
     const vcase *cases;
     double tolerance;
+    case_result *results; /* one per case, shared with the child */
 } case_list;
 
 /* In the child: case i of the list; nonzero if it failed. */
@@ -426,7 +424,7 @@ static int run_case_item(void *ctx, int i)
 {
     const case_list *l = ctx;
     const vcase *c = &l->cases[i];
-    case_result *res = &l->v->results[i];
+    case_result *res = &l->results[i];
     const descent_hparams h = case_hparams(l->v, c);
     case_run r;
     int failed = 1;
@@ -550,22 +548,24 @@ static void report_check(validator *v, const char *name, const check_outcome *o)
 
 static const size_t primes[] = {61, 127, 251, 509, 1000};
 
-/* Runs cases (smallest first) until one fails, MAX_CASES per child, and
- * judges each from what its child reported. */
+/* Runs cases (smallest first) in one child until one fails, and judges
+ * each from what the child reported. */
 static void run_cases(validator *v, const vcase *cases, int count, double tolerance,
                       check_outcome *o)
 {
     o->tolerance = tolerance;
-    const run_result returned = {.outcome = RUN_OK};
-    for (int first = 0; first < count && !o->failed; first += MAX_CASES) {
-        const int size = count - first < MAX_CASES ? count - first : MAX_CASES;
-        memset(v->results, 0, (size_t)size * sizeof *v->results);
-        const case_list l = {v, cases + first, tolerance};
-        const run_result rr = guarded_run_items(run_case_item, (void *)&l, size);
-        for (int i = 0; i <= rr.item && i < size && !o->failed; i++)
-            judge_case(v, &cases[first + i], i == rr.item ? &rr : &returned, &v->results[i],
-                       tolerance, o);
+    const size_t bytes = (size_t)count * sizeof(case_result);
+    const case_list l = {v, cases, tolerance, guarded_shared(bytes)};
+    if (!l.results) {
+        snprintf(o->what, sizeof o->what, "out of memory for the results of %d cases", count);
+        o->failed = 1, o->failing = cases[0];
+        return;
     }
+    const run_result rr = guarded_run_items(run_case_item, (void *)&l, count);
+    const run_result returned = {.outcome = RUN_OK};
+    for (int i = 0; i <= rr.item && i < count && !o->failed; i++)
+        judge_case(v, &cases[i], i == rr.item ? &rr : &returned, &l.results[i], tolerance, o);
+    guarded_shared_free(l.results, bytes);
 }
 
 static vcase make_case(check_kind check, int branch, size_t n, guard_side side, long steps,
@@ -829,18 +829,11 @@ int descent_validate(descent_optim_kind kind, descent_ref_fn port,
                             info ? "NULL argument" : "unknown optimizer kind"), -1;
     validator v = {.info = info, .port = port, .opt = opt,
                    .rep = {.text = opt->report, .json = opt->json, .json_first = 1}};
-    const size_t results_bytes = MAX_CASES * sizeof *v.results;
-    v.results = mmap(NULL, results_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                     -1, 0);
-    if (v.results == MAP_FAILED)
-        return descent_fail(DESCENT_ERR_NOMEM, "descent_validate: %s", strerror(errno)), -1;
     if (opt->only_case) { /* a bad case is a usage error before any output */
         vcase c;
         char file[4096] = "";
-        if (parse_case(&v, opt->only_case, &c, file, sizeof file) != 0) {
-            munmap(v.results, results_bytes);
+        if (parse_case(&v, opt->only_case, &c, file, sizeof file) != 0)
             return -1;
-        }
     }
     const double start = descent_seconds();
     if (opt->report)
@@ -870,7 +863,6 @@ int descent_validate(descent_optim_kind kind, descent_ref_fn port,
         validate_report_end(&v.rep, info->name, seconds);
         status = v.rep.failed;
     }
-    munmap(v.results, results_bytes);
     return status;
 }
 

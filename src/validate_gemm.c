@@ -91,11 +91,8 @@ typedef struct gresult {
 typedef struct gvalidator {
     descent_sgemm_fn port;
     const descent_validate_options *opt;
-    gresult *results; /* MAX_GCASES, shared with the child */
     validate_report rep;
 } gvalidator;
-
-#define MAX_GCASES 256 /* a check's cases per child; more run in further children */
 
 /* ------------------------------------------------------- product cases */
 
@@ -441,6 +438,7 @@ typedef struct gcase_list {
     const gvalidator *v;
     const gcase *cases;
     const golden_mlp *g;
+    gresult *results; /* one per case, shared with the child */
 } gcase_list;
 
 /* In the child: case i of the list; nonzero if it failed. */
@@ -448,7 +446,7 @@ static int run_gcase_item(void *ctx, int i)
 {
     const gcase_list *l = ctx;
     const gcase *c = &l->cases[i];
-    gresult *res = &l->v->results[i];
+    gresult *res = &l->results[i];
     res->pad_index = -1;
     if (c->check == G_GOLDEN || c->check == G_GRADIENT) {
         mlp_run mr = {.v = l->v, .c = c, .res = res, .g = l->g};
@@ -466,22 +464,23 @@ static int run_gcase_item(void *ctx, int i)
     return !judge_case(c, &returned, res, &scratch);
 }
 
-/* Runs cases in their order until one fails, MAX_GCASES per child, and
- * judges each from what its child reported. */
+/* Runs cases in their order in one child until one fails, and judges each
+ * from what the child reported. */
 static void run_cases(gvalidator *v, const gcase *cases, int count, const golden_mlp *g,
                       goutcome *o)
 {
-    const run_result returned = {.outcome = RUN_OK};
-    for (int first = 0; first < count && !o->failed; first += MAX_GCASES) {
-        const int size = count - first < MAX_GCASES ? count - first : MAX_GCASES;
-        memset(v->results, 0, (size_t)size * sizeof *v->results);
-        for (int i = 0; i < size; i++)
-            v->results[i].pad_index = -1;
-        const gcase_list l = {v, cases + first, g};
-        const run_result rr = guarded_run_items(run_gcase_item, (void *)&l, size);
-        for (int i = 0; i <= rr.item && i < size && !o->failed; i++)
-            judge_case(&cases[first + i], i == rr.item ? &rr : &returned, &v->results[i], o);
+    const size_t bytes = (size_t)count * sizeof(gresult);
+    const gcase_list l = {v, cases, g, guarded_shared(bytes)};
+    if (!l.results) {
+        snprintf(o->what, sizeof o->what, "out of memory for the results of %d cases", count);
+        o->failed = 1, o->failing = cases[0];
+        return;
     }
+    const run_result rr = guarded_run_items(run_gcase_item, (void *)&l, count);
+    const run_result returned = {.outcome = RUN_OK};
+    for (int i = 0; i <= rr.item && i < count && !o->failed; i++)
+        judge_case(&cases[i], i == rr.item ? &rr : &returned, &l.results[i], o);
+    guarded_shared_free(l.results, bytes);
 }
 
 static void report(gvalidator *v, const char *name, const goutcome *o)
@@ -727,11 +726,6 @@ int descent_validate_gemm(descent_sgemm_fn port, const descent_validate_options 
     char file[4096] = "";
     if (opt->only_case && parse_case(opt->only_case, &one, file, sizeof file) != 0)
         return -1; /* a bad case is a usage error before any output */
-    const size_t results_bytes = MAX_GCASES * sizeof *v.results;
-    v.results = mmap(NULL, results_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                     -1, 0);
-    if (v.results == MAP_FAILED)
-        return descent_fail(DESCENT_ERR_NOMEM, "descent_validate_gemm: %s", strerror(errno)), -1;
     const char *port_name = opt->port_name ? opt->port_name : "port";
     const double start = descent_seconds();
     if (opt->report)
@@ -754,6 +748,5 @@ int descent_validate_gemm(descent_sgemm_fn port, const descent_validate_options 
         check_gradient(&v);
     }
     validate_report_end(&v.rep, "gemm", descent_seconds() - start);
-    munmap(v.results, results_bytes);
     return v.rep.failed;
 }

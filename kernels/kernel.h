@@ -116,6 +116,7 @@ typedef struct descent_isa_kernels {
     descent_mlp_bias_act_fn mlp_bias_act; /* its elementwise parts (mlp_kernel.h) */
     descent_mlp_act_grad_fn mlp_act_grad;
     descent_mlp_softmax_xent_fn mlp_softmax_xent;
+    descent_mlp_transpose_fn mlp_transpose;
     descent_map_fn map_exp, map_tanh; /* their exp and tanh */
     /* Bits per vector on this CPU (SVE's are known at run time only): call
      * it only where the CPU runs the ISA. */

@@ -71,10 +71,20 @@ typedef float descent_mlp_softmax_xent(size_t n, const float *z, int label, int 
                                        float *g);
 typedef descent_mlp_softmax_xent *descent_mlp_softmax_xent_fn;
 
+/* transpose:   dst[j*ldd + i] = src[i*lds + j], i < rows, j < cols (values
+ *              moved, not computed: every ISA gives the same bits).  The
+ *              weight gradient's dZ^T (kernels/mlp/transpose.c says why). */
+typedef void descent_mlp_transpose(size_t rows, size_t cols, const float *src, ptrdiff_t lds,
+                                   float *dst, ptrdiff_t ldd);
+typedef descent_mlp_transpose *descent_mlp_transpose_fn;
+
 /* Cache-blocked, register-tiled scalar versions (kernels/scalar_gemm.c);
  * the vector ones are kernels/mlp/gemm.c.  Each ISA's pair is in its table
  * (kernel.h: descent_isa_table). */
 descent_gemm descent_gemm_scalar;
 descent_gemm_nt descent_gemm_nt_scalar;
+/* Value by value (kernels/scalar.c): the scalar table's, and the vector
+ * ones' edges and their version on ISAs without a register transpose. */
+descent_mlp_transpose descent_mlp_transpose_scalar;
 
 #endif

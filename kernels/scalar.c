@@ -103,6 +103,14 @@ static float mlp_softmax_xent(size_t n, const float *z, int label, int batch, fl
     return descent_mlp_softmax_cross_entropy((int)n, z, label, batch, g);
 }
 
+void descent_mlp_transpose_scalar(size_t rows, size_t cols, const float *src, ptrdiff_t lds,
+                                  float *dst, ptrdiff_t ldd)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            dst[j * ldd + i] = src[i * lds + j];
+}
+
 static void map_exp(size_t n, const float *x, float *y)
 {
     for (size_t i = 0; i < n; i++)
@@ -183,6 +191,7 @@ const descent_isa_kernels descent_scalar_isa = {
     .mlp_bias_act = mlp_bias_act,
     .mlp_act_grad = mlp_act_grad,
     .mlp_softmax_xent = mlp_softmax_xent,
+    .mlp_transpose = descent_mlp_transpose_scalar,
     .map_exp = map_exp,
     .map_tanh = map_tanh,
     .vector_bits = scalar_bits,

@@ -44,7 +44,10 @@ struct descent_mlp {
     /* out[l], l = 1..L: [max_batch][sizes[l]]; a_l = act(z_l) for hidden
      * layers (relu'(z) = [a > 0], tanh' and sigmoid' come from a), and z_L. */
     float *out[DESCENT_MLP_MAX_LAYERS + 1];
-    float *dz, *da;       /* [max_batch][widest layer] */
+    size_t widest;        /* the widest layer's size */
+    float *dz, *da;       /* [max_batch][widest] */
+    float *dzt;           /* [2][widest][max_batch]: dz transposed, for dW (two
+                           * layers' at once: run_backward) */
     float *example_loss;  /* [max_batch] */
     /* What the activations in out[] were computed from (params, x, batch;
      * params NULL when none), checked by descent_mlp_backward. */
@@ -284,9 +287,10 @@ static void parallel_gemm(const descent_mlp *mlp, team *tm, gemm_split split, in
 }
 
 /* This thread's share [*first, *first + *count) of `rows` rows of `cols`
- * elementwise work: all of it on thread 0 below 32 Ki elements (a barrier
- * costs more than the work), else one block per thread. */
-static void rows_of_team(team *tm, int rows, int cols, int *first, int *count)
+ * elementwise work, in blocks of `align` rows: all of it on thread 0 below
+ * 32 Ki elements (a barrier costs more than the work), else one block per
+ * thread. */
+static void rows_of_team(team *tm, int rows, double cols, int align, int *first, int *count)
 {
     const int size = team_size(), t = team_rank();
     const int threads = (double)rows * cols < 32768.0 ? 1 : (size < rows ? size : rows);
@@ -295,7 +299,15 @@ static void rows_of_team(team *tm, int rows, int cols, int *first, int *count)
         *first = *count = 0;
         return;
     }
-    thread_block(rows, 1, t, threads, first, count);
+    thread_block(rows, align, t, threads, first, count);
+}
+
+/* A stage that reads nothing the stage before it writes, so it starts
+ * without waiting for it; the stage after waits for both. */
+static void team_continue(team *tm, int shared)
+{
+    tm->started = 1;
+    tm->prev_shared |= shared;
 }
 
 /* ---------------------------------------------------------- the object */
@@ -308,6 +320,7 @@ void descent_mlp_free(descent_mlp *mlp)
         descent_free_floats(mlp->out[l]);
     descent_free_floats(mlp->dz);
     descent_free_floats(mlp->da);
+    descent_free_floats(mlp->dzt);
     descent_free_floats(mlp->example_loss);
     descent_free_floats(mlp->batch_x);
     descent_free_floats(mlp->batch_targets);
@@ -348,8 +361,10 @@ descent_status descent_mlp_create(const descent_mlp_shape *shape, int max_batch,
     /* size_t products: max_batch and sizes are at most 2^31 and 2^24. */
     mlp->dz = descent_alloc_floats((size_t)max_batch * widest);
     mlp->da = descent_alloc_floats((size_t)max_batch * widest);
+    mlp->dzt = descent_alloc_floats(2 * (size_t)max_batch * widest);
+    mlp->widest = widest;
     mlp->example_loss = descent_alloc_floats((size_t)max_batch);
-    if (failed || !mlp->dz || !mlp->da || !mlp->example_loss) {
+    if (failed || !mlp->dz || !mlp->da || !mlp->dzt || !mlp->example_loss) {
         descent_mlp_free(mlp);
         return descent_fail(DESCENT_ERR_NOMEM, "out of memory: MLP workspace for batch %d",
                             max_batch);
@@ -427,17 +442,18 @@ static thread_plan begin_call(descent_mlp *mlp)
     return plan;
 }
 
-static void run_forward(descent_mlp *mlp, team *tm, const float *params, int batch,
-                        const float *x)
+/* The hidden layers' forward, one shared product per layer: Z = A_prev
+ * W^T (W [out][in] as stored), then z + bias and the activation. */
+static void run_hidden_forward(descent_mlp *mlp, team *tm, const float *params, int batch,
+                               const float *x)
 {
     const descent_mlp_shape *s = &mlp->shape;
     const float *a_prev = x;
-    for (int l = 1; l <= s->layers; l++) {
+    for (int l = 1; l < s->layers; l++) {
         const int in = s->sizes[l - 1], out = s->sizes[l];
-        /* Z = A_prev W^T, W [out][in] as stored */
         const float *W = params + descent_mlp_weight_offset(s, l);
         const epilogue bias_act = {
-            .kind = l < s->layers ? EPILOGUE_BIAS_ACT : EPILOGUE_BIAS,
+            .kind = EPILOGUE_BIAS_ACT,
             .act = s->activation,
             .bias = params + descent_mlp_bias_offset(s, l),
         };
@@ -445,8 +461,6 @@ static void run_forward(descent_mlp *mlp, team *tm, const float *params, int bat
                       mlp->out[l], out, 0, &bias_act);
         a_prev = mlp->out[l];
     }
-    if (team_rank() == 0)
-        mlp->forward_params = params, mlp->forward_x = x, mlp->forward_batch = batch;
 }
 
 /* What a call computes, run by every thread of its team.  With rows, the
@@ -492,25 +506,70 @@ descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int ba
     return DESCENT_OK;
 }
 
-/* Per example: dloss/dz_L into dz and, for cross-entropy, the example's
- * loss into example_loss[b], with this ISA's softmax kernel (the scalar
- * one is the reference's function) or the reference's MSE gradient (the
- * MSE total is summed by the caller). */
-static void loss_and_output_gradient(descent_mlp *mlp, team *tm, int batch, const int *labels,
-                                     const float *targets)
+/* The product of the output layer L for rows [b0, b0 + bt) of the batch,
+ * C rows = A rows B (gemm) or A rows B^T (gemm_nt), then the epilogue on
+ * those rows; a set sgemm gets the rows as one call. */
+static void rows_product(const descent_mlp *mlp, int b_transposed, int b0, int bt, int N, int K,
+                         const float *A, const float *B, ptrdiff_t ldb, float *C,
+                         const epilogue *epi)
+{
+    const float *a = A + (size_t)b0 * (size_t)K;
+    float *c = C + (size_t)b0 * (size_t)N;
+    if (mlp->sgemm)
+        sgemm_product(mlp->sgemm, b_transposed, bt, N, K, a, K, 1, B, ldb, c, N, 0);
+    else if (b_transposed)
+        mlp->gemm_nt(bt, N, K, a, K, B, ldb, c, N);
+    else
+        mlp->gemm(bt, N, K, a, K, 1, B, ldb, c, N, 0);
+    apply_epilogue(mlp, epi, b0, bt, 0, N, C, N);
+}
+
+/* The head: what the output layer L does for each example on its own, in
+ * one stage, each thread a block of the batch's rows (so no thread waits
+ * for another inside it; the output layer's products, 82 Ki multiply-adds
+ * each at 784-128-10 and batch 64, are below PARALLEL_MIN_MADDS, and cut
+ * by rows every thread has a part of them):
+ *   forward:  Z_L = A_{L-1} W_L^T + b_L;
+ *   backward: dloss/dZ_L into dz and, for cross-entropy, the example's loss
+ *             into example_loss[b], with this ISA's softmax kernel (the
+ *             scalar one is the reference's function) or the reference's
+ *             MSE gradient (the MSE total is summed by the caller); then,
+ *             with a gradient and a hidden layer, dZ_{L-1} = (dZ_L W_L) *
+ *             act'(z_{L-1}) into da.
+ * Every row gets the same bits whichever thread computes it. */
+static void run_head(descent_mlp *mlp, team *tm, const call *c, const float *x,
+                     const int *labels, const float *targets)
 {
     const descent_mlp_shape *s = &mlp->shape;
-    const int outputs = s->sizes[s->layers];
-    const float *logits = mlp->out[s->layers];
+    const int L = s->layers, in = s->sizes[L - 1], out = s->sizes[L], batch = c->batch;
+    const int hidden_grad = c->backward && c->grad && L > 1;
+    const float *a_prev = L > 1 ? mlp->out[L - 1] : x;
+    const float *W = c->params + descent_mlp_weight_offset(s, L);
+    const double work = (c->forward ? (double)in * out : 0.0) +
+                        (c->backward ? out * 8.0 : 0.0) + (hidden_grad ? (double)in * out : 0.0);
     int first, count;
-    rows_of_team(tm, batch, outputs * 8, &first, &count);
+    rows_of_team(tm, batch, work, ROW_ALIGN, &first, &count);
+    if (count == 0)
+        return;
+    if (c->forward) {
+        const epilogue bias = {.kind = EPILOGUE_BIAS,
+                               .bias = c->params + descent_mlp_bias_offset(s, L)};
+        rows_product(mlp, 1, first, count, out, in, a_prev, W, in, mlp->out[L], &bias);
+    }
+    if (!c->backward)
+        return;
     for (int b = first; b < first + count; b++) {
-        const float *z = logits + (size_t)b * outputs;
-        float *g = mlp->dz + (size_t)b * outputs;
+        const float *z = mlp->out[L] + (size_t)b * out;
+        float *g = mlp->dz + (size_t)b * out;
         mlp->example_loss[b] =
             s->loss == DESCENT_CROSS_ENTROPY
-                ? mlp->kernels->mlp_softmax_xent((size_t)outputs, z, labels[b], batch, g)
-                : descent_mlp_output_gradient(s, batch, z, 0, targets + (size_t)b * outputs, g);
+                ? mlp->kernels->mlp_softmax_xent((size_t)out, z, labels[b], batch, g)
+                : descent_mlp_output_gradient(s, batch, z, 0, targets + (size_t)b * out, g);
+    }
+    if (hidden_grad) {
+        const epilogue act_grad = {
+            .kind = EPILOGUE_ACT_GRAD, .act = s->activation, .a = a_prev, .lda = in};
+        rows_product(mlp, 0, first, count, in, out, mlp->dz, W, in, mlp->da, &act_grad);
     }
 }
 
@@ -533,22 +592,60 @@ static float batch_loss(const descent_mlp *mlp, int batch, const float *targets)
     return (float)(total / ((double)batch * outputs));
 }
 
-/* The loss and, if grad is not NULL, the gradient, from the activations
- * that run_forward left for these params, batch and x. */
+/* db[o] = the sum of dz[b][o] over b in order, o in [o0, o0 + ot): the
+ * same sequential sum whichever thread owns the rows, one row of dZ at a
+ * time through the ISA's axpy (y + 1 * x is y + x, rounded once). */
+static void bias_gradient(const descent_mlp *mlp, int batch, int out, int o0, int ot,
+                          const float *dz, float *db)
+{
+    memset(db + o0, 0, (size_t)ot * sizeof *db);
+    for (int b = 0; b < batch; b++)
+        mlp->kernels->lbfgs.axpy((size_t)ot, 1.0f, dz + (size_t)b * out + o0, db + o0);
+}
+
+/* This thread's rows [o0, o0 + ot) of db and of dW = dZ^T A_prev, on
+ * `threads` threads (gemm_threads, SPLIT_ROWS: each thread the rows its
+ * share of the optimizer step reads).  The gemm's A operand is those rows
+ * of dZ^T, transposed from dZ by the same thread first (kernels/mlp/
+ * transpose.c says why); a set sgemm gets dZ as it is. */
+static void weight_gradient_share(const descent_mlp *mlp, int t, int threads, int batch,
+                                  int in, int out, const float *dz, float *dzt,
+                                  const float *a_prev, float *dW, float *db)
+{
+    if (t < 0 || t >= threads)
+        return;
+    int o0 = 0, ot = out;
+    if (!mlp->sgemm)
+        thread_block(out, ROW_ALIGN, t, threads, &o0, &ot);
+    if (ot == 0)
+        return;
+    bias_gradient(mlp, batch, out, o0, ot, dz, db);
+    if (mlp->sgemm) {
+        sgemm_product(mlp->sgemm, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in, 0);
+        return;
+    }
+    dzt += (size_t)o0 * (size_t)batch;
+    mlp->kernels->mlp_transpose((size_t)batch, (size_t)ot, dz + o0, out, dzt, batch);
+    mlp->gemm(ot, in, batch, dzt, batch, 1, a_prev, in, dW + (size_t)o0 * (size_t)in, in, 0);
+}
+
+/* The loss and, if grad is not NULL, the gradient, from what run_head
+ * left (dZ_L, the examples' losses, dZ_{L-1}) and the activations of the
+ * forward for these params, batch and x.  One stage after the head: the
+ * loss by thread 0 and the output layer's dW (on the last thread when it
+ * is not shared); then the hidden layers, from dZ_{L-1}, whose first dW
+ * reads nothing of that stage and so does not wait for it. */
 static void run_backward(descent_mlp *mlp, team *tm, const float *params, int batch,
-                         const float *x, const int *labels, const float *targets, float *grad,
-                         float *loss)
+                         const float *x, const float *targets, float *grad, float *loss)
 {
     const descent_mlp_shape *s = &mlp->shape;
-    const int L = s->layers;
-    loss_and_output_gradient(mlp, tm, batch, labels, targets);
-    const int lead = team_rank() == 0; /* does what is not shared */
-    team_stage(tm, 0);
-    if (lead)
+    const int L = s->layers, size = team_size(), t = team_rank();
+    team_stage(tm, size > 1);
+    if (t == 0)
         *loss = batch_loss(mlp, batch, targets);
     if (!grad)
         return;
-
+    const size_t dzt_half = (size_t)mlp->max_batch * mlp->widest;
     float *dz = mlp->dz, *da = mlp->da;
     for (int l = L; l >= 1; l--) {
         const int in = s->sizes[l - 1], out = s->sizes[l];
@@ -556,29 +653,30 @@ static void run_backward(descent_mlp *mlp, team *tm, const float *params, int ba
         const float *W = params + descent_mlp_weight_offset(s, l);
         float *dW = grad + descent_mlp_weight_offset(s, l);
         float *db = grad + descent_mlp_bias_offset(s, l);
-        /* One stage: db = column sums of dZ, over b in order, by thread 0
-         * before its block of dW = dZ^T A_prev, A(m = o, k = b) =
-         * dz[b*out + o] (both only read dZ, complete once the stage began) */
+        /* Each thread's rows of db and dW (both only read dZ, complete once
+         * the stage began), dZ^T in the half of dzt that the layer after
+         * this one did not use (its dW may still run) */
         const int threads = gemm_threads(mlp, SPLIT_ROWS, out, in, batch);
-        team_stage(tm, threads > 1);
-        if (lead) {
-            for (int o = 0; o < out; o++)
-                db[o] = 0.0f;
-            for (int b = 0; b < batch; b++)
-                for (int o = 0; o < out; o++)
-                    db[o] += dz[(size_t)b * out + o];
-        }
-        gemm_share(mlp, threads, SPLIT_ROWS, 0, out, in, batch, dz, 1, out, a_prev, in, dW, in,
-                   0, NULL);
+        int rank = t;
+        if (l == L && threads == 1)
+            rank = t == size - 1 ? 0 : -1; /* thread 0 sums the loss */
+        else if (l == L - 1)
+            team_continue(tm, threads > 1);
+        else if (l < L)
+            team_stage(tm, threads > 1);
+        weight_gradient_share(mlp, rank, threads, batch, in, out, dz, mlp->dzt + (l & 1) * dzt_half,
+                              a_prev, dW, db);
         if (l == 1)
             break;
+        float *swap = dz;
+        dz = da, da = swap; /* dZ_{l-1} is in da: the head's, or the product below */
+        if (l == L)
+            continue;
         /* dA = dZ W, then times act'(z_{l-1}) */
         const epilogue act_grad = {
             .kind = EPILOGUE_ACT_GRAD, .act = s->activation, .a = a_prev, .lda = in};
-        parallel_gemm(mlp, tm, SPLIT_LARGER, 0, batch, in, out, dz, out, 1, W, in, da, in, 0,
+        parallel_gemm(mlp, tm, SPLIT_LARGER, 0, batch, in, out, da, out, 1, W, in, dz, in, 0,
                       &act_grad);
-        float *swap = dz;
-        dz = da, da = swap;
     }
 }
 
@@ -591,7 +689,7 @@ static void gather_rows(descent_mlp *mlp, team *tm, const call *c)
     const descent_mlp_shape *s = &mlp->shape;
     const size_t in = (size_t)s->sizes[0], out = (size_t)s->sizes[s->layers];
     int first, count;
-    rows_of_team(tm, c->batch, (int)in, &first, &count);
+    rows_of_team(tm, c->batch, (double)in, 1, &first, &count);
     for (int k = first; k < first + count; k++) {
         const size_t e = (size_t)c->rows[k];
         memcpy(mlp->batch_x + k * in, c->x + e * in, in * sizeof(float));
@@ -624,9 +722,12 @@ static void call_body(const call *c)
         labels = c->labels ? mlp->batch_labels : NULL;
     }
     if (c->forward)
-        run_forward(mlp, &tm, c->params, c->batch, x);
+        run_hidden_forward(mlp, &tm, c->params, c->batch, x);
+    run_head(mlp, &tm, c, x, labels, targets);
+    if (c->forward && team_rank() == 0)
+        mlp->forward_params = c->params, mlp->forward_x = x, mlp->forward_batch = c->batch;
     if (c->backward)
-        run_backward(mlp, &tm, c->params, c->batch, x, labels, targets, c->grad, c->loss);
+        run_backward(mlp, &tm, c->params, c->batch, x, targets, c->grad, c->loss);
 }
 
 /* The call in one region of mlp->run_threads threads (none for one, or

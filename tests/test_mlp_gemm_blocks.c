@@ -6,7 +6,8 @@
  * (8 x 3 vectors with 32 registers, 6 x 2 with 16; 8 x 3 or 4 x 3 dot
  * products), a partial vector of k and more than one KC = 256 panel; each
  * whole product is also checked against the scalar one.  And the ReLU
- * epilogue kernels give the scalar ones' bits.
+ * epilogue kernels give the scalar ones' bits, and the transpose moves
+ * every value where it belongs.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -142,9 +143,44 @@ static void test_relu_epilogues_match_scalar(void)
     EXPECT(z == 0.0f && !signbit(z), "relu(-0 + 0) is +0");
 }
 
+/* The transpose moves every value to its place on every ISA, NaN payloads
+ * and -0 included, across the register blocks' edges (16 and 8 values), with
+ * row strides wider than the rows, and writes nothing else of dst. */
+static void test_transpose_moves_every_value(void)
+{
+    enum { MAX = 40, LDS = 43, LDD = 45, SENTINEL = 0x7fc01234 };
+    const int sizes[] = {0, 1, 7, 8, 9, 15, 16, 17, 33, 40};
+    float src[MAX * LDS], dst[MAX * LDD];
+    fill(src, sizeof src / sizeof *src, 9);
+    src[3] = -0.0f, src[LDS + 5] = NAN, src[2 * LDS + 17] = -INFINITY;
+    for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
+        if (!CHECK_VARIANT_RUNS((descent_isa)isa))
+            continue;
+        const descent_isa_kernels *t = descent_isa_table((descent_isa)isa);
+        for (int a = 0; a < 10; a++)
+            for (int b = 0; b < 10; b++) {
+                const int rows = sizes[a], cols = sizes[b];
+                const unsigned sentinel = SENTINEL;
+                for (size_t k = 0; k < sizeof dst / sizeof *dst; k++)
+                    memcpy(&dst[k], &sentinel, sizeof sentinel);
+                t->mlp_transpose((size_t)rows, (size_t)cols, src, LDS, dst, LDD);
+                int bad = 0;
+                for (int j = 0; j < MAX; j++)
+                    for (int i = 0; i < LDD; i++) {
+                        const float *want = i < rows && j < cols ? &src[i * LDS + j] : NULL;
+                        bad += want ? memcmp(&dst[j * LDD + i], want, sizeof *want) != 0
+                                    : memcmp(&dst[j * LDD + i], &sentinel, sizeof sentinel) != 0;
+                    }
+                EXPECT(bad == 0, "%s transpose %d x %d: %d values wrong",
+                       descent_isa_name((descent_isa)isa), rows, cols, bad);
+            }
+    }
+}
+
 int main(void)
 {
     RUN(test_blocks_give_the_same_bits);
     RUN(test_relu_epilogues_match_scalar);
+    RUN(test_transpose_moves_every_value);
     return CHECK_EXIT_STATUS();
 }

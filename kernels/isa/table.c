@@ -26,6 +26,7 @@ void VEC_FN(lbfgs_sub)(size_t n, const float *a, const float *b, float *out);
 descent_mlp_bias_act VEC_FN(mlp_bias_act);
 descent_mlp_act_grad VEC_FN(mlp_act_grad);
 descent_mlp_softmax_xent VEC_FN(mlp_softmax_xent);
+descent_mlp_transpose VEC_FN(mlp_transpose);
 descent_map VEC_FN(map_exp);
 descent_map VEC_FN(map_tanh);
 void VEC_FN(widen_bf16)(size_t n, const uint16_t *x, float *out);
@@ -84,6 +85,7 @@ const descent_isa_kernels VEC_FN(isa) = {
     .mlp_bias_act = VEC_FN(mlp_bias_act),
     .mlp_act_grad = VEC_FN(mlp_act_grad),
     .mlp_softmax_xent = VEC_FN(mlp_softmax_xent),
+    .mlp_transpose = VEC_FN(mlp_transpose),
     .map_exp = VEC_FN(map_exp),
     .map_tanh = VEC_FN(map_tanh),
     .vector_bits = vector_bits,

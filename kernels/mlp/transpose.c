@@ -7,9 +7,12 @@
  * Why the MLP transposes at all: the weight gradient dW = dZ^T A_prev is a
  * gemm whose A operand is dZ^T.  Read from dZ [batch][out] as it is stored,
  * each k (example) of a tile's 8 rows is a different line of dZ; from dZ^T
- * [out][batch], each row of the tile is one sequential run.  The product is
- * then about a tenth faster (bench/README.md), for a transpose of out x batch
- * values, about 1/in of the product's work.
+ * [out][batch], each row of the tile is one sequential run.  On the 2-core
+ * Intel Xeon (AVX-512) development machine that took the 784-128-10
+ * backward from 150 to 160 GFLOP/s at batch 64 and from 136 to 148 at batch
+ * 256, one thread (BM_mlp/backward/avx512, medians of 3, old and new build
+ * alternating), for a transpose of out x batch values: about 1/in of the
+ * product's work.
  *
  * AVX-512 moves 16 x 16 blocks and AVX2 8 x 8 blocks through registers
  * (unpack, in-lane shuffles, then 128-bit lane moves: log2(16) = 4 rounds of

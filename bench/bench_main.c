@@ -183,7 +183,20 @@ static void choose_sizes(void)
     size_t mem = pow2_floor(8.0 * (double)llc / 16);
     if ((double)mem * 16 < 8.0 * (double)llc)
         mem *= 2;
-    level_n[3] = mem;
+    /* At most 1/256 of the machine's memory in parameters: the run keeps
+     * each ceiling pattern's arrays (12 of n floats in all) beside a step's
+     * (up to 6), about 70 bytes per parameter.  Without the cap a 480 MiB
+     * LLC (the 2-core Intel Xeon VM) asked for 2^28 parameters, 1 GiB per
+     * array, and make bench was killed for memory on 24 GiB; capped, that
+     * machine's memory rows have 2^26 (1 GiB for Adam's four arrays, still
+     * twice that LLC). */
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0) {
+        const size_t cap = pow2_floor((double)pages * (double)page / 256.0);
+        if (mem > cap)
+            mem = cap;
+    }
+    level_n[3] = mem > level_n[2] ? mem : 2 * level_n[2];
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -245,7 +258,8 @@ descent_isa bench_best_isa(void)
 
 /* BM_ceiling's arrays, one set per pattern (PATTERN_COUNT = triad) and
  * size class, allocated and filled on first use and kept for the run, so
- * the memory size's 64 MiB arrays are filled once, not per repetition. */
+ * the memory size's arrays (choose_sizes) are filled once, not per
+ * repetition. */
 static struct ceiling_arrays {
     size_t n;
     float *a[4];

@@ -34,6 +34,9 @@ import sys
 import tempfile
 import time
 
+# The size classes of descent's BM_step rows; descent-bench sizes them from
+# this machine's caches, so with --descent-json the peer takes the sizes of
+# that run's rows (levels_of) and these are only the fallback.
 LEVELS = [("L2", 32768), ("LLC", 1048576), ("mem", 16777216)]
 OPTIMIZERS = {  # descent's names -> (torch class name, keyword arguments)
     "sgd": ("SGD", {"lr": 0.01}),
@@ -187,6 +190,17 @@ def descent_medians(path):
     return out
 
 
+def levels_of(medians, fallback):
+    """The (level, n) of descent's BM_step/adam rows, in the order of fallback's
+    levels; a level descent did not run keeps fallback's size."""
+    found = {}
+    for name in medians:
+        parts = name.split("/")
+        if len(parts) > 4 and parts[0] == "BM_step" and parts[1] == "adam":
+            found.setdefault(parts[3], int(parts[4]))
+    return [(level, found.get(level, n)) for level, n in fallback]
+
+
 def best_descent(medians, prefix, suffix):
     """The best items per second over the variants, PREFIX/<isa>/SUFFIX, from real_time
     (items: the row's items_per_second x real_time), and that variant."""
@@ -312,6 +326,8 @@ def main():
         "default": (0.05, 3, 10, LEVELS),
         "full": (0.2, 5, 10, LEVELS),
     }[args.scope]
+    if args.descent_json and os.path.exists(args.descent_json):
+        levels = levels_of(descent_medians(args.descent_json), levels)
     try:
         data = load_fmnist(torch, args.data)
     except (OSError, ValueError) as e:

@@ -233,8 +233,30 @@ static int gemm_threads(const descent_mlp *mlp, gemm_split split, int M, int N, 
     return team < blocks ? team : blocks;
 }
 
+/* The block [m0, m0 + mt) x [n0, n0 + nt) of the product (through the set
+ * sgemm, or this ISA's gemm or gemm_nt), then the epilogue (NULL: none) on
+ * it. */
+static void block_product(const descent_mlp *mlp, int b_transposed, int m0, int mt, int n0,
+                          int nt, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+                          const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
+                          const epilogue *epi)
+{
+    const float *a = A + m0 * rsa, *b = B + n0 * (b_transposed ? ldb : 1);
+    float *c = C + m0 * ldc + n0;
+    if (mlp->sgemm)
+        sgemm_product(mlp->sgemm, b_transposed, mt, nt, K, a, rsa, csa, b, ldb, c, ldc,
+                      accumulate);
+    else if (b_transposed)
+        mlp->gemm_nt(mt, nt, K, a, rsa, b, ldb, c, ldc);
+    else
+        mlp->gemm(mt, nt, K, a, rsa, csa, b, ldb, c, ldc, accumulate);
+    if (epi)
+        apply_epilogue(mlp, epi, m0, mt, n0, nt, C, ldc);
+}
+
 /* This thread's block of the product on `threads` threads (gemm_threads),
- * with no wait before or after. */
+ * with no wait before or after; a set sgemm gets the whole product (the
+ * port tiles and threads itself). */
 static void gemm_share(const descent_mlp *mlp, int threads, gemm_split split, int b_transposed,
                        int M, int N, int K, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
                        const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
@@ -243,27 +265,14 @@ static void gemm_share(const descent_mlp *mlp, int threads, gemm_split split, in
     const int t = team_rank();
     if (t >= threads)
         return;
-    if (mlp->sgemm) { /* whole: the port tiles and threads itself */
-        sgemm_product(mlp->sgemm, b_transposed, M, N, K, A, rsa, csa, B, ldb, C, ldc,
-                      accumulate);
-        if (epi)
-            apply_epilogue(mlp, epi, 0, M, 0, N, C, ldc);
-        return;
-    }
     int m0 = 0, mt = M, n0 = 0, nt = N;
-    if (splits_rows(split, M, N))
+    if (!mlp->sgemm && splits_rows(split, M, N))
         thread_block(M, ROW_ALIGN, t, threads, &m0, &mt);
-    else
+    else if (!mlp->sgemm)
         thread_block(N, COL_ALIGN, t, threads, &n0, &nt);
-    if (mt == 0 || nt == 0)
-        return;
-    if (b_transposed)
-        mlp->gemm_nt(mt, nt, K, A + m0 * rsa, rsa, B + n0 * ldb, ldb, C + m0 * ldc + n0, ldc);
-    else
-        mlp->gemm(mt, nt, K, A + m0 * rsa, rsa, csa, B + n0, ldb, C + m0 * ldc + n0, ldc,
-                  accumulate);
-    if (epi)
-        apply_epilogue(mlp, epi, m0, mt, n0, nt, C, ldc);
+    if (mt > 0 && nt > 0)
+        block_product(mlp, b_transposed, m0, mt, n0, nt, K, A, rsa, csa, B, ldb, C, ldc,
+                      accumulate, epi);
 }
 
 /* C = A B (or C += A B) through gemm, or, with b_transposed, C = A B^T
@@ -506,24 +515,6 @@ descent_status descent_mlp_forward(descent_mlp *mlp, const float *params, int ba
     return DESCENT_OK;
 }
 
-/* The product of the output layer L for rows [b0, b0 + bt) of the batch,
- * C rows = A rows B (gemm) or A rows B^T (gemm_nt), then the epilogue on
- * those rows; a set sgemm gets the rows as one call. */
-static void rows_product(const descent_mlp *mlp, int b_transposed, int b0, int bt, int N, int K,
-                         const float *A, const float *B, ptrdiff_t ldb, float *C,
-                         const epilogue *epi)
-{
-    const float *a = A + (size_t)b0 * (size_t)K;
-    float *c = C + (size_t)b0 * (size_t)N;
-    if (mlp->sgemm)
-        sgemm_product(mlp->sgemm, b_transposed, bt, N, K, a, K, 1, B, ldb, c, N, 0);
-    else if (b_transposed)
-        mlp->gemm_nt(bt, N, K, a, K, B, ldb, c, N);
-    else
-        mlp->gemm(bt, N, K, a, K, 1, B, ldb, c, N, 0);
-    apply_epilogue(mlp, epi, b0, bt, 0, N, C, N);
-}
-
 /* The head: what the output layer L does for each example on its own, in
  * one stage, each thread a block of the batch's rows (so no thread waits
  * for another inside it; the output layer's products, 82 Ki multiply-adds
@@ -554,7 +545,8 @@ static void run_head(descent_mlp *mlp, team *tm, const call *c, const float *x,
     if (c->forward) {
         const epilogue bias = {.kind = EPILOGUE_BIAS,
                                .bias = c->params + descent_mlp_bias_offset(s, L)};
-        rows_product(mlp, 1, first, count, out, in, a_prev, W, in, mlp->out[L], &bias);
+        block_product(mlp, 1, first, count, 0, out, in, a_prev, in, 1, W, in, mlp->out[L], out, 0,
+                      &bias);
     }
     if (!c->backward)
         return;
@@ -569,7 +561,8 @@ static void run_head(descent_mlp *mlp, team *tm, const call *c, const float *x,
     if (hidden_grad) {
         const epilogue act_grad = {
             .kind = EPILOGUE_ACT_GRAD, .act = s->activation, .a = a_prev, .lda = in};
-        rows_product(mlp, 0, first, count, in, out, mlp->dz, W, in, mlp->da, &act_grad);
+        block_product(mlp, 0, first, count, 0, in, out, mlp->dz, out, 1, W, in, mlp->da, in, 0,
+                      &act_grad);
     }
 }
 

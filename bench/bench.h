@@ -57,8 +57,10 @@ typedef struct bench_ceiling_kernels {
     int width; /* floats per vector */
     bench_rw_fn rw;
     bench_triad_fn triad;
-    bench_fma_fn fma;
+    bench_fma_fn fma;      /* register-only multiply-adds (BM_peak_fma) */
+    bench_fma_fn fma_tile; /* the same fed from L1 as a GEMM tile is (BM_peak_tile) */
     const char *peak_label; /* "16 zmm accumulators, FMA" */
+    const char *tile_label; /* "8 x 3 zmm tile, operands from L1" */
 } bench_ceiling_kernels;
 extern const bench_ceiling_kernels bench_scalar_ceiling, bench_avx2_ceiling, bench_avx512_ceiling;
 /* The table of an ISA (NULL for one not built here). */
@@ -131,11 +133,16 @@ int bench_all_threads(void);
  * seed on every machine (bench_mlp.c). */
 void bench_fill_random(float *a, size_t n, uint64_t seed);
 
-/* The measured FMA peak, cached for the MLP's peak_fraction (bench_main.c;
- * measured on the spot if BM_peak_fma was filtered out).  tidx: 0 = one
- * thread, 1 = all cores. */
-double bench_peak_flops(descent_isa isa, int tidx, int threads);
-void bench_note_peak(descent_isa isa, int tidx, double flops_per_s);
+/* The measured FMA peaks, cached for the MLP's peak_fraction and
+ * tile_fraction (bench_main.c; measured on the spot if the BM_peak_* rows
+ * were filtered out).  tidx: 0 = one thread, 1 = all cores. */
+typedef enum bench_peak {
+    BENCH_PEAK_REGISTERS, /* BM_peak_fma: register-only multiply-adds */
+    BENCH_PEAK_TILE,      /* BM_peak_tile: fed from L1 as a GEMM tile is */
+    BENCH_PEAK_KINDS
+} bench_peak;
+double bench_peak_flops(bench_peak kind, descent_isa isa, int tidx, int threads);
+void bench_note_peak(bench_peak kind, descent_isa isa, int tidx, double flops_per_s);
 
 /* Ports, from --port NAME=LIB.so:SYMBOL and --gemm LIB.so:SYMBOL
  * (bench/ports.c): bench_take_port_args loads them and removes those

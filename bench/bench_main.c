@@ -31,6 +31,9 @@
  *       bytes_moved_per_second).
  *   BM_peak_fma/<isa>                           register-only multiply-adds:
  *       the compute peak (GFLOPS) per core and on all cores.
+ *   BM_peak_tile/<isa>                          the same multiply-adds fed
+ *       from L1 as a GEMM register tile is (vector loads and broadcasts,
+ *       bench/ceiling.c): the ceiling a GEMM kernel can reach.
  *   BM_mlp/<op>/<isa>/batch:<B>                 the 784-128-10 ReLU MLP
  *       (bench_mlp.c): forward, forward_backward, train_step (forward +
  *       backward + Adam step); BM_mlp/<op>/openblas/...: OpenBLAS sgemm on
@@ -335,7 +338,9 @@ double bench_time_rw_passes(bench_rw_fn rw, bench_pattern p, size_t n, float *co
     return descent_seconds() - t0;
 }
 
-static double peak_cache[DESCENT_ISA_COUNT][2];
+/* The best rate seen of each peak (bench_peak kind), ISA and thread
+ * index: the BM_peak_* rows note theirs, the MLP rows divide by them. */
+static double peak_cache[BENCH_PEAK_KINDS][DESCENT_ISA_COUNT][2];
 
 static double run_fma_parallel(bench_fma_fn fma, long iters, int threads)
 {
@@ -351,28 +356,33 @@ static double run_fma_parallel(bench_fma_fn fma, long iters, int threads)
     return fma(iters);
 }
 
-void bench_note_peak(descent_isa isa, int tidx, double flops_per_s)
+static bench_fma_fn peak_kernel(const bench_ceiling_kernels *ceiling, bench_peak kind)
 {
-    if (flops_per_s > peak_cache[isa][tidx])
-        peak_cache[isa][tidx] = flops_per_s;
+    return kind == BENCH_PEAK_TILE ? ceiling->fma_tile : ceiling->fma;
 }
 
-double bench_peak_flops(descent_isa isa, int tidx, int threads)
+void bench_note_peak(bench_peak kind, descent_isa isa, int tidx, double flops_per_s)
 {
-    if (peak_cache[isa][tidx] > 0)
-        return peak_cache[isa][tidx];
+    if (flops_per_s > peak_cache[kind][isa][tidx])
+        peak_cache[kind][isa][tidx] = flops_per_s;
+}
+
+double bench_peak_flops(bench_peak kind, descent_isa isa, int tidx, int threads)
+{
+    if (peak_cache[kind][isa][tidx] > 0)
+        return peak_cache[kind][isa][tidx];
     const bench_ceiling_kernels *ceiling = bench_ceiling_for(isa);
     if (ceiling == NULL)
         return 0;
-    const bench_fma_fn fma = ceiling->fma;
+    const bench_fma_fn fma = peak_kernel(ceiling, kind);
     run_fma_parallel(fma, 10000, threads);
     double start = descent_seconds();
     do {
         double t0 = descent_seconds();
         double flops = run_fma_parallel(fma, 200000, threads);
-        bench_note_peak(isa, tidx, flops / (descent_seconds() - t0));
+        bench_note_peak(kind, isa, tidx, flops / (descent_seconds() - t0));
     } while (descent_seconds() - start < 0.05);
-    return peak_cache[isa][tidx];
+    return peak_cache[kind][isa][tidx];
 }
 
 /* ------------------------------------------------------ benchmarks */
@@ -628,12 +638,14 @@ static void bm_ceiling(bench_state *s)
     bench_set_label(s, descent_isa_name(isa));
 }
 
+/* BM_peak_fma and BM_peak_tile: c->opt is the bench_peak kind. */
 static void bm_peak(bench_state *s)
 {
     const bench_case *c = bench_data(s);
     const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1;
+    const bench_peak kind = (bench_peak)c->opt;
     const bench_ceiling_kernels *ceiling = bench_ceiling_for(c->isa);
-    const bench_fma_fn fma = ceiling->fma;
+    const bench_fma_fn fma = peak_kernel(ceiling, kind);
     const long inner = 100000;
     run_fma_parallel(fma, 1000, threads);
     double flops = 0, t0 = descent_seconds();
@@ -641,9 +653,9 @@ static void bm_peak(bench_state *s)
         flops += run_fma_parallel(fma, inner, threads);
     double elapsed = descent_seconds() - t0;
     bench_set_counter(s, "GFLOPS", flops * 1e-9, BENCH_COUNTER_RATE);
-    bench_set_label(s, ceiling->peak_label);
+    bench_set_label(s, kind == BENCH_PEAK_TILE ? ceiling->tile_label : ceiling->peak_label);
     if (elapsed > 0)
-        bench_note_peak(c->isa, c->tidx, flops / elapsed);
+        bench_note_peak(kind, c->isa, c->tidx, flops / elapsed);
 }
 
 /* ------------------------------------------------------------ main */
@@ -796,11 +808,13 @@ int main(int argc, char **argv)
     for (int i = 0; i < nisa; i++) {
         if (bench_ceiling_for(isas[i]) == NULL)
             continue;
-        for (int t = 0; t < ntc; t++)
-            bench_register("BM_peak_fma", bm_peak,
-                           &(bench_args){.variant = {descent_isa_name(isas[i])},
-                                         .threads = thread_counts[t], .use_real_time = 1,
-                                         .data = new_case((bench_case){.isa = isas[i], .tidx = t})});
+        for (int kind = 0; kind < BENCH_PEAK_KINDS; kind++)
+            for (int t = 0; t < ntc; t++)
+                bench_register(kind == BENCH_PEAK_TILE ? "BM_peak_tile" : "BM_peak_fma", bm_peak,
+                               &(bench_args){.variant = {descent_isa_name(isas[i])},
+                                             .threads = thread_counts[t], .use_real_time = 1,
+                                             .data = new_case((bench_case){
+                                                 .opt = kind, .isa = isas[i], .tidx = t})});
     }
     for (int p = 0; p <= PATTERN_COUNT; p++)
         for (int l = 0; l < N_LEVELS; l++)

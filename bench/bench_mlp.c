@@ -21,7 +21,8 @@
  * itself); a train step adds Adam's 13 flops per parameter (101 770).
  * Bias, ReLU and softmax are not counted.  peak_fraction = GFLOPS / the
  * BM_peak_fma of the same variant and thread count (OpenBLAS: of the widest
- * variant).
+ * variant); tile_fraction = GFLOPS / BM_peak_tile's, the rate a GEMM tile
+ * reaches with its operands in L1.
  *
  * arith_intensity = those flops / the bytes a step must move at least,
  * with every intermediate (activations, their gradients) kept in cache:
@@ -119,9 +120,12 @@ static void report(bench_state *s, const mlp_case *c, double elapsed, int thread
     bench_set_counter(s, "arith_intensity", mlp_flops(c->op, c->batch) / mlp_bytes(c->op, c->batch),
                       0);
     descent_isa peak_isa = c->isa == DESCENT_ISA_COUNT ? bench_best_isa() : c->isa;
-    double peak = bench_peak_flops(peak_isa, c->tidx, threads);
+    double peak = bench_peak_flops(BENCH_PEAK_REGISTERS, peak_isa, c->tidx, threads);
+    double tile = bench_peak_flops(BENCH_PEAK_TILE, peak_isa, c->tidx, threads);
     if (peak > 0 && elapsed > 0)
         bench_set_counter(s, "peak_fraction", flops / elapsed / peak, 0);
+    if (tile > 0 && elapsed > 0)
+        bench_set_counter(s, "tile_fraction", flops / elapsed / tile, 0);
 }
 
 static void bm_mlp(bench_state *s)
@@ -159,7 +163,9 @@ static void bm_mlp(bench_state *s)
         bench_skip_with_error(s, "%s", descent_last_error());
         goto done;
     }
-    bench_peak_flops(c->isa, c->tidx, threads); /* measured before the loop if not yet */
+    /* Both peaks measured before the loop if not yet. */
+    bench_peak_flops(BENCH_PEAK_REGISTERS, c->isa, c->tidx, threads);
+    bench_peak_flops(BENCH_PEAK_TILE, c->isa, c->tidx, threads);
     double t0 = descent_seconds(), backward_seconds = -1;
     switch (c->op) {
     case OP_FORWARD:
@@ -225,7 +231,8 @@ static void bm_openblas(bench_state *s)
     bench_fill_random(w1, (size_t)HID * IN, 4);
     bench_fill_random(w2, (size_t)OUT * HID, 5);
     openblas_set_num_threads(threads);
-    bench_peak_flops(bench_best_isa(), c->tidx, threads);
+    bench_peak_flops(BENCH_PEAK_REGISTERS, bench_best_isa(), c->tidx, threads);
+    bench_peak_flops(BENCH_PEAK_TILE, bench_best_isa(), c->tidx, threads);
     const int backward = c->op != OP_FORWARD;
     const int forward_timed = c->op != OP_BACKWARD; /* else the clocks pause for it */
     double t0 = 0, timed = 0;

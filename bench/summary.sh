@@ -25,6 +25,8 @@ if [ -f "$R/throughput.json" ]; then
             c[seg($1, 2), seg($1, 3), t] = $6; lv[seg($1, 3)] = seg($1, 4); haveceil = 1
         } else if (fam == "BM_peak_fma") {
             pk[seg($1, 2), t] = $7; isas[seg($1, 2)] = 1
+        } else if (fam == "BM_peak_tile") {
+            tl[seg($1, 2), t] = $7
         } else if (fam == "BM_step" && seg($1, 4) == "mem") {
             o = seg($1, 2); n_mem = seg($1, 5)
             if (!(o in seen)) { seen[o] = 1; opts[++no] = o }
@@ -33,7 +35,7 @@ if [ -f "$R/throughput.json" ]; then
             op = seg($1, 2); v = seg($1, 3); b = seg($1, 4); sub(/batch:/, "", b)
             if (op == "train_step" && $7 > mg[b, t]) { mg[b, t] = $7; mv[b, t] = v; mf[b, t] = $9 }
             if (op == "forward_backward" && v == "openblas") ob[b, t] = $7
-            if (op == "forward_backward" && v != "openblas" && $7 > fb[b, t]) fb[b, t] = $7
+            if (op == "forward_backward" && v != "openblas" && $7 > fb[b, t]) { fb[b, t] = $7; fv[b, t] = v }
             if (op == "forward" && v != "openblas" && $7 > fw[b, t]) fw[b, t] = $7
             if (op == "backward" && v != "openblas" && $7 > bw[b, t]) bw[b, t] = $7
             batches[b] = 1
@@ -47,6 +49,7 @@ if [ -f "$R/throughput.json" ]; then
     }
     function gb(x) { return x == "" ? "     -" : sprintf("%6.1f", x / 1e9) }
     function opt1(x) { return x == "" ? "-" : sprintf("%.1f", x) }
+    function share(x, y) { return x == "" || y == "" || y + 0 <= 0 ? "-" : sprintf("%.2f", x / y) }
     END {
         if (haveceil) {
             print "Ceilings (BM_ceiling rows), GB/s (bytes the pattern must move / s; triad counts 12 B, moves 16):"
@@ -63,6 +66,10 @@ if [ -f "$R/throughput.json" ]; then
         for (k = 1; k <= nv; k++) for (t = 1; t <= maxt; t++)
             if (pk[order[k], t] != "") line = line sprintf("  %s/%dt %.1f", order[k], t, pk[order[k], t])
         if (line != "") print "FMA peak, GFLOP/s:" line
+        line = ""
+        for (k = 1; k <= nv; k++) for (t = 1; t <= maxt; t++)
+            if (tl[order[k], t] != "") line = line sprintf("  %s/%dt %.1f", order[k], t, tl[order[k], t])
+        if (line != "") print "FMA rate of a GEMM register tile, operands in L1 (BM_peak_tile), GFLOP/s:" line
         if (no > 0) {
             printf "Optimizers at the main-memory size (n = %s), best variant per thread count;\n", n_mem
             print "  ceiling: the in-place kernel of the same access pattern, measured around each row (GB/s), and the fraction reached:"
@@ -82,13 +89,16 @@ if [ -f "$R/throughput.json" ]; then
         nb = 0
         for (b in batches) nb++
         if (nb > 0) {
-            print "MLP 784-128-10 ReLU, train step (forward + backward + Adam), best variant; GFLOP/s of the parts (best variant):"
-            printf "  %-6s %7s %-7s %8s %8s   %7s %7s %7s %16s\n", "batch", "threads", "variant", "GFLOP/s", "of peak", "fwd", "bwd", "fwd+bwd", "OpenBLAS fwd+bwd"
+            print "MLP 784-128-10 ReLU, train step (forward + backward + Adam), best variant; GFLOP/s of the parts (best variant);"
+            print "  fwd+bwd as a fraction of the FMA peak and of the L1-fed tile (the medians above), and over OpenBLAS:"
+            printf "  %-6s %7s %-7s %8s %8s   %7s %7s %7s %7s %7s   %8s %6s\n", "batch", "threads", "variant", "GFLOP/s", "of peak",
+                "fwd", "bwd", "fwd+bwd", "of peak", "of tile", "OpenBLAS", "x"
             for (b in batches) for (t = 1; t <= maxt; t++) {
                 if (mg[b, t] == "") continue
-                printf "  %-6s %7d %-7s %8.1f %8s   %7s %7s %7s %16s\n", b, t, mv[b, t], mg[b, t],
+                printf "  %-6s %7d %-7s %8.1f %8s   %7s %7s %7s %7s %7s   %8s %6s\n", b, t, mv[b, t], mg[b, t],
                     mf[b, t] == "-" ? "-" : sprintf("%.2f", mf[b, t]), opt1(fw[b, t]), opt1(bw[b, t]),
-                    opt1(fb[b, t]), opt1(ob[b, t])
+                    opt1(fb[b, t]), share(fb[b, t], pk[fv[b, t], t]), share(fb[b, t], tl[fv[b, t], t]),
+                    opt1(ob[b, t]), share(fb[b, t], ob[b, t])
             }
         }
         if (nm > 0) {

@@ -1,8 +1,9 @@
 # two_threads.awk — the summary's "2 threads against 1" section: pairs every
 # row whose name ends in threads:1 with its threads:2 twin (the same name
 # otherwise) and compares their speeds, items_per_second of 2 threads over
-# 1's, or real time of 1 over 2's where a row has no items rate (every
-# iteration does the same work, so that is the same ratio).  Reads
+# 1's, else GFLOPS (the BM_peak_* rows, whose iteration runs its loop once
+# per thread), else real time of 1 over 2's (the other rows' iterations
+# do the same work on any thread count, so that is the same ratio).  Reads
 # medians.awk's rows (json2tsv.awk's columns, real_time_ns the 14th).
 # Ratios inside [lo, hi] (-v lo=, hi=; 0.97 and 1.03 unless given) are
 # noise.  With -v min_elements= (kernels/parallel.c's PARALLEL_MIN_ELEMENTS)
@@ -25,6 +26,7 @@ function peer(name) {
 # keeps 1 to 3 digits before the point.
 function figure(kind, v) {
     if (kind == "items") return sprintf("%.4g M/s", v / 1e6)
+    if (kind == "flops") return sprintf("%.4g GF/s", v)
     if (v < 1e3) return sprintf("%.4g ns", v)
     if (v < 1e6) return sprintf("%.4g us", v / 1e3)
     if (v < 1e9) return sprintf("%.4g ms", v / 1e6)
@@ -54,7 +56,7 @@ function sort2(v, w, n,   i, j, x) {
 $1 ~ /threads:[12]$/ {
     key = $1; sub(/\/?threads:[12]$/, "", key)
     t = substr($1, length($1))
-    ips[key, t] = $5; real[key, t] = $14; have[key, t] = 1
+    ips[key, t] = $5; gflops[key, t] = $7; real[key, t] = $14; have[key, t] = 1
     if (t == "1" && !(key in listed)) { listed[key] = 1; keys[++nk] = key }
 }
 function count(who, r) {
@@ -73,6 +75,8 @@ END {
         if (!((key, 2) in have)) continue
         if (known(ips[key, 1]) && known(ips[key, 2])) {
             kind = "items"; a = ips[key, 1]; b = ips[key, 2]; r = b / a
+        } else if (known(gflops[key, 1]) && known(gflops[key, 2])) {
+            kind = "flops"; a = gflops[key, 1]; b = gflops[key, 2]; r = b / a
         } else if (known(real[key, 1]) && known(real[key, 2])) {
             kind = "time"; a = real[key, 1]; b = real[key, 2]; r = a / b
         } else continue
@@ -86,8 +90,8 @@ END {
         name = key; sub(/\/real_time$/, "", name)
         sl[ns] = sprintf("%s %-56s %11s %11s", mark, name, figure(kind, a), figure(kind, b))
     }
-    printf "2 threads against 1 (each threads:1 row and its threads:2 twin; speed: items/s, else 1 / real"
-    printf " time):\n"
+    printf "2 threads against 1 (each threads:1 row and its threads:2 twin; speed: items/s, else GFLOP/s,"
+    printf " else 1 / real time):\n"
     if (pairs[""] + np == 0) { print "  no pairs: this run has no threads:2 rows"; exit }
     print "  descent: " tally("")
     print "  Equal is expected below the one-thread thresholds (kernels/parallel.c PARALLEL_MIN_ELEMENTS,"
@@ -103,7 +107,7 @@ END {
     else {
         sort2(sr, sl, ns)
         print "  Slower on 2 threads beyond the band, worst first (2 threads / 1, the row without"
-        print "  /real_time/threads:N, the speeds: M items/s, or time per iteration):"
+        print "  /real_time/threads:N, the speeds: M items/s, GFLOP/s, or time per iteration):"
         for (i = 1; i <= ns; i++) printf "  %5.3f %s\n", sr[i], sl[i]
     }
     for (i = 1; i <= np; i++) print "  peer " peers[i] " (not in the verdict): " tally(peers[i])

@@ -37,6 +37,8 @@ if [ -f "$R/throughput.json" ]; then
             c[seg($1, 2), seg($1, 3), t] = $6
         } else if (fam == "BM_peak_fma") {
             pk[seg($1, 2), t] = $7 * 1e9
+        } else if (fam == "BM_peak_tile") {
+            tile[seg($1, 2), t] = $7 * 1e9
         } else if (fam == "BM_mlp" && t == 1 && seg($1, 2) != "forward") {
             b = seg($1, 4); sub(/batch:/, "", b)
             k = ++nm; mv[k] = seg($1, 3); ml[k] = (seg($1, 2) == "train_step" ? "step" : "fwd+bwd") "/b" b
@@ -89,6 +91,7 @@ if [ -f "$R/throughput.json" ]; then
         printf "wide = \"%s\"\n", wide > f
         printf "peak = %g\n", pk[wide, 1] / 1e9 > f
         printf "peak_all = %g\n", pk[wide, maxt] / 1e9 > f
+        printf "tile_peak = %g\n", tile[wide, 1] / 1e9 > f
         for (i = 1; i <= 4; i++) printf "bw_%s = %g\n", L[i], c["4r3w", L[i], 1] / 1e9 > f
         printf "maxt = %d\n", maxt > f
         lvls = ""

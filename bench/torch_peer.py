@@ -13,7 +13,9 @@ rows named like descent's, under BM_peer/torch/...:
       descent train's default Fashion-MNIST recipe (Adam lr 1e-3, batch 64,
       cosine per epoch, nn.Linear init, pixels in [0, 1], reshuffled every
       epoch); real_time = seconds of the training loop alone (batch gather,
-      forward, backward, step), test accuracy in the row's "accuracy" field
+      forward, backward, step), test accuracy in the row's "accuracy" field; a
+      thread count that cannot beat a finished run on fewer threads is stopped
+      early, its row an error (recipe_row says when)
 
 Usage: torch_peer.py --out FILE [--scope quick|default|full] [--data DIR]
                      [--descent-json THROUGHPUT.json] [--descent-recipe LOG.csv] [--table FILE]
@@ -144,7 +146,31 @@ def train_step_rows(torch, threads, min_time, reps):
     return rows
 
 
-def recipe_row(torch, threads, data, epochs):
+def give_up_reason(train_s, epoch, epochs, limit):
+    """Why a recipe run `epoch` epochs in (train_s seconds) stops before its
+    last epoch, or None: see recipe_row."""
+    if limit is None or epoch >= epochs:
+        return None
+    pace = train_s / epoch * epochs
+    if train_s > limit:
+        why = f"{train_s:.1f} s, past"
+    elif pace > 2 * limit:
+        why = f"{train_s:.1f} s, on pace for {pace:.1f} s, over twice"
+    else:
+        return None
+    return (f"stopped after {epoch} of {epochs} epochs: {why} the {limit:.1f} s "
+            f"of a whole run on fewer threads")
+
+
+def recipe_row(torch, threads, data, epochs, give_up_after=None):
+    """The recipe on `threads` threads.  With give_up_after (the training
+    seconds of the best whole run so far), the run stops after the first epoch
+    that takes it past them, when it can no longer be the better thread count,
+    or whose pace (seconds so far / epochs so far) would take the whole run
+    past twice them (epochs take much the same time; twice leaves room for a
+    slow first one).  On a 2-core VM torch's 2-thread recipe took 68 s against
+    23 s on one, a minute of make bench for nothing.  The row of a stopped run
+    is an error (json2tsv.awk and the peer table leave it out) that says why."""
     x, y, tx, ty = data
     torch.manual_seed(1)
     model = mlp(torch)
@@ -152,8 +178,9 @@ def recipe_row(torch, threads, data, epochs):
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
     loss_fn = torch.nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(1)
+    name = f"BM_peer/torch/fmnist_recipe/real_time/threads:{threads}"
     train_s = 0.0
-    for _ in range(epochs):
+    for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         order = torch.randperm(x.shape[0], generator=gen)
         for i in range(0, x.shape[0], 64):
@@ -163,10 +190,13 @@ def recipe_row(torch, threads, data, epochs):
             opt.step()
         train_s += time.perf_counter() - start
         sched.step()
+        why = give_up_reason(train_s, epoch, epochs, give_up_after)
+        if why:
+            return row(name, train_s, items=epoch * x.shape[0], epochs=epoch,
+                       error_occurred=True, error_message=why)
     with torch.no_grad():
         acc = (model(tx).argmax(1) == ty).float().mean().item()
-    return row(f"BM_peer/torch/fmnist_recipe/real_time/threads:{threads}", train_s,
-               items=epochs * x.shape[0], accuracy=acc, epochs=epochs)
+    return row(name, train_s, items=epochs * x.shape[0], accuracy=acc, epochs=epochs)
 
 
 def cpu_capability(torch):
@@ -254,6 +284,8 @@ def peer_table(rows, descent_json, recipe_log):
                 parts[4], parts[-1], f"{ours * 1e6:.0f} us ({isa})" if ours else "-",
                 theirs * 1e6, f", speed-up {theirs / ours:.2f}x" if ours else ""))
     recipe = [r for r in rows if r["name"].split("/")[2] == "fmnist_recipe"]
+    stopped = [r for r in recipe if r.get("error_occurred")]
+    recipe = [r for r in recipe if not r.get("error_occurred")]
     if recipe:
         best = min(recipe, key=lambda r: r["real_time"])
         torch_s = best["real_time"] / 1e9
@@ -265,6 +297,9 @@ def peer_table(rows, descent_json, recipe_log):
             line += "; descent %.2f s (default threads, test accuracy %s): speed-up %.2fx" % (
                 ours[0], ours[1], torch_s / ours[0])
         lines.append(line)
+    for r in stopped:
+        lines.append("  Fashion-MNIST recipe, torch %s: %s" % (r["name"].split("/")[-1],
+                                                              r["error_message"]))
     return "\n".join(lines) + "\n"
 
 
@@ -333,7 +368,7 @@ def main():
     except (OSError, ValueError) as e:
         print(f"torch_peer.py: Fashion-MNIST: {e}; the recipe row is skipped", file=sys.stderr)
         data = None
-    rows = []
+    rows, best_recipe = [], None
     for t in threads:
         torch.set_num_threads(t)
         print(f"torch peer: {t} thread(s): optimizer steps, MLP train step"
@@ -341,7 +376,9 @@ def main():
         rows += optimizer_rows(torch, t, min_time, reps, levels)
         rows += train_step_rows(torch, t, min_time, reps)
         if data:
-            rows.append(recipe_row(torch, t, data, epochs))
+            rows.append(recipe_row(torch, t, data, epochs, give_up_after=best_recipe))
+            if not rows[-1].get("error_occurred"):
+                best_recipe = min(best_recipe or float("inf"), rows[-1]["real_time"] / 1e9)
     context = {"executable": "torch_peer.py", "torch_version": torch.__version__,
                "torch_cpu_capability": cpu_capability(torch),
                "host_name": platform.node(),

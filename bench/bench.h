@@ -53,14 +53,20 @@ extern const struct bench_pattern_info {
 typedef void (*bench_rw_fn)(bench_pattern p, size_t n, float *const *a, float s, int threads);
 typedef void (*bench_triad_fn)(size_t n, float *a, const float *b, const float *c, int threads);
 typedef double (*bench_fma_fn)(long iters);
+/* The two compute peaks (bench_main.c caches both for the MLP rows). */
+typedef enum bench_peak {
+    BENCH_PEAK_REGISTERS, /* BM_peak_fma: register-only multiply-adds */
+    BENCH_PEAK_TILE,      /* BM_peak_tile: fed from L1 as a GEMM tile is */
+    BENCH_PEAK_KINDS
+} bench_peak;
 typedef struct bench_ceiling_kernels {
     int width; /* floats per vector */
     bench_rw_fn rw;
     bench_triad_fn triad;
-    bench_fma_fn fma;      /* register-only multiply-adds (BM_peak_fma) */
-    bench_fma_fn fma_tile; /* the same fed from L1 as a GEMM tile is (BM_peak_tile) */
-    const char *peak_label; /* "16 zmm accumulators, FMA" */
-    const char *tile_label; /* "8 x 3 zmm tile, operands from L1" */
+    /* Per bench_peak kind: the loop (iterations -> flops) and its label,
+     * "16 zmm accumulators, FMA", "8 x 3 zmm tile, operands from L1". */
+    bench_fma_fn fma[BENCH_PEAK_KINDS];
+    const char *peak_label[BENCH_PEAK_KINDS];
 } bench_ceiling_kernels;
 extern const bench_ceiling_kernels bench_scalar_ceiling, bench_avx2_ceiling, bench_avx512_ceiling;
 /* The table of an ISA (NULL for one not built here). */
@@ -136,11 +142,6 @@ void bench_fill_random(float *a, size_t n, uint64_t seed);
 /* The measured FMA peaks, cached for the MLP's peak_fraction and
  * tile_fraction (bench_main.c; measured on the spot if the BM_peak_* rows
  * were filtered out).  tidx: 0 = one thread, 1 = all cores. */
-typedef enum bench_peak {
-    BENCH_PEAK_REGISTERS, /* BM_peak_fma: register-only multiply-adds */
-    BENCH_PEAK_TILE,      /* BM_peak_tile: fed from L1 as a GEMM tile is */
-    BENCH_PEAK_KINDS
-} bench_peak;
 double bench_peak_flops(bench_peak kind, descent_isa isa, int tidx, int threads);
 void bench_note_peak(bench_peak kind, descent_isa isa, int tidx, double flops_per_s);
 

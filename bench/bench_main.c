@@ -356,10 +356,8 @@ static double run_fma_parallel(bench_fma_fn fma, long iters, int threads)
     return fma(iters);
 }
 
-static bench_fma_fn peak_kernel(const bench_ceiling_kernels *ceiling, bench_peak kind)
-{
-    return kind == BENCH_PEAK_TILE ? ceiling->fma_tile : ceiling->fma;
-}
+/* The family of each bench_peak kind's rows. */
+static const char *const peak_families[BENCH_PEAK_KINDS] = {"BM_peak_fma", "BM_peak_tile"};
 
 void bench_note_peak(bench_peak kind, descent_isa isa, int tidx, double flops_per_s)
 {
@@ -374,7 +372,7 @@ double bench_peak_flops(bench_peak kind, descent_isa isa, int tidx, int threads)
     const bench_ceiling_kernels *ceiling = bench_ceiling_for(isa);
     if (ceiling == NULL)
         return 0;
-    const bench_fma_fn fma = peak_kernel(ceiling, kind);
+    const bench_fma_fn fma = ceiling->fma[kind];
     run_fma_parallel(fma, 10000, threads);
     double start = descent_seconds();
     do {
@@ -645,7 +643,7 @@ static void bm_peak(bench_state *s)
     const int threads = bench_threads(s) > 0 ? bench_threads(s) : 1;
     const bench_peak kind = (bench_peak)c->opt;
     const bench_ceiling_kernels *ceiling = bench_ceiling_for(c->isa);
-    const bench_fma_fn fma = peak_kernel(ceiling, kind);
+    const bench_fma_fn fma = ceiling->fma[kind];
     const long inner = 100000;
     run_fma_parallel(fma, 1000, threads);
     double flops = 0, t0 = descent_seconds();
@@ -653,7 +651,7 @@ static void bm_peak(bench_state *s)
         flops += run_fma_parallel(fma, inner, threads);
     double elapsed = descent_seconds() - t0;
     bench_set_counter(s, "GFLOPS", flops * 1e-9, BENCH_COUNTER_RATE);
-    bench_set_label(s, kind == BENCH_PEAK_TILE ? ceiling->tile_label : ceiling->peak_label);
+    bench_set_label(s, ceiling->peak_label[kind]);
     if (elapsed > 0)
         bench_note_peak(kind, c->isa, c->tidx, flops / elapsed);
 }
@@ -810,7 +808,7 @@ int main(int argc, char **argv)
             continue;
         for (int kind = 0; kind < BENCH_PEAK_KINDS; kind++)
             for (int t = 0; t < ntc; t++)
-                bench_register(kind == BENCH_PEAK_TILE ? "BM_peak_tile" : "BM_peak_fma", bm_peak,
+                bench_register(peak_families[kind], bm_peak,
                                &(bench_args){.variant = {descent_isa_name(isas[i])},
                                              .threads = thread_counts[t], .use_real_time = 1,
                                              .data = new_case((bench_case){

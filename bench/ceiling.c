@@ -229,8 +229,8 @@ const bench_ceiling_kernels CEILING_TABLE = {
     .width = VEC_WIDTH,
     .rw = rw,
     .triad = triad,
-    .fma = fma_peak,
-    .fma_tile = fma_tile_l1,
-    .peak_label = STR(NACC) " " VEC_REGISTER_NAME " accumulators, " MADD_NAME,
-    .tile_label = STR(TILE_MR) " x " STR(TILE_NV) " " VEC_REGISTER_NAME " tile, operands from L1",
+    .fma = {[BENCH_PEAK_REGISTERS] = fma_peak, [BENCH_PEAK_TILE] = fma_tile_l1},
+    .peak_label = {[BENCH_PEAK_REGISTERS] = STR(NACC) " " VEC_REGISTER_NAME " accumulators, " MADD_NAME,
+                   [BENCH_PEAK_TILE] = STR(TILE_MR) " x " STR(TILE_NV) " " VEC_REGISTER_NAME
+                                       " tile, operands from L1"},
 };

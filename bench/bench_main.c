@@ -420,10 +420,11 @@ static descent_status descent_step(step_runner *r, float *p, const float *g)
 }
 
 /* The port on the blocks of the OpenMP layer (descent_parallel_for_blocks):
- * a port is elementwise by contract, so slices of the arrays at the same
- * step t give the whole call's values.  Each block starts from the step's
- * running product and the first one's result is kept (all compute the
- * same). */
+ * a port of an elementwise optimizer is elementwise by contract, so slices
+ * of the arrays at the same step t give the whole call's values (a
+ * per-tensor one, LAMB, is called once, whole).  Each block starts from
+ * the step's running product and the first one's result is kept (all
+ * compute the same). */
 typedef struct port_call {
     step_runner *r;
     long t;
@@ -450,7 +451,10 @@ static descent_status port_step(step_runner *r, float *p, const float *g)
 {
     port_call c = {.r = r, .t = ++r->t, .p = p, .g = g, .product_before = r->product,
                    .product_after = r->product};
-    descent_parallel_for_blocks(r->n, r->threads, port_block, &c);
+    if (descent_optim_per_tensor(r->kind)) /* one tensor (LAMB): the port's call is whole */
+        port_block(&c, 0, r->n);
+    else
+        descent_parallel_for_blocks(r->n, r->threads, port_block, &c);
     r->product = c.product_after;
     return DESCENT_OK;
 }

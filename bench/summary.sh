@@ -177,11 +177,15 @@ if [ -f "$R/throughput.json" ]; then
         }
     }' "$R/throughput.json"
     # 2 threads against 1 (bench/two_threads.awk), with the size under which
-    # the optimizer steps run on one thread, to tell the noise apart.
+    # the optimizer steps run on one thread, to tell the noise apart, ...
     min_elements=$(sed -n 's/^#define PARALLEL_MIN_ELEMENTS ((size_t)\([0-9]*\))$/\1/p' \
         "$here/../kernels/parallel.c" 2>/dev/null)
+    # and the optimizers whose scalar (reference) step is one tensor on one thread
+    whole=$(sed -n 's/^#define DESCENT_PER_TENSOR_OPTIMIZERS(X) //p' \
+        "$here/../include/descent_optimizers.h" 2>/dev/null |
+        sed 's/X(\([A-Z0-9_]*\))/\1 /g; s/ *$//' | tr 'A-Z' 'a-z')
     awk -f "$here/json2tsv.awk" "$R/throughput.json" | awk -f "$here/medians.awk" |
-        awk -v min_elements="$min_elements" -f "$here/two_threads.awk"
+        awk -v min_elements="$min_elements" -v whole="$whole" -f "$here/two_threads.awk"
     load=$(sed -n 's/.*"load_avg": \[\(.*\)\],*/\1/p' "$R/throughput.json" | head -n 1)
     [ -n "$load" ] && echo "(load average when the throughput run started: $load; other work on the machine disturbs the all-core rows)"
 fi

@@ -9,6 +9,9 @@
 # noise.  With -v min_elements= (kernels/parallel.c's PARALLEL_MIN_ELEMENTS)
 # the BM_step and BM_mixed pairs of fewer parameters, which run on one
 # thread either way, are marked and their spread printed: the run's noise.
+# So are, with -v whole= (the per-tensor optimizers' names, space-separated:
+# DESCENT_PER_TENSOR_OPTIMIZERS), their scalar BM_step pairs: the scalar
+# variant is the reference, which steps a tensor whole on one thread.
 # Peer rows (OpenBLAS's BM_mlp rows, PyTorch's BM_peer/torch rows)
 # are counted apart and left out of the verdict.  POSIX awk.
 BEGIN {
@@ -40,7 +43,15 @@ function params(name,   seg, m, i) {
     for (i = 2; i <= m; i++) if (seg[i] ~ /^[0-9]+$/) return seg[i] + 0
     return -1
 }
+function reference_whole(name,   seg, names, m, i) {
+    if (whole == "" || name !~ /^BM_step\/[^\/]*\/scalar\//) return 0
+    split(name, seg, "/")
+    m = split(whole, names, " ")
+    for (i = 1; i <= m; i++) if (seg[2] == names[i]) return 1
+    return 0
+}
 function one_thread_either_way(name,   n) {
+    if (reference_whole(name)) return 1
     if (min_elements == "") return 0
     n = params(name)
     return n >= 0 && n < min_elements + 0
@@ -100,7 +111,9 @@ END {
         sort2(qr, ql, nq)
         printf "  This run's noise: the %d pair%s (*) under PARALLEL_MIN_ELEMENTS = %d parameters\n", nq,
             nq == 1 ? "" : "s", min_elements
-        printf "  (BM_step, BM_mixed) span %.2f-%.2f, their middle half %.2f-%.2f.\n", qr[1], qr[nq],
+        if (whole != "")
+            printf "  (BM_step, BM_mixed) or of the scalar %s (the reference: one tensor, one thread)\n", whole
+        printf "  span %.2f-%.2f, their middle half %.2f-%.2f.\n", qr[1], qr[nq],
             qr[int((nq + 3) / 4)], qr[int((3 * nq + 3) / 4)]
     }
     if (ns == 0) print "  No descent row is slower on 2 threads beyond the band."

@@ -198,7 +198,7 @@
        DESCENT_KEY(EPS, 1e-6) DESCENT_KEY(WEIGHT_DECAY, 0.01)),                                 \
       (DESCENT_BRANCH("default", "lr=0.01", NULL, 0)                                            \
        DESCENT_BRANCH("no_weight_decay", "lr=0.01 weight_decay=0", NULL, 0)),                   \
-      2e-6, "the norms summed in float per chunk of vectors, in double across chunks")
+      2e-6, "the norms summed in float per chunk of 256 elements, in double across chunks")
 
 /* The optimizers whose step reduces over a whole tensor (LAMB's trust
  * ratio), X(KIND): their kernels run on each segment whole, never cut into

@@ -25,6 +25,28 @@ typedef void descent_kernel(const descent_step *step, size_t n, float *param,
                             const float *grad, float *const state[3]);
 typedef descent_kernel *descent_kernel_fn;
 
+/* A per-tensor optimizer (DESCENT_PER_TENSOR_OPTIMIZERS: LAMB) in the two
+ * passes its step has, so that the OpenMP layer can share one tensor out
+ * and still reduce it in one order (descent_parallel_step).  reduce updates
+ * the state of [0, n) and writes DESCENT_TENSOR_SUMS float sums for each
+ * chunk of DESCENT_TENSOR_CHUNK elements from 0 (the last chunk may be
+ * short) to chunk_sums; the caller adds the chunks' sums in double in chunk
+ * order, and apply steps param[0, n) with those totals.  Shares cut at
+ * multiples of DESCENT_TENSOR_CHUNK therefore give the bits of one call of
+ * the whole kernel, which is the same two passes over all n. */
+#define DESCENT_TENSOR_CHUNK 256 /* a multiple of every vector width (SVE's: up to 64) */
+#define DESCENT_TENSOR_SUMS 2    /* LAMB: the sums of p^2 and of u^2 */
+typedef void descent_tensor_reduce(const descent_step *step, size_t n, const float *param,
+                                   const float *grad, float *const state[3],
+                                   float *chunk_sums);
+typedef void descent_tensor_apply(const descent_step *step, size_t n, float *param,
+                                  float *const state[3],
+                                  const double totals[DESCENT_TENSOR_SUMS]);
+typedef struct descent_tensor_passes {
+    descent_tensor_reduce *reduce; /* NULL: no passes, the kernel runs whole */
+    descent_tensor_apply *apply;
+} descent_tensor_passes;
+
 /* The non-finite check (kernels/check/finite.c, one per ISA): the index of
  * the first element of x[0, n) that is NaN, +Inf or -Inf, or n if all are
  * finite. */
@@ -87,7 +109,8 @@ typedef descent_fused_kernel_fn descent_fused_table[DESCENT_DTYPE_COUNT][DESCENT
                                                    [DESCENT_DTYPE_COUNT];
 
 /* 1 for a row of DESCENT_PER_TENSOR_OPTIMIZERS (its kernel reduces over the
- * n elements it is given, so it is never cut into blocks). */
+ * n elements it is given, so it is never cut into blocks; only its two
+ * passes, descent_tensor_passes, are shared out). */
 static inline int descent_kernel_per_tensor(descent_optim_kind kind)
 {
 #define DESCENT_X_PER_TENSOR(KIND) if (kind == DESCENT_##KIND) return 1;
@@ -105,6 +128,9 @@ static inline int descent_kernel_per_tensor(descent_optim_kind kind)
  */
 typedef struct descent_isa_kernels {
     descent_kernel_fn optim[DESCENT_OPTIM_COUNT]; /* by descent_optim_kind */
+    /* A per-tensor optimizer's kernel in its two passes (all NULL in the
+     * scalar table: there the reference runs whole, on one thread). */
+    descent_tensor_passes tensor_passes[DESCENT_OPTIM_COUNT];
     descent_finite_fn first_nonfinite;
     descent_norm_sum_fn norm_sum;
     descent_scale_fn scale;
@@ -138,10 +164,12 @@ int descent_isa_cpu_has(descent_isa isa);
 
 /* Runs `kernel` over [0, n) split into cache-sized blocks on `threads`
  * OpenMP threads (0 = OpenMP's default).  State pointers that are NULL stay
- * NULL in every block. */
-void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
-                           size_t n, float *param, const float *grad,
-                           float *const state[3], int threads);
+ * NULL in every block.  A per-tensor kernel is one tensor: with `passes`
+ * (non-NULL, its reduce set) the threads share out both passes, one call
+ * of `kernel` otherwise; the same bits either way. */
+void descent_parallel_step(descent_kernel_fn kernel, const descent_tensor_passes *passes,
+                           const descent_step *step, size_t n, float *param,
+                           const float *grad, float *const state[3], int threads);
 
 /* Thread t's share [*start, *end) of n items on `threads` threads: equal
  * shares, cut at multiples of align, the same from call to call (the

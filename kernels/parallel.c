@@ -114,12 +114,61 @@ static void step_block(void *ctx, size_t start, size_t len)
     c->kernel(c->step, len, c->param + start, c->grad + start, slice);
 }
 
-void descent_parallel_step(descent_kernel_fn kernel, const descent_step *step,
-                           size_t n, float *param, const float *grad,
-                           float *const state[3], int threads)
+/* One tensor's step in its two passes on `threads` threads: each thread
+ * reduces its share (cut at chunks) into the chunks' slots, every thread
+ * then adds all the slots in chunk order (the same totals, no second
+ * wait) and applies the step to its share.  0 if it could not (one thread
+ * is enough, or no memory for the slots): the caller runs the kernel whole. */
+static int tensor_step_shared(const descent_tensor_passes *passes, const descent_step *step,
+                              size_t n, float *param, const float *grad, float *const state[3],
+                              int threads)
+{
+#if DESCENT_HAVE_OPENMP
+    const size_t blocks = (n + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
+    threads = threads_for_blocks(n, blocks, threads);
+    if (threads == 1)
+        return 0;
+    const size_t chunks = (n + DESCENT_TENSOR_CHUNK - 1) / DESCENT_TENSOR_CHUNK;
+    float *sums = malloc(chunks * DESCENT_TENSOR_SUMS * sizeof *sums);
+    if (!sums)
+        return 0;
+#pragma omp parallel num_threads(threads)
+    {
+        size_t start, end;
+        descent_thread_share(n, DESCENT_TENSOR_CHUNK, omp_get_thread_num(), omp_get_num_threads(),
+                             &start, &end);
+        float *const slice[3] = {
+            state[0] ? state[0] + start : NULL,
+            state[1] ? state[1] + start : NULL,
+            state[2] ? state[2] + start : NULL,
+        };
+        if (start < end)
+            passes->reduce(step, end - start, param + start, grad + start, slice,
+                           sums + start / DESCENT_TENSOR_CHUNK * DESCENT_TENSOR_SUMS);
+#pragma omp barrier
+        double totals[DESCENT_TENSOR_SUMS] = {0};
+        for (size_t c = 0; c < chunks; c++)
+            for (int k = 0; k < DESCENT_TENSOR_SUMS; k++)
+                totals[k] += sums[c * DESCENT_TENSOR_SUMS + k];
+        if (start < end)
+            passes->apply(step, end - start, param + start, slice, totals);
+    }
+    free(sums);
+    return 1;
+#else
+    (void)passes, (void)step, (void)n, (void)param, (void)grad, (void)state, (void)threads;
+    return 0;
+#endif
+}
+
+void descent_parallel_step(descent_kernel_fn kernel, const descent_tensor_passes *passes,
+                           const descent_step *step, size_t n, float *param,
+                           const float *grad, float *const state[3], int threads)
 {
     if (descent_kernel_per_tensor(step->kind)) { /* one tensor: its reduction is whole */
-        kernel(step, n, param, grad, state);
+        if (!passes || !passes->reduce ||
+            !tensor_step_shared(passes, step, n, param, grad, state, threads))
+            kernel(step, n, param, grad, state);
         return;
     }
     step_call c = {kernel, step, param, grad, state};

@@ -32,6 +32,7 @@ struct descent_optimizer {
     float *state[3];    /* NULL where the chosen options need no array */
     descent_isa isa;
     descent_kernel_fn kernel;
+    const descent_tensor_passes *passes; /* the kernel's two passes (per-tensor kinds) */
     int threads;        /* 0: chosen by the tuner, 1 or all (thread_tuner.h) */
     thread_tuner tuner;
     descent_nonfinite_policy nonfinite;
@@ -191,6 +192,7 @@ descent_status descent_optimizer_set_isa(descent_optimizer *opt, descent_isa isa
     const descent_isa_kernels *table = descent_isa_table(chosen); /* every entry set */
     opt->isa = chosen;
     opt->kernel = table->optim[opt->kind];
+    opt->passes = &table->tensor_passes[opt->kind];
     opt->check = table->first_nonfinite;
     return DESCENT_OK;
 }
@@ -275,22 +277,26 @@ static void step_segment(const descent_optimizer *opt, const descent_step *step,
         opt->state[1] ? opt->state[1] + seg->start : NULL,
         opt->state[2] ? opt->state[2] + seg->start : NULL,
     };
-    descent_parallel_step(opt->kernel, &own, seg->size, param + seg->start, grad + seg->start,
-                          slice, threads);
+    descent_parallel_step(opt->kernel, opt->passes, &own, seg->size, param + seg->start,
+                          grad + seg->start, slice, threads);
 }
 
-/* Every segment in turn, each threaded over its blocks; a per-tensor kernel
- * (LAMB) runs each segment whole, so the segments themselves are shared
- * out over the threads instead (each one's reduction keeps its order). */
+/* Every segment in turn, each threaded over its blocks.  A per-tensor
+ * kernel (LAMB) steps each segment as one tensor: those large enough to
+ * share out (descent_parallel_splits, and the kernel has its two passes)
+ * in turn on all the threads, the others whole, shared out over the
+ * threads (each one's reduction keeps its order either way). */
 static void step_segments(const descent_optimizer *opt, const descent_step *step, float *param,
                           const float *grad, int threads)
 {
     const size_t count = opt->segment_count;
-    if (!descent_optim_per_tensor(opt->kind)) {
-        for (size_t k = 0; k < count; k++)
+    const int per_tensor = descent_optim_per_tensor(opt->kind);
+    const int shares = !per_tensor || opt->passes->reduce;
+    for (size_t k = 0; k < count; k++)
+        if (!per_tensor || (shares && descent_parallel_splits(opt->segments[k].size)))
             step_segment(opt, step, k, param, grad, threads);
+    if (!per_tensor)
         return;
-    }
 #if DESCENT_HAVE_OPENMP
     if (threads <= 0)
         threads = omp_get_max_threads();
@@ -301,7 +307,8 @@ static void step_segments(const descent_optimizer *opt, const descent_step *step
     (void)threads;
 #endif
     for (size_t k = 0; k < count; k++)
-        step_segment(opt, step, k, param, grad, 1);
+        if (!(shares && descent_parallel_splits(opt->segments[k].size)))
+            step_segment(opt, step, k, param, grad, 1);
 }
 
 descent_status descent_optimizer_set_segments(descent_optimizer *opt, size_t count,
@@ -390,7 +397,8 @@ descent_status descent_optimizer_step(descent_optimizer *opt, float *param,
         .mu_product_before = opt->mu_product,
     };
     if (opt->segment_count == 0)
-        descent_parallel_step(opt->kernel, &step, opt->n, param, grad, opt->state, plan.threads);
+        descent_parallel_step(opt->kernel, opt->passes, &step, opt->n, param, grad, opt->state,
+                              plan.threads);
     else
         step_segments(opt, &step, param, grad, plan.threads);
     if (opt->store_param != DESCENT_FP32)

@@ -177,11 +177,14 @@ static void test_variant_agrees_with_reference(void)
             agree(current_isa, &branches[b], quick_size(sizes[s]), s % 4); /* offsets 0..3 floats */
 }
 
-/* Threads split the arrays into blocks; every element must come out the
- * same whatever the split. */
+/* Threads split the arrays into blocks (LAMB's tensor into shares of its
+ * two passes); every element must come out the same whatever the split. */
 static void test_threads_bitwise_identical(void)
 {
-    const size_t n = 3 * 16384 + 1000; /* more blocks than threads, a ragged end */
+    /* more blocks than threads, a ragged end, and above the one-thread
+     * threshold: below it every thread count runs the kernel whole */
+    const size_t n = 4 * 16384 + 1000;
+    EXPECT(descent_parallel_splits(n), "n = %zu is below the threshold: no split to test", n);
     for (size_t b = 0; b < n_branches; b++) {
         const descent_optim_info *info = branches[b].info;
         const descent_hparams h = branch_hparams(&branches[b]);
@@ -200,7 +203,8 @@ static void test_threads_bitwise_identical(void)
                 for (size_t i = 0; i < n; i++)
                     grad[i] = (float)check_normal();
                 const descent_step step = {info->kind, &h, t, mu_product};
-                descent_parallel_step(fast, &step, n, a.param, grad, a.state, r + 1);
+                descent_parallel_step(fast, &descent_isa_table(current_isa)->tensor_passes[info->kind],
+                                      &step, n, a.param, grad, a.state, r + 1);
                 if (info->product_factor)
                     mu_product *= info->product_factor(&h, t);
             }

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "descent.h"
+#include "../kernels/kernel.h" /* descent_parallel_splits: the one-thread threshold */
 
 static descent_hparams defaults(descent_optim_kind kind)
 {
@@ -109,11 +110,15 @@ static void test_segments_are_param_groups(void)
 
 /* LAMB takes its trust ratio per segment: the object equals the reference
  * on each segment alone, with 1 or 4 threads the same bits, and differs
- * from one tensor over everything. */
+ * from one tensor over everything.  The first segment and the whole are
+ * above the one-thread threshold, so their two passes are shared out; the
+ * small segments are shared out whole. */
 static void test_lamb_ratio_per_segment_any_threads(void)
 {
-    static const size_t sizes[] = {33000, 3, 0, 20000};
-    const size_t n = 53003;
+    static const size_t sizes[] = {70000, 3, 0, 20000};
+    const size_t n = 90003;
+    EXPECT(descent_parallel_splits(sizes[0]) && !descent_parallel_splits(sizes[3]),
+           "the segments no longer straddle the one-thread threshold");
     for (int isa = 0; isa < DESCENT_ISA_COUNT; isa++) {
         if (!CHECK_VARIANT_RUNS((descent_isa)isa))
             continue;

@@ -10,6 +10,8 @@
 #define DECLARE_OPTIM(KIND, name, ...) descent_kernel VEC_FN(name);
 DESCENT_OPTIMIZERS(DECLARE_OPTIM)
 #undef DECLARE_OPTIM
+descent_tensor_reduce VEC_FN(lamb_reduce);
+descent_tensor_apply VEC_FN(lamb_apply);
 descent_finite_check VEC_FN(first_nonfinite);
 descent_norm_sum VEC_FN(norm_sum);
 descent_scale VEC_FN(scale);
@@ -73,6 +75,7 @@ const descent_isa_kernels VEC_FN(isa) = {
         DESCENT_OPTIMIZERS(OPTIM_ENTRY)
 #undef OPTIM_ENTRY
     },
+    .tensor_passes = {[DESCENT_LAMB] = {VEC_FN(lamb_reduce), VEC_FN(lamb_apply)}},
     .first_nonfinite = VEC_FN(first_nonfinite),
     .norm_sum = VEC_FN(norm_sum),
     .scale = VEC_FN(scale),

@@ -590,11 +590,13 @@ static void test_fused_bitwise_chunked(void)
     }
 }
 
-/* Threads 1, 2, 3 over 40000 elements (three blocks of the OpenMP layer):
+/* Threads 1, 2, 3 over 66536 elements (five blocks of the OpenMP layer,
+ * above its one-thread threshold, below which every count runs one thread):
  * the same bits, stochastic rounding included; LAMB (one tensor) too. */
 static void test_threads_bitwise_identical(void)
 {
-    const size_t n = check_quick() ? 20000 : 40000;
+    const size_t n = 4 * 16384 + 1000;
+    EXPECT(descent_parallel_splits(n), "n = %zu is below the threshold: no split to test", n);
     static const descent_optim_kind kinds[] = {DESCENT_ADAM, DESCENT_NADAM, DESCENT_LAMB};
     for (int v = 0; v < n_variants; v++)
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {

@@ -79,7 +79,9 @@ static void test_check_threads_agree(void)
     const descent_finite_fn check = descent_isa_table(current_isa)->first_nonfinite;
     if (!check)
         return;
-    const size_t n = 3 * 16384 + 1000; /* blocks of 16384: a ragged last one */
+    /* blocks of 16384, a ragged last one, above the one-thread threshold */
+    const size_t n = 4 * 16384 + 1000;
+    EXPECT(descent_parallel_splits(n), "n = %zu is below the threshold: no split to test", n);
     float *x = malloc(n * sizeof(float));
     for (size_t i = 0; i < n; i++)
         x[i] = (float)i * 0.25f - 1000.0f;

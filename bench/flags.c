@@ -379,6 +379,8 @@ int bench_parse_flags(int argc, char **argv, const char *prog, bench_options *op
             rc = parse_time_unit(prog, v, &opt->time_unit);
         else if (match_flag(a, "benchmark_counters_tabular", &v))
             rc = parse_bool(prog, "benchmark_counters_tabular", v, &opt->counters_tabular);
+        else if (match_flag(a, "benchmark_interleave_family", &v))
+            rc = parse_bool(prog, "benchmark_interleave_family", v, &opt->interleave_family);
         else if (a[0] == '-') {
             fprintf(stderr, "%s: unknown flag '%s' (see --help)\n", prog, a);
             rc = 2;
@@ -431,6 +433,10 @@ void bench_print_help(FILE *out, const char *prog)
             "  --benchmark_out_format=<json|console|csv>   (default json)\n"
             "  --benchmark_time_unit=<ns|us|ms|s>    default unit of times (ns)\n"
             "  --benchmark_counters_tabular={true|false}   counters as table columns\n"
+            "  --benchmark_interleave_family={true|false}  (descent's, not GB's) run a\n"
+            "                                        family's repetitions round-robin:\n"
+            "                                        repetition r of each of its rows\n"
+            "                                        before repetition r + 1 of any\n"
             "exit status: 0 done, 1 output or registration failed, 2 bad flags\n",
             prog, MAX_FILTER_LENGTH, MAX_FILTER_DEPTH, MAX_MIN_TIME, BENCH_MAX_ITERATIONS,
             MAX_REPETITIONS);

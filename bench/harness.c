@@ -86,6 +86,7 @@ typedef struct bench_instance {
     int selected, family_index, per_family_instance_index;
     bench_run *runs;   /* repetitions, then aggregates */
     size_t nruns, naggregates;
+    long long iterations; /* per repetition: found by the first one */
 } bench_instance;
 
 static struct {
@@ -555,33 +556,73 @@ static int record_repetition(const bench_instance *inst, bench_state *s, int rep
     return run->name != NULL ? 0 : -1;
 }
 
-/* Runs every repetition of one instance and its aggregates into inst->runs. */
-static int run_instance(bench_instance *inst, const bench_options *opt)
+/* Makes room for inst's repetitions and aggregates. */
+static int begin_instance(bench_instance *inst, const run_plan *plan)
 {
-    run_plan plan = plan_for(inst, opt);
-    inst->runs = calloc((size_t)plan.repetitions + BENCH_STAT_COUNT, sizeof *inst->runs);
-    if (inst->runs == NULL)
-        return -1;
-    /* As GB: the first repetition finds the iteration count, the others reuse it. */
-    long long iterations = plan.fixed_iterations > 0 ? plan.fixed_iterations : 1;
-    for (int rep = 0; rep < plan.repetitions; rep++) {
-        bench_state s;
-        for (;;) {
-            call_benchmark(inst, iterations, &s);
-            if (rep > 0 || plan.fixed_iterations > 0 ||
-                run_is_long_enough(inst, &s, plan.min_time))
-                break;
-            iterations = next_iterations(decisive_seconds(inst, &s), plan.min_time, iterations);
-            free_state(&s);
-        }
-        int rc = record_repetition(inst, &s, rep, &plan, &inst->runs[inst->nruns++]);
+    inst->runs = calloc((size_t)plan->repetitions + BENCH_STAT_COUNT, sizeof *inst->runs);
+    inst->nruns = inst->naggregates = 0;
+    inst->iterations = plan->fixed_iterations > 0 ? plan->fixed_iterations : 1;
+    return inst->runs == NULL ? -1 : 0;
+}
+
+/* Repetition `rep` of inst into inst->runs.  As GB: the first repetition
+ * finds the iteration count, the others reuse it. */
+static int run_repetition(bench_instance *inst, const run_plan *plan, int rep)
+{
+    bench_state s;
+    for (;;) {
+        call_benchmark(inst, inst->iterations, &s);
+        if (rep > 0 || plan->fixed_iterations > 0 || run_is_long_enough(inst, &s, plan->min_time))
+            break;
+        inst->iterations = next_iterations(decisive_seconds(inst, &s), plan->min_time,
+                                           inst->iterations);
         free_state(&s);
-        if (rc != 0)
-            return -1;
     }
+    int rc = record_repetition(inst, &s, rep, plan, &inst->runs[inst->nruns++]);
+    free_state(&s);
+    return rc;
+}
+
+static void end_instance(bench_instance *inst)
+{
     inst->naggregates = bench_aggregate(inst->runs, inst->nruns, inst->runs + inst->nruns);
     inst->nruns += inst->naggregates;
-    return 0;
+}
+
+/* Runs the selected instances in [first, end) (one family, or one
+ * instance): every repetition and the aggregates into each one's runs.
+ * interleave: round-robin, repetition r of each instance before
+ * repetition r + 1 of any (so a burst of other work on the machine spoils
+ * one repetition of several rows, not every repetition of one); else each
+ * instance's repetitions in a row, as GB.  Returns the failed instance, or
+ * NULL. */
+static bench_instance *run_group(size_t first, size_t end, const bench_options *opt,
+                                 int interleave)
+{
+    int most = 0;
+    for (size_t i = first; i < end; i++) {
+        bench_instance *inst = &registry.list[i];
+        if (!inst->selected)
+            continue;
+        const run_plan plan = plan_for(inst, opt);
+        if (begin_instance(inst, &plan) != 0)
+            return inst;
+        most = plan.repetitions > most ? plan.repetitions : most;
+    }
+    for (int rep = 0; rep < (interleave ? most : 1); rep++)
+        for (size_t i = first; i < end; i++) {
+            bench_instance *inst = &registry.list[i];
+            const run_plan plan = plan_for(inst, opt);
+            if (!inst->selected || (interleave && rep >= plan.repetitions))
+                continue;
+            for (int r = interleave ? rep : 0; r < (interleave ? rep + 1 : plan.repetitions); r++)
+                if (run_repetition(inst, &plan, r) != 0)
+                    return inst;
+        }
+    for (size_t i = first; i < end; i++)
+        if (registry.list[i].selected)
+            end_instance(&registry.list[i]);
+    return NULL;
 }
 
 /* GB: only the aggregates when asked and when there are any. */
@@ -682,18 +723,32 @@ static int run_selected(const bench_options *opt, const char *prog, const char *
         bench_reporter_begin(display, &ctx);
         if (filed != NULL)
             bench_reporter_begin(filed, &ctx);
-        for (size_t i = 0; i < registry.count && status == 0; i++) {
-            bench_instance *inst = &registry.list[i];
-            if (!inst->selected)
+        for (size_t i = 0; i < registry.count && status == 0;) {
+            if (!registry.list[i].selected) {
+                i++;
                 continue;
-            if (run_instance(inst, opt) != 0) {
-                fprintf(stderr, "%s: out of memory running %s\n", prog, inst->name);
+            }
+            /* a family's instances are registered together; with
+             * --benchmark_interleave_family they run as one group */
+            size_t end = i + 1;
+            while (opt->interleave_family && end < registry.count &&
+                   (!registry.list[end].selected ||
+                    registry.list[end].family_index == registry.list[i].family_index))
+                end++;
+            const bench_instance *failed = run_group(i, end, opt, opt->interleave_family);
+            if (failed != NULL) {
+                fprintf(stderr, "%s: out of memory running %s\n", prog, failed->name);
                 status = 1;
                 break;
             }
-            report_instance(display, inst,
-                            opt->report_aggregates_only || opt->display_aggregates_only);
-            report_instance(filed, inst, opt->report_aggregates_only);
+            for (; i < end; i++) {
+                const bench_instance *inst = &registry.list[i];
+                if (!inst->selected)
+                    continue;
+                report_instance(display, inst,
+                                opt->report_aggregates_only || opt->display_aggregates_only);
+                report_instance(filed, inst, opt->report_aggregates_only);
+            }
         }
         bench_reporter_end(display);
         if (filed != NULL)

@@ -41,6 +41,7 @@ typedef struct bench_options {
     bench_format out_format;
     bench_time_unit time_unit;   /* never BENCH_UNIT_DEFAULT */
     int counters_tabular;
+    int interleave_family;       /* a family's repetitions round-robin (descent's own flag) */
 } bench_options;
 
 /* Fills `opt` from argv.  Returns 0, or 2 after printing a one-line

@@ -6,8 +6,11 @@
  *
  * HARNESS_SELFTEST_MISUSE=register|loop|counter adds one deliberate
  * mistake, to check that the harness reports it instead of misbehaving.
+ * HARNESS_SELFTEST_ORDER=FILE adds the BM_order families, which log the
+ * order of their repetitions to FILE.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -113,6 +116,21 @@ static void bm_skip(bench_state *s)
     bench_skip_with_error(s, "skipped on purpose: \"quoted\" \\ back\tslash");
 }
 
+/* Appends its argument, one line per call, to the file named by
+ * HARNESS_SELFTEST_ORDER: the order the harness ran the repetitions in. */
+static void bm_order(bench_state *s)
+{
+    FILE *log = fopen(getenv("HARNESS_SELFTEST_ORDER"), "a");
+    if (log == NULL) {
+        bench_skip_with_error(s, "cannot open HARNESS_SELFTEST_ORDER");
+        return;
+    }
+    fprintf(log, "%lld\n", bench_arg(s, 0));
+    fclose(log);
+    while (bench_keep_running(s))
+        bench_clobber_memory();
+}
+
 static void bm_early_return(bench_state *s)
 {
     bench_keep_running(s);
@@ -138,6 +156,11 @@ int main(int argc, char **argv)
                                  .use_real_time = 1, .time_unit = BENCH_UNIT_US});
     bench_register("BM_skip", bm_skip, NULL);
 
+    if (getenv("HARNESS_SELFTEST_ORDER") != NULL) { /* two families: 1 and 2, then 3 */
+        for (long long n = 1; n <= 2; n++)
+            bench_register("BM_order", bm_order, &(bench_args){.arg = {n}, .nargs = 1});
+        bench_register("BM_order_other", bm_order, &(bench_args){.arg = {3}, .nargs = 1});
+    }
     const char *misuse = getenv("HARNESS_SELFTEST_MISUSE");
     if (misuse != NULL && strcmp(misuse, "register") == 0)
         bench_register("BM_memcpy", bm_memcpy, &(bench_args){.arg = {8}, .nargs = 1});

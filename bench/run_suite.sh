@@ -59,7 +59,10 @@ tty=0
 [ -t 2 ] && tty=1
 echo "throughput: $total benchmarks (full console table: $R/bench_console.txt)"
 {
+    # a family's repetitions in turn: a threads:1 row and its threads:2 twin
+    # then see the same bursts of other load (bench/README.md)
     "$B/descent-bench" ${filter:+"--benchmark_filter=$filter"} --benchmark_min_time=$min_time \
+        --benchmark_interleave_family=true \
         --benchmark_repetitions=$reps --benchmark_display_aggregates_only=$([ "$reps" -gt 1 ] && echo true || echo false) \
         --benchmark_out="$stage/throughput.json" --benchmark_out_format=json 2>&1
     echo $? >"$stage/bench.status"

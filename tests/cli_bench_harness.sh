@@ -67,6 +67,32 @@ fi
 expect 0 'Failed to match any benchmarks against regex: nomatch' "a filter that matches nothing" \
     "$selftest" --benchmark_filter=nomatch
 
+# ------------------------------------------------------------- order
+# Repetitions one instance after another (GB's order), or round-robin
+# within a family with --benchmark_interleave_family; never across
+# families, and the report in registration order either way.
+order_run() {
+    rm -f "$tmp/order.log"
+    HARNESS_SELFTEST_ORDER=$tmp/order.log "$selftest" --benchmark_filter=BM_order \
+        --benchmark_min_time=1x --benchmark_repetitions=3 "$@" >"$tmp/order.out" 2>&1 &&
+        tr '\n' ' ' <"$tmp/order.log"
+}
+reported=$(printf '%s\n' BM_order/1 BM_order/1 BM_order/1 BM_order/2 BM_order/2 BM_order/2 \
+    BM_order_other/3 BM_order_other/3 BM_order_other/3)
+for mode in plain interleaved; do
+    if [ $mode = plain ]; then want='1 1 1 2 2 2 3 3 3 '; got=$(order_run)
+    else want='1 2 1 2 1 2 3 3 3 '; got=$(order_run --benchmark_interleave_family=true); fi
+    names=$(grep -o -E '^BM_order[a-z_]*/[0-9]+ ' "$tmp/order.out" | tr -d ' ')
+    if [ "$got" = "$want" ] && [ "$names" = "$reported" ]; then
+        pass "repetitions $mode: run as $want, reported per instance in order"
+    else
+        fail "repetitions $mode: run as $want, reported per instance in order" "ran: $got" \
+            "$(cat "$tmp/order.out")"
+    fi
+done
+expect 2 "benchmark_interleave_family: 'maybe' is not a boolean" "--benchmark_interleave_family=maybe" \
+    "$selftest" --benchmark_interleave_family=maybe
+
 # ------------------------------------------------------------- console
 "$selftest" "$fast" '--benchmark_filter=memcpy/8$|sqrt' >"$tmp/console.out" 2>"$tmp/console.err"
 status=$?

@@ -369,6 +369,7 @@ endif
 bench: all $(BENCH_PROG) $(BENCH_CONVERGE)
 	@BUILDDIR=$(BUILDDIR) BENCH='$(BENCH)' RESULTS='$(RESULTS)' PLOTS='$(PLOTS)' \
 	 GNUPLOT='$(GNUPLOT)' GNUPLOT_TERM='$(GNUPLOT_TERM)' DATA_DIR='$(DATA_DIR)' \
+	 TORCH_PYTHON='$(TORCH_PYTHON)' \
 	 MPIRUN='$(if $(filter 1,$(HAVE_MPI)),$(MPIRUN))' sh bench/run_suite.sh
 
 plots:

@@ -104,7 +104,7 @@ elif [ -n "$conv" ]; then
         echo "  the descent recipe did not run: $(tail -n 1 "$stage/recipe_descent.txt")"
         rm -f "$stage/recipe_descent.csv"
     fi
-    python=${TORCH_PYTHON:-/usr/bin/python3}
+    python=${TORCH_PYTHON:-/usr/bin/python3} # configure's (build/config.mk), else Debian's
     if "$python" -c 'import torch' 2>/dev/null; then
         "$python" "$here/torch_peer.py" --out "$stage/torch_peer.json" --scope "$conv" \
             ${DATA_DIR:+--data "$DATA_DIR"} --descent-json "$stage/throughput.json" \

@@ -377,19 +377,26 @@ plots:
 
 # ---------------------------------------------------------------- install
 DESTDIR ?=
+PC_VERSION = $(shell sed -n 's/.*DESCENT_VERSION_STRING "\(.*\)"/\1/p' include/descent.h)
+# descent.pc, and descent_mpi.pc (libdescent_mpi.a and MPI's flags) where
+# configure found MPI
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
 	           $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(LIB) $(if $(filter 1,$(HAVE_MPI)),$(MPI_LIB)) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(wildcard include/*.h) $(DESTDIR)$(PREFIX)/include/
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*DESCENT_VERSION_STRING "\(.*\)"/\1/p' include/descent.h)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(PC_VERSION)|' \
 	    -e 's|@LIBS@|$(OPENMP_CFLAGS) $(LIBS)|' descent.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
+	$(if $(filter 1,$(HAVE_MPI)),sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(PC_VERSION)|' \
+	    -e 's|@MPI_CFLAGS@|$(MPI_CFLAGS)|' -e 's|@MPI_LIBS@|$(MPI_LIBS)|' descent_mpi.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent_mpi.pc)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libdescent.a $(DESTDIR)$(PREFIX)/lib/libdescent_mpi.a \
 	      $(addprefix $(DESTDIR)$(PREFIX)/,$(wildcard include/*.h)) \
-	      $(DESTDIR)$(PREFIX)/bin/descent $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc
+	      $(DESTDIR)$(PREFIX)/bin/descent $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent.pc \
+	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/descent_mpi.pc
 
 clean:
 	rm -rf $(BUILDDIR)

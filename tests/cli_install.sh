@@ -67,6 +67,38 @@ EOF
     fi
 fi
 
+# With MPI: descent_mpi.pc names libdescent_mpi.a, MPI's flags and (through
+# Requires) descent.pc's, so a program calling descent_mpi.h links from them.
+if ! grep -q '^HAVE_MPI := 1$' "${BUILDDIR:-build}/config.mk" 2>/dev/null; then
+    skip "a program links against the installed MPI library" "configure found no MPI"
+elif [ "${SANITIZE:-}" = 1 ]; then
+    skip "a program links against the installed MPI library" "the sanitizer build's library"
+else
+    cat >"$tmp/user_mpi.c" <<'EOF'
+#include <descent_mpi.h>
+
+int main(int argc, char **argv)
+{
+    descent_mpi *m = NULL;
+    MPI_Init(&argc, &argv);
+    const descent_status s = descent_mpi_create(MPI_COMM_WORLD, &m);
+    descent_mpi_free(m);
+    MPI_Finalize();
+    return s == DESCENT_OK ? 0 : 1;
+}
+EOF
+    flags=$(PKG_CONFIG_PATH=$inst/lib/pkgconfig pkg-config --define-variable=prefix="$inst" \
+        --cflags --libs descent_mpi 2>&1)
+    # shellcheck disable=SC2086  # flags: pkg-config's words
+    if [ -f "$inst/lib/pkgconfig/descent_mpi.pc" ] &&
+        ${CC:-cc} -std=c11 -o "$tmp/user_mpi" "$tmp/user_mpi.c" $flags >"$tmp/cc_mpi.out" 2>&1; then
+        pass "a program built from descent_mpi.h and descent_mpi.pc links (libdescent_mpi.a, MPI, descent)"
+    else
+        fail "a program links against the installed MPI library" "flags: $flags" \
+            "$(cat "$tmp/cc_mpi.out" 2>/dev/null)"
+    fi
+fi
+
 if make -s uninstall DESTDIR="$root" PREFIX="$prefix" SANITIZE="${SANITIZE:-}" \
     >"$tmp/uninstall.out" 2>&1; then
     left=$(find "$root" -type f)

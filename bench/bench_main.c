@@ -538,7 +538,8 @@ static int begin_step_row(bench_state *s, const bench_case *c, int threads)
     if (last != NULL && last != c && same_step_row(last, c)) {
         step_arrays.owner = c;
         step_run.threads = threads;
-        if (step_run.opt == NULL || descent_optimizer_set_threads(step_run.opt, threads) == DESCENT_OK)
+        if (step_run.opt == NULL ||
+            descent_optimizer_set_threads(step_run.opt, threads) == DESCENT_OK)
             return 0;
         bench_skip_with_error(s, "%s", descent_last_error());
         step_arrays.owner = NULL;

@@ -590,14 +590,13 @@ static void end_instance(bench_instance *inst)
 }
 
 /* Runs the selected instances in [first, end) (one family, or one
- * instance): every repetition and the aggregates into each one's runs.
- * interleave: round-robin, repetition r of each instance before
- * repetition r + 1 of any (so a burst of other work on the machine spoils
- * one repetition of several rows, not every repetition of one); else each
- * instance's repetitions in a row, as GB.  Returns the failed instance, or
+ * instance): every repetition and the aggregates into each one's runs,
+ * round-robin, repetition r of each instance before repetition r + 1 of
+ * any (so a burst of other work on the machine spoils one repetition of
+ * several rows, not every repetition of one).  A group of one instance
+ * runs its repetitions in a row, as GB.  Returns the failed instance, or
  * NULL. */
-static bench_instance *run_group(size_t first, size_t end, const bench_options *opt,
-                                 int interleave)
+static bench_instance *run_group(size_t first, size_t end, const bench_options *opt)
 {
     int most = 0;
     for (size_t i = first; i < end; i++) {
@@ -609,15 +608,12 @@ static bench_instance *run_group(size_t first, size_t end, const bench_options *
             return inst;
         most = plan.repetitions > most ? plan.repetitions : most;
     }
-    for (int rep = 0; rep < (interleave ? most : 1); rep++)
+    for (int rep = 0; rep < most; rep++)
         for (size_t i = first; i < end; i++) {
             bench_instance *inst = &registry.list[i];
             const run_plan plan = plan_for(inst, opt);
-            if (!inst->selected || (interleave && rep >= plan.repetitions))
-                continue;
-            for (int r = interleave ? rep : 0; r < (interleave ? rep + 1 : plan.repetitions); r++)
-                if (run_repetition(inst, &plan, r) != 0)
-                    return inst;
+            if (inst->selected && rep < plan.repetitions && run_repetition(inst, &plan, rep) != 0)
+                return inst;
         }
     for (size_t i = first; i < end; i++)
         if (registry.list[i].selected)
@@ -735,7 +731,7 @@ static int run_selected(const bench_options *opt, const char *prog, const char *
                    (!registry.list[end].selected ||
                     registry.list[end].family_index == registry.list[i].family_index))
                 end++;
-            const bench_instance *failed = run_group(i, end, opt, opt->interleave_family);
+            const bench_instance *failed = run_group(i, end, opt);
             if (failed != NULL) {
                 fprintf(stderr, "%s: out of memory running %s\n", prog, failed->name);
                 status = 1;

@@ -281,21 +281,26 @@ static void step_segment(const descent_optimizer *opt, const descent_step *step,
                           grad + seg->start, slice, threads);
 }
 
-/* Every segment in turn, each threaded over its blocks.  A per-tensor
- * kernel (LAMB) steps each segment as one tensor: those large enough to
- * share out (descent_parallel_splits, and the kernel has its two passes)
- * in turn on all the threads, the others whole, shared out over the
- * threads (each one's reduction keeps its order either way). */
+/* Whether segment k steps on all the threads: an elementwise kind's always;
+ * a per-tensor kind's (LAMB) when its kernel has its two passes and the
+ * segment is large enough to share out (descent_parallel_splits). */
+static int segment_on_all_threads(const descent_optimizer *opt, size_t k)
+{
+    return !descent_optim_per_tensor(opt->kind) ||
+           (opt->passes->reduce && descent_parallel_splits(opt->segments[k].size));
+}
+
+/* Every segment in turn, on all the threads where it can; the rest, per-
+ * tensor segments stepped whole, are shared out over the threads instead
+ * (each one's reduction keeps its order either way). */
 static void step_segments(const descent_optimizer *opt, const descent_step *step, float *param,
                           const float *grad, int threads)
 {
     const size_t count = opt->segment_count;
-    const int per_tensor = descent_optim_per_tensor(opt->kind);
-    const int shares = !per_tensor || opt->passes->reduce;
     for (size_t k = 0; k < count; k++)
-        if (!per_tensor || (shares && descent_parallel_splits(opt->segments[k].size)))
+        if (segment_on_all_threads(opt, k))
             step_segment(opt, step, k, param, grad, threads);
-    if (!per_tensor)
+    if (!descent_optim_per_tensor(opt->kind))
         return;
 #if DESCENT_HAVE_OPENMP
     if (threads <= 0)
@@ -307,7 +312,7 @@ static void step_segments(const descent_optimizer *opt, const descent_step *step
     (void)threads;
 #endif
     for (size_t k = 0; k < count; k++)
-        if (!(shares && descent_parallel_splits(opt->segments[k].size)))
+        if (!segment_on_all_threads(opt, k))
             step_segment(opt, step, k, param, grad, 1);
 }
 
